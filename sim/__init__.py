@@ -1,0 +1,1 @@
+"""The engine: event loop, seeded randomness, recording, sweeps, plotting, CLI."""
