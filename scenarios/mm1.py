@@ -1,0 +1,146 @@
+"""M/M/1 queue: the engine checked end to end against queueing theory.
+
+Model. Customers arrive as a Poisson process of rate ``lam`` and are served
+first-come-first-served by one server with exponential service of rate ``mu``
+(load ``rho = lam / mu < 1``). In steady state the mean response (sojourn) time
+is ``E[T] = 1 / (mu - lam)`` and, by Little's law, the mean number in the
+system is ``E[N] = lam E[T] = rho / (1 - rho)``.
+
+Each replication simulates ``horizon`` time units, discards customers that
+arrive during the first ``warmup`` fraction, and reports the mean response time
+and the time-average number in system, next to the theory.
+
+Run it with ``stratsim run mm1`` or ``python -m scenarios.mm1``.
+
+Examples
+--------
+>>> import numpy as np
+>>> rows = run(Params(rho=0.5, horizon=2000.0), np.random.default_rng(0))
+>>> {r["metric"] for r in rows} >= {"mean_response_time", "theory_response_time"}
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import simpy
+
+from sim import Simulation
+from sim.errors import ValidationError
+from sim.plotting import band, new_figure, save_figure
+from sim.scenario import Scenario
+from sim.validate import check_real
+
+__all__ = ["Params", "run", "plot", "SCENARIO"]
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of the M/M/1 check.
+
+    Attributes
+    ----------
+    mu : float
+        Service rate (> 0).
+    rhos : tuple of float
+        Loads swept, each in (0, 1).
+    rho : float
+        The load of one cell (set by the grid from ``rhos``).
+    horizon : float
+        Simulated time per replication.
+    warmup : float
+        Fraction of the horizon discarded as transient, in [0, 1).
+    """
+
+    mu: float = 1.0
+    rhos: tuple[float, ...] = (0.3, 0.5, 0.7, 0.8)
+    rho: float = 0.5
+    horizon: float = 20000.0
+    warmup: float = 0.1
+
+    def __post_init__(self):
+        check_real("mu", self.mu, low=0.0, low_open=True)
+        for r in self.rhos + (self.rho,):
+            check_real("rho", r, low=0.0, high=1.0, low_open=True, high_open=True)
+        check_real("horizon", self.horizon, low=0.0, low_open=True)
+        check_real("warmup", self.warmup, low=0.0, high=1.0, high_open=True)
+
+
+def run(params: Params, rng) -> list[dict]:
+    """One replication at load ``params.rho``: simulated and theoretical E[T] and E[N]."""
+    lam = params.rho * params.mu
+    seed = int(rng.integers(2**63))
+    sim = Simulation(seed)
+    server = simpy.Resource(sim.env, capacity=1)
+    start = params.warmup * params.horizon
+    response = sim.recorder.channel("response_time")
+    in_system = sim.recorder.channel("in_system")
+    count = [0]
+    arrivals, services = sim.rng("arrivals"), sim.rng("services")
+
+    def customer():
+        arrived = sim.now
+        count[0] += 1
+        in_system(count[0])
+        with server.request() as req:
+            yield req
+            yield sim.timeout(services.exponential(1.0 / params.mu))
+        count[0] -= 1
+        in_system(count[0])
+        if arrived >= start:
+            response(sim.now - arrived)
+
+    def source():
+        while True:
+            yield sim.timeout(arrivals.exponential(1.0 / lam))
+            sim.process(customer())
+
+    sim.process(source())
+    sim.run(until=params.horizon)
+    t_resp = sim.recorder.values("response_time")
+    if t_resp.size == 0:
+        raise ValidationError(f"horizon {params.horizon} too short: no customer finished after warm-up")
+    mean_n = sim.recorder.time_average("in_system", params.horizon, since=start)
+    theory_t = 1.0 / (params.mu - lam)
+    return [
+        {"metric": "mean_response_time", "value": float(t_resp.mean())},
+        {"metric": "theory_response_time", "value": theory_t},
+        {"metric": "mean_in_system", "value": mean_n},
+        {"metric": "theory_in_system", "value": lam * theory_t},
+        {"metric": "customers", "value": float(t_resp.size)},
+    ]
+
+
+def plot(results, out_dir) -> list:
+    """Mean response time against load, simulation (95% CI) and theory 1/(mu - lambda)."""
+    fig, ax = new_figure()
+    for metric, label, style in (
+        ("mean_response_time", "simulated (mean, 95% CI)", "-"),
+        ("theory_response_time", "theory 1/(mu - lambda)", "--"),
+    ):
+        s = results.summary(x="rho", metric=metric)[0]
+        band(ax, s.x, s.mean, s.lo, s.hi, label=label, linestyle=style,
+             marker="o" if style == "-" else None)
+    ax.set(xlabel="load rho = lambda / mu", ylabel="mean response time E[T] (time units)",
+           title="M/M/1 FCFS: simulation against theory")
+    ax.legend()
+    return save_figure(fig, out_dir, "mm1_response_time")
+
+
+SCENARIO = Scenario(
+    name="mm1",
+    description="M/M/1 queue simulated on the engine and checked against E[T] = 1/(mu - lambda).",
+    params=Params,
+    run=run,
+    plot=plot,
+    grid=lambda p: [{"rho": r} for r in p.rhos],
+    quick={"horizon": 3000.0, "rhos": (0.3, 0.5, 0.7)},
+    replications=10,
+    quick_replications=3,
+)
+
+if __name__ == "__main__":
+    from sim.cli import main
+
+    raise SystemExit(main(["run", "mm1", *__import__("sys").argv[1:]]))

@@ -1,0 +1,83 @@
+"""Figures in one style: mean curves with confidence bands, saved as PNG and PDF.
+
+Uses matplotlib's object API only (no pyplot state), so figures are safe to
+build in worker processes and are always closed. Saved files have fixed
+metadata, so the same data gives the same bytes.
+
+Examples
+--------
+>>> import tempfile, numpy as np
+>>> from sim.plotting import new_figure, band, save_figure
+>>> fig, ax = new_figure()
+>>> x = np.arange(5.0)
+>>> band(ax, x, x, x - 0.5, x + 0.5, label="demo")
+>>> _ = ax.set(xlabel="x (units)", ylabel="y (units)")
+>>> paths = save_figure(fig, tempfile.mkdtemp(), "demo")
+>>> [p.suffix for p in paths]
+['.png', '.pdf']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import matplotlib.style
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+__all__ = ["STYLE", "new_figure", "band", "plot_summaries", "save_figure"]
+
+#: Path of the shipped matplotlib style sheet.
+STYLE = Path(__file__).with_name("stratsim.mplstyle")
+
+# Fixed metadata: no creation dates, no version strings, so bytes are stable.
+_METADATA = {
+    "png": {"Software": None},
+    "pdf": {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": None},
+}
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, *, width: float | None = None,
+               height: float | None = None, **subplot_kw):
+    """A new styled :class:`~matplotlib.figure.Figure` and its axes.
+
+    Returns ``(fig, ax)`` for one panel, else ``(fig, axes_array)``.
+    """
+    with matplotlib.style.context(STYLE):
+        base_w, base_h = matplotlib.rcParams["figure.figsize"]
+        fig = Figure(figsize=(width or base_w * ncols, height or base_h * nrows))
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(nrows, ncols, squeeze=True, **subplot_kw)
+    fig._stratsim_style = True  # noqa: SLF001 - marks figures made here
+    return fig, axes
+
+
+def band(ax, x, mean, lo, hi, *, label=None, color=None, marker="o", alpha=0.2, linestyle="-"):
+    """Draw a mean line with a shaded confidence band between ``lo`` and ``hi``."""
+    with matplotlib.style.context(STYLE):
+        (line,) = ax.plot(x, mean, marker=marker, label=label, color=color, linestyle=linestyle)
+        if lo is not None and hi is not None and np.any(np.asarray(hi) > np.asarray(lo)):
+            ax.fill_between(x, lo, hi, color=line.get_color(), alpha=alpha, linewidth=0)
+    return None
+
+
+def plot_summaries(ax, summaries, *, marker="o"):
+    """Draw each :class:`~sim.results.Summary` as a mean line with its 95% band."""
+    for s in summaries:
+        band(ax, s.x, s.mean, s.lo, s.hi, label=s.label, marker=marker)
+
+
+def save_figure(fig, out_dir, name: str, *, formats=("png", "pdf")) -> list[Path]:
+    """Save ``fig`` as ``out_dir/name.{png,pdf}`` with fixed metadata; close it."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    with matplotlib.style.context(STYLE):
+        for fmt in formats:
+            path = out_dir / f"{name}.{fmt}"
+            fig.savefig(path, format=fmt, metadata=_METADATA.get(fmt))
+            paths.append(path)
+    fig.clear()
+    return paths

@@ -1,0 +1,214 @@
+"""Tidy results: long-format rows, CSV input/output, summaries across replications.
+
+A results table is a list of rows (dicts) with the columns
+``scenario, cell, <cell parameters...>, rep, <extra keys...>, metric, value``.
+:class:`Results` filters it and summarises a metric as mean and confidence
+interval across replications, which is what the figures draw.
+
+Examples
+--------
+>>> from sim.results import Results
+>>> rows = [{"rep": r, "x": x, "metric": "y", "value": x + r} for r in range(3) for x in (1, 2)]
+>>> res = Results(rows)
+>>> s = res.summary(x="x", metric="y")[0]
+>>> s.x.tolist(), s.mean.tolist(), s.n.tolist()
+([1.0, 2.0], [2.0, 3.0], [3, 3])
+>>> bool(s.lo[0] < 2.0 < s.hi[0])
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+from .errors import UnknownNameError, ValidationError
+
+__all__ = ["Results", "Summary", "mean_ci", "write_csv", "read_csv", "format_value", "atomic_write"]
+
+
+def format_value(value) -> str:
+    """Format a cell for CSV: shortest round-trip repr for floats (deterministic bytes)."""
+    if value is None:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    if isinstance(value, (tuple, list)):
+        return " ".join(format_value(v) for v in value)
+    return str(value)
+
+
+def _parse(text: str):
+    if text == "":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def atomic_write(path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
+    path = Path(path)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_csv(path, rows, columns) -> None:
+    """Write ``rows`` (dicts) with ``columns`` to ``path`` atomically."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([format_value(row.get(c)) for c in columns])
+    atomic_write(path, buf.getvalue())
+
+
+def read_csv(path) -> list[dict]:
+    """Read a results CSV into rows, numbers parsed."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [{k: _parse(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def mean_ci(values, level: float = 0.95):
+    """Mean and Student-t confidence interval of ``values``: ``(mean, lo, hi)``.
+
+    With fewer than two values the interval collapses onto the mean.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return math.nan, math.nan, math.nan
+    m = float(x.mean())
+    if x.size < 2:
+        return m, m, m
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    return m, m - half, m + half
+
+
+@dataclass
+class Summary:
+    """Mean and confidence band of one metric against ``x`` for one group."""
+
+    label: str
+    group: dict
+    x: np.ndarray
+    mean: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    n: np.ndarray
+
+
+class Results:
+    """A tidy results table.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Long-format rows.
+    """
+
+    def __init__(self, rows):
+        self.rows = list(rows)
+
+    @classmethod
+    def read_csv(cls, path) -> "Results":
+        """Load ``results.csv``."""
+        return cls(read_csv(path))
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __repr__(self):
+        return f"Results({len(self.rows)} rows, metrics={self.unique('metric')})"
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names in first-appearance order."""
+        seen = {}
+        for row in self.rows:
+            for key in row:
+                seen.setdefault(key, None)
+        return list(seen)
+
+    def filter(self, **equal) -> "Results":
+        """Rows whose columns equal the given values (a tuple/list value means 'any of')."""
+        def keep(row):
+            for key, want in equal.items():
+                got = row.get(key)
+                if isinstance(want, (tuple, list, set)):
+                    if got not in want:
+                        return False
+                elif got != want:
+                    return False
+            return True
+
+        return Results(r for r in self.rows if keep(r))
+
+    def column(self, name: str) -> list:
+        """The values of column ``name``."""
+        if self.rows and name not in self.columns:
+            raise UnknownNameError(f"no column {name!r}; columns: {', '.join(self.columns)}")
+        return [r.get(name) for r in self.rows]
+
+    def values(self, metric: str | None = None) -> np.ndarray:
+        """The ``value`` column as floats (optionally of one metric)."""
+        rows = self.rows if metric is None else self.filter(metric=metric).rows
+        return np.array([r["value"] for r in rows], dtype=float)
+
+    def unique(self, name: str) -> list:
+        """Distinct values of column ``name``, sorted (numbers before strings)."""
+        vals = {v for v in (r.get(name) for r in self.rows) if v is not None}
+        return sorted(vals, key=lambda v: (isinstance(v, str), v))
+
+    def summary(self, *, x: str, metric: str, by=(), level: float = 0.95) -> list[Summary]:
+        """Mean and CI of ``metric`` at each value of column ``x``, one :class:`Summary` per group.
+
+        Replications (and any repeated rows within them) at the same ``x`` and
+        group are the sample.
+        """
+        if isinstance(by, str):
+            by = (by,)
+        sub = self.filter(metric=metric)
+        if not sub.rows:
+            raise ValidationError(f"no rows with metric {metric!r}; metrics: {self.unique('metric')}")
+        groups: dict[tuple, dict] = {}
+        for row in sub.rows:
+            key = tuple(row.get(b) for b in by)
+            groups.setdefault(key, {}).setdefault(row.get(x), []).append(row["value"])
+        out = []
+        for key in sorted(groups, key=lambda k: tuple((isinstance(v, str), v) for v in k)):
+            xs = sorted(groups[key], key=lambda v: (isinstance(v, str), v))
+            stats_ = np.array([mean_ci(groups[key][xv], level) for xv in xs]).reshape(-1, 3)
+            label = ", ".join(f"{b}={v}" for b, v in zip(by, key)) if len(by) > 1 else (
+                str(key[0]) if by else metric)
+            out.append(Summary(label=label, group=dict(zip(by, key)), x=np.array(xs, dtype=float),
+                               mean=stats_[:, 0], lo=stats_[:, 1], hi=stats_[:, 2],
+                               n=np.array([len(groups[key][xv]) for xv in xs])))
+        return out
