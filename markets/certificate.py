@@ -1,0 +1,170 @@
+r"""An independent checker of optimality certificates for assignment markets.
+
+A matching :math:`X` and payoffs :math:`p` certify each other as optimal for
+(P) and (D) (see :mod:`markets.assignment`) when
+
+1. :math:`X` is a matching of the market (each customer at most once, each
+   provider at most its capacity :math:`c_j`, only allowed pairs);
+2. :math:`p` is dual feasible: :math:`p \ge 0` and :math:`p_i + p_j \ge w_{ij}`
+   for every pair;
+3. complementary slackness holds: :math:`p_i + p_j = w_{ij}` on matched pairs,
+   :math:`p_i = 0` for unmatched customers, :math:`p_j = 0` for providers with a
+   free seat;
+4. the objectives agree: :math:`\sum_{X} w_{ij} = \sum_i p_i + \sum_j c_j p_j`.
+
+(1)-(2) give :math:`\text{primal} \le \text{OPT} \le \text{dual}` by weak duality,
+so (4) proves both optimal; (3) is then implied in exact arithmetic but is
+checked on its own because it is what makes the payoffs an *outcome* (zero-sum
+transfers). By Shapley-Shubik the payoffs are then a core point and the
+outcome is stable.
+
+All comparisons allow ``tol`` times :math:`\max_{ij} |w_{ij}|` (per agent for the
+objective sum). This module deliberately shares no code with the solvers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.errors import CertificateError
+
+__all__ = ["check_certificate", "verify_outcome"]
+
+
+def check_certificate(surplus, rows, cols, customer_payoffs, provider_payoffs, *, capacities=None,
+                      allowed=None, tol=1e-9):
+    """Raise :class:`~sim.errors.CertificateError` unless the matching and payoffs are optimal.
+
+    Parameters
+    ----------
+    surplus : ndarray, shape (m, n)
+        Pair surplus, 0 for pairs that cannot match.
+    rows, cols : array_like of int, shape (k,)
+        Matched ``(customer, provider)`` pairs.
+    customer_payoffs, provider_payoffs : ndarray, shapes (m,) and (n,)
+        Candidate core payoffs (per seat for capacitated providers).
+    capacities : ndarray of int, shape (n,), optional
+        Seats per provider (default 1).
+    allowed : ndarray of bool, shape (m, n), optional
+        Pairs that may match (default all).
+    tol : float
+        Relative tolerance.
+
+    Returns
+    -------
+    float
+        The certified optimal welfare.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([[4.0, 1.0], [2.0, 1.0]])
+    >>> check_certificate(w, [0, 1], [0, 1], np.array([3.0, 1.0]), np.array([1.0, 0.0]))
+    5.0
+    >>> check_certificate(w, [0, 1], [1, 0], np.array([1.0, 2.0]), np.array([0.0, 0.0]))
+    Traceback (most recent call last):
+    ...
+    sim.errors.CertificateError: pair (0, 0) blocks: p_i + p_j = 1.0 < w = 4.0
+    """
+    w = np.asarray(surplus, dtype=float)
+    m, n = w.shape
+    p = np.asarray(customer_payoffs, dtype=float)
+    q = np.asarray(provider_payoffs, dtype=float)
+    r = np.asarray(rows, dtype=np.int64).ravel()
+    c = np.asarray(cols, dtype=np.int64).ravel()
+    cap = np.ones(n, dtype=np.int64) if capacities is None else np.asarray(capacities, dtype=np.int64)
+    if p.shape != (m,) or q.shape != (n,) or r.shape != c.shape:
+        raise CertificateError(f"certificate shapes do not fit a {m} x {n} market: payoffs {p.shape}, "
+                               f"{q.shape}; pairs {r.shape}, {c.shape}")
+    if not (np.all(np.isfinite(p)) and np.all(np.isfinite(q))):
+        raise CertificateError("payoffs are not finite")
+    scale = float(np.abs(w).max()) if w.size else 0.0
+    atol = tol * (scale if scale > 0 else 1.0)
+    # 1. a matching of this market
+    if r.size:
+        if r.min() < 0 or r.max() >= m or c.min() < 0 or c.max() >= n:
+            raise CertificateError("matched pair index out of range")
+        if np.unique(r).size != r.size:
+            raise CertificateError("a customer is matched twice")
+        load = np.bincount(c, minlength=n)
+        if np.any(load > cap):
+            raise CertificateError(f"provider {int(np.argmax(load > cap))} is over capacity")
+        if allowed is not None and not np.all(np.asarray(allowed)[r, c]):
+            raise CertificateError("a matched pair is not allowed")
+    else:
+        load = np.zeros(n, dtype=np.int64)
+    # 2. dual feasibility
+    if m and p.min() < -atol:
+        raise CertificateError(f"customer {int(p.argmin())} has negative payoff {float(p.min())!r}")
+    if n and q.min() < -atol:
+        raise CertificateError(f"provider {int(q.argmin())} has negative payoff {float(q.min())!r}")
+    if m and n:
+        slack = p[:, None] + q[None, :]
+        slack -= w
+        worst = slack.argmin()
+        if slack.flat[worst] < -atol:
+            i, j = divmod(int(worst), n)
+            raise CertificateError(f"pair ({i}, {j}) blocks: p_i + p_j = {float(p[i] + q[j])!r} < w = {float(w[i, j])!r}")
+    # 3. complementary slackness
+    if r.size:
+        gap = np.abs(p[r] + q[c] - w[r, c])
+        k = int(gap.argmax())
+        if gap[k] > atol:
+            raise CertificateError(f"complementary slackness fails on matched pair ({r[k]}, {c[k]}): "
+                                   f"p_i + p_j = {float(p[r[k]] + q[c[k]])!r} but w = {float(w[r[k], c[k]])!r}")
+    single = np.ones(m, dtype=bool)
+    single[r] = False
+    if np.any(p[single] > atol):
+        i = int(np.flatnonzero(single & (p > atol))[0])
+        raise CertificateError(f"unmatched customer {i} has payoff {float(p[i])!r}, not 0")
+    free = load < cap
+    if np.any(q[free] > atol):
+        j = int(np.flatnonzero(free & (q > atol))[0])
+        raise CertificateError(f"provider {j} has a free seat but payoff {float(q[j])!r}, not 0")
+    # 4. equal objectives
+    primal = float(w[r, c].sum())
+    dual = float(p.sum() + (cap * q).sum())
+    if abs(primal - dual) > atol * max(1, m + n):
+        raise CertificateError(f"primal welfare {primal!r} != dual objective {dual!r}")
+    return primal
+
+
+def verify_outcome(surplus, outcome, *, tol=1e-9):
+    """Certify that ``outcome`` is an optimal matching with core payoffs for ``surplus``.
+
+    Parameters
+    ----------
+    surplus : array_like, networkx.Graph or Market
+        The market (see :func:`markets.as_market`).
+    outcome : Outcome
+    tol : float
+        Relative tolerance.
+
+    Returns
+    -------
+    float
+        The certified optimal welfare.
+
+    Raises
+    ------
+    CertificateError
+        If any certificate condition fails.
+
+    Examples
+    --------
+    >>> from markets import stable_outcome
+    >>> w = [[4.0, 1.0], [2.0, 1.0]]
+    >>> verify_outcome(w, stable_outcome(w))
+    5.0
+    """
+    from .market import as_market  # input normalisation only; no solver code
+    from .outcome import Outcome
+    from sim.errors import ValidationError
+
+    market = as_market(surplus)
+    if not isinstance(outcome, Outcome):
+        raise ValidationError(f"outcome must be a markets.Outcome, got {type(outcome).__name__}")
+    mt = outcome.matching
+    return check_certificate(market.surplus, mt[:, 0], mt[:, 1], outcome.customer_payoffs,
+                             outcome.provider_payoffs, capacities=market.capacities,
+                             allowed=market.allowed, tol=tol)

@@ -1,0 +1,261 @@
+r"""The two extreme points of the core (the lattice of stable payoffs).
+
+Fix an optimal matching :math:`\mu`. The core is the set of payoffs with
+:math:`p \ge 0`, :math:`p_i + p_j \ge w_{ij}`, :math:`p_i + p_j = w_{ij}` on
+matched pairs and 0 for unmatched agents (every optimal dual satisfies
+complementary slackness with every optimal matching). Writing
+:math:`p_i = w_{i\mu(i)} - q_{\mu(i)}` for matched customers, it is the set of
+provider payoffs :math:`q` satisfying difference constraints (an edge
+:math:`b \to a` of weight :math:`c` meaning :math:`q_a - q_b \le c`, with a
+source :math:`0`, :math:`q_0 = 0`):
+
+* :math:`j \to \mu(i)` of weight :math:`w_{i\mu(i)} - w_{ij}` (no blocking pair),
+* :math:`0 \to \mu(i)` of weight :math:`w_{i\mu(i)}` (:math:`p_i \ge 0`),
+* :math:`j \to 0` of weight :math:`\min(0, -\max_{i\ \mathrm{single}} w_{ij})`
+  (:math:`q_j \ge 0`; single customers do not block),
+* :math:`0 \to j` of weight 0 for unmatched :math:`j` (:math:`q_j = 0`).
+
+Its pointwise smallest solution, :math:`q_j = -\mathrm{dist}(j, 0)`, is the
+provider-pessimal and therefore customer-optimal core point. Given any core
+point :math:`(p^*, q^*)` as a potential, the reduced weight of edge
+:math:`j \to \mu(i)` is the slack :math:`p^*_i + q^*_j - w_{ij} \ge 0`, so one
+dense Dijkstra (:math:`O(n^2)`, vectorised per step) gives
+:math:`d_j = \mathrm{dist}(j, 0) + q^*_j` and :math:`q^{\min} = q^* - d`.
+The provider-optimal point is the same computation with the roles swapped.
+
+Shapley and Shubik show these extremes are the marginal contributions
+:math:`W(A) - W(A \setminus \{a\})` of the favoured side (``method="marginal"``
+computes them that way, with one assignment solve per agent), and every core
+point lies coordinate-wise between them.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.validate import check_choice
+
+from .assignment import solve_assignment
+from .market import as_market
+from .outcome import Outcome
+
+__all__ = ["CoreExtremes", "core_extremes", "marginal_contributions", "lower_other_side"]
+
+
+class CoreExtremes(NamedTuple):
+    """The customer-optimal and provider-optimal stable outcomes (same matching)."""
+
+    customer_optimal: Outcome
+    provider_optimal: Outcome
+
+
+def lower_other_side(w, rows, cols, p, q):
+    """Move a core point to the customer-optimal one (lowest provider payoffs).
+
+    Parameters
+    ----------
+    w : ndarray, shape (m, n)
+        Surplus (one-to-one; expand seats first for capacities).
+    rows, cols : ndarray of int
+        An optimal matching (positive-surplus pairs).
+    p, q : ndarray
+        A core point for that matching.
+
+    Returns
+    -------
+    p_opt, q_min : ndarray
+        The customer-optimal core point. Call with ``w.T`` and the roles
+        swapped for the provider-optimal one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([[2.0]])
+    >>> lower_other_side(w, np.array([0]), np.array([0]), np.array([0.5]), np.array([1.5]))
+    (array([2.]), array([0.]))
+    """
+    m, n = w.shape
+    if n == 0:
+        return p.copy(), q.copy()
+    slack = p[:, None] + q[None, :]
+    slack -= w
+    np.maximum(slack, 0.0, out=slack)  # rounding only; Dijkstra needs non-negative weights
+    single = np.ones(m, dtype=bool)
+    single[rows] = False
+    d = q.copy()
+    if single.any():
+        np.minimum(d, slack[single].min(axis=0), out=d)
+    owner = np.full(n, -1, dtype=np.int64)
+    owner[cols] = rows
+    work = d.copy()
+    active = np.ones(n, dtype=bool)
+    for _ in range(n):
+        j = int(work.argmin())
+        dj = work[j]
+        if dj == np.inf:
+            break
+        d[j] = dj
+        active[j] = False
+        work[j] = np.inf
+        i = owner[j]
+        if i >= 0:
+            np.minimum(work, slack[i] + dj, out=work, where=active)
+    d = np.minimum(d, q)
+    q_min = q - d
+    p_opt = p.copy()
+    p_opt[rows] = w[rows, cols] - q_min[cols]
+    return p_opt, q_min
+
+
+def _seat_problem(market, outcome):
+    """Expand providers into seats: (w_seat, rows, seat_cols, p, q_seat, seat_provider)."""
+    seat_provider = market.seat_provider()
+    w = market.surplus[:, seat_provider]
+    rows, cols = outcome.matching[:, 0], outcome.matching[:, 1]
+    first = np.concatenate(([0], np.cumsum(market.capacities)[:-1]))
+    # k-th customer of provider j sits in seat first[j] + k
+    order = np.argsort(cols, kind="stable")
+    rank = np.empty(len(cols), dtype=np.int64)
+    sc = cols[order]
+    start = np.searchsorted(sc, sc, side="left")
+    rank[order] = np.arange(len(cols)) - start
+    seats = first[cols] + rank
+    return w, rows, seats, outcome.customer_payoffs, outcome.provider_payoffs[seat_provider], seat_provider
+
+
+def _per_provider(q_seat, seat_provider, n):
+    # core points pay all seats of a provider alike; min absorbs rounding
+    q = np.full(n, np.inf)
+    np.minimum.at(q, seat_provider, q_seat)
+    q[np.isinf(q)] = 0.0  # providers without seats
+    return q
+
+
+def _extreme(market, outcome, side):
+    """Customer- (side=0) or provider-optimal (side=1) payoffs from a stable outcome."""
+    m, n = market.shape
+    if market.capacities is None:
+        w, rows, cols = market.surplus, outcome.matching[:, 0], outcome.matching[:, 1]
+        p, q = outcome.customer_payoffs, outcome.provider_payoffs
+        if side == 0:
+            return lower_other_side(w, rows, cols, p, q)
+        q2, p2 = lower_other_side(w.T, cols, rows, q, p)
+        return p2, q2
+    w, rows, seats, p, qs, seat_provider = _seat_problem(market, outcome)
+    if side == 0:
+        p2, qs2 = lower_other_side(w, rows, seats, p, qs)
+    else:
+        qs2, p2 = lower_other_side(w.T, seats, rows, qs, p)
+    q2 = _per_provider(qs2, seat_provider, n)
+    mt = outcome.matching
+    p2[mt[:, 0]] = market.surplus[mt[:, 0], mt[:, 1]] - q2[mt[:, 1]]
+    return p2, q2
+
+
+def core_extremes(surplus=None, *, capacities=None, method="dijkstra", backend=None):
+    """The customer-optimal and provider-optimal stable outcomes.
+
+    Parameters
+    ----------
+    surplus : array_like (m, n), networkx.Graph or Market
+        The market (see :func:`markets.as_market`).
+    capacities : array_like of int (n,), optional
+        Seats per provider.
+    method : {"dijkstra", "marginal"}
+        ``"dijkstra"``: one solve plus two shortest-path passes (:math:`O(mn)`
+        each). ``"marginal"``: the marginal contributions
+        :math:`W(A) - W(A \\setminus \\{a\\})`, one solve per agent (unit
+        capacities only).
+    backend : str, optional
+        Assignment backend (see :func:`markets.assignment.solve_assignment`).
+
+    Returns
+    -------
+    CoreExtremes
+        ``customer_optimal`` (every customer gets its largest core payoff,
+        every provider its smallest) and ``provider_optimal``; both certified.
+
+    Examples
+    --------
+    >>> ext = core_extremes([[4.0, 1.0], [2.0, 1.0]])
+    >>> ext.customer_optimal.customer_payoffs.tolist(), ext.customer_optimal.provider_payoffs.tolist()
+    ([3.0, 1.0], [1.0, 0.0])
+    >>> ext.provider_optimal.customer_payoffs.tolist(), ext.provider_optimal.provider_payoffs.tolist()
+    ([0.0, 0.0], [4.0, 1.0])
+    """
+    from .certificate import check_certificate
+    from .solve import stable_outcome
+
+    check_choice("method", method, ("dijkstra", "marginal"))
+    market = as_market(surplus, capacities=capacities)
+    base = stable_outcome(market, backend=backend)
+    mt = base.matching
+    out = []
+    for side in (0, 1):
+        if method == "dijkstra":
+            p, q = _extreme(market, base, side)
+        else:
+            p, q = _marginal_extreme(market, base, side, backend)
+        check_certificate(market.surplus, mt[:, 0], mt[:, 1], p, q, capacities=market.capacities,
+                          allowed=market.allowed)
+        out.append(Outcome._trusted(mt, p, q, base.welfare, None, market.capacities,
+                                    market.customer_labels, market.provider_labels))
+    return CoreExtremes(*out)
+
+
+def marginal_contributions(surplus=None, *, backend=None):
+    """:math:`W(A) - W(A \\setminus \\{a\\})` for every customer and every provider.
+
+    Parameters
+    ----------
+    surplus : array_like (m, n), networkx.Graph or Market
+        A market with unit capacities.
+    backend : str, optional
+        Assignment backend.
+
+    Returns
+    -------
+    customers, providers : ndarray
+        Marginal contributions of each customer and each provider.
+
+    Examples
+    --------
+    >>> c, p = marginal_contributions([[4.0, 1.0], [2.0, 1.0]])
+    >>> c.tolist(), p.tolist()
+    ([3.0, 1.0], [4.0, 1.0])
+    """
+    market = as_market(surplus)
+    if market.capacities is not None:
+        from sim.errors import ValidationError
+        raise ValidationError("marginal_contributions needs unit capacities")
+    w = market.surplus
+    m, n = w.shape
+
+    def value(x):
+        r, c, _, _ = solve_assignment(x, backend)
+        return float(x[r, c].sum())
+
+    total = value(w)
+    cust = np.array([total - value(np.delete(w, i, axis=0)) for i in range(m)])
+    prov = np.array([total - value(np.delete(w, j, axis=1)) for j in range(n)])
+    return cust, prov
+
+
+def _marginal_extreme(market, base, side, backend):
+    if market.capacities is not None:
+        from sim.errors import ValidationError
+        raise ValidationError("method='marginal' needs unit capacities")
+    cust, prov = marginal_contributions(market, backend=backend)
+    mt = base.matching
+    w = market.surplus
+    m, n = w.shape
+    p, q = np.zeros(m), np.zeros(n)
+    if side == 0:
+        p[mt[:, 0]] = cust[mt[:, 0]]
+        q[mt[:, 1]] = w[mt[:, 0], mt[:, 1]] - cust[mt[:, 0]]
+    else:
+        q[mt[:, 1]] = prov[mt[:, 1]]
+        p[mt[:, 0]] = w[mt[:, 0], mt[:, 1]] - prov[mt[:, 1]]
+    return p, q

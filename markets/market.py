@@ -1,0 +1,211 @@
+r"""Normalising the ways a two-sided market with transfers can be given.
+
+A market has customers :math:`I` (rows, :math:`m`) and providers :math:`J`
+(columns, :math:`n`) and a pair surplus :math:`w_{ij} = u_i(j) + u_j(i)`.
+It can be given as
+
+* an ``(m, n)`` surplus array;
+* two utility arrays of the same shape, ``customer_utils[i, j]`` = :math:`u_i(j)`
+  and ``provider_utils[i, j]`` = :math:`u_j(i)` (both indexed customer first);
+  the surplus is their sum;
+* a networkx bipartite graph (nodes carry ``bipartite=0`` for customers and
+  ``bipartite=1`` for providers, edges carry ``weight``); a pair without an edge
+  cannot match, which for stability is the same as a non-positive surplus
+  (with non-negative payoffs such a pair never blocks), so it is stored as 0 and
+  remembered in a mask only to refuse outcomes that match it;
+* a :class:`Market`.
+
+Providers may have capacities :math:`c_j \ge 0`: provider :math:`j` serves up to
+:math:`c_j` customers. Such a market is the one-to-one market in which provider
+:math:`j` is split into :math:`c_j` identical *seats*. In every core point of
+that seat market all seats of a provider earn the same payoff (if two seats of
+:math:`j` differed, lowering every seat to their minimum would stay feasible and
+strictly lower the dual objective), so payoffs are reported *per seat*.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from sim.errors import InputTypeError, ValidationError
+from sim.validate import check_array
+
+__all__ = ["Market", "as_market"]
+
+
+class Market:
+    """A normalised market: surplus, optional mask, capacities and labels.
+
+    Parameters
+    ----------
+    surplus : ndarray of float, shape (m, n)
+        Pair surplus; 0 where the pair cannot match.
+    allowed : ndarray of bool, shape (m, n), optional
+        ``False`` for pairs that cannot match; ``None`` means every pair can.
+    capacities : ndarray of int, shape (n,), optional
+        Seats per provider; ``None`` means one each.
+    customer_labels, provider_labels : tuple, optional
+        Names of the agents (graph input), else ``None`` (indices are the names).
+    customer_utils, provider_utils : ndarray, shape (m, n), optional
+        The utilities when they were given (then ``surplus`` is their sum).
+
+    Build one with :func:`as_market`, which validates its input.
+
+    Examples
+    --------
+    >>> m = as_market([[1.0, 2.0]], capacities=[1, 2])
+    >>> m.shape, m.capacities.tolist()
+    ((1, 2), [1, 2])
+    """
+
+    __slots__ = (
+        "surplus", "allowed", "capacities", "customer_labels", "provider_labels",
+        "customer_utils", "provider_utils",
+    )
+
+    def __init__(self, surplus, allowed=None, capacities=None, customer_labels=None,
+                 provider_labels=None, customer_utils=None, provider_utils=None):
+        self.surplus = surplus
+        self.allowed = allowed
+        self.capacities = capacities
+        self.customer_labels = customer_labels
+        self.provider_labels = provider_labels
+        self.customer_utils = customer_utils
+        self.provider_utils = provider_utils
+
+    @property
+    def shape(self):
+        """``(m, n)``: customers by providers."""
+        return self.surplus.shape
+
+    def seat_provider(self):
+        """Provider index of every seat (``arange(n)`` without capacities)."""
+        n = self.surplus.shape[1]
+        if self.capacities is None:
+            return np.arange(n)
+        return np.repeat(np.arange(n), self.capacities)
+
+    def __repr__(self):
+        extra = "" if self.capacities is None else f", capacities={self.capacities.tolist()}"
+        return f"Market(shape={self.shape}{extra})"
+
+
+def _check_capacities(capacities, n):
+    if capacities is None:
+        return None
+    arr = np.asarray(capacities)
+    if arr.dtype == object or arr.dtype.kind not in "iuf":
+        raise InputTypeError(f"capacities must be an integer array, got dtype {arr.dtype}")
+    if arr.shape != (n,):
+        raise ValidationError(f"capacities must have shape ({n},) (one per provider), got {arr.shape}")
+    if arr.size and (not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr))):
+        raise ValidationError(f"capacities must be whole numbers, got {arr.tolist()}")
+    if arr.size and arr.min() < 0:
+        raise ValidationError(f"capacities must be >= 0, got {arr.tolist()}")
+    arr = arr.astype(np.int64)
+    if arr.size and np.all(arr == 1):
+        return None
+    return arr
+
+
+def _from_graph(graph, name):
+    nodes = list(graph.nodes)
+    side = dict(graph.nodes(data="bipartite"))
+    bad = [v for v in nodes if side[v] not in (0, 1)]
+    if bad:
+        raise ValidationError(
+            f"{name}: every node needs attribute bipartite=0 (customer) or 1 (provider); "
+            f"node {bad[0]!r} has {side[bad[0]]!r}"
+        )
+    if graph.is_directed() or graph.is_multigraph():
+        raise InputTypeError(f"{name} must be a simple undirected networkx Graph, got {type(graph).__name__}")
+    customers = [v for v in nodes if side[v] == 0]
+    providers = [v for v in nodes if side[v] == 1]
+    ci = {v: k for k, v in enumerate(customers)}
+    pj = {v: k for k, v in enumerate(providers)}
+    w = np.zeros((len(customers), len(providers)))
+    allowed = np.zeros(w.shape, dtype=bool)
+    for a, b, weight in graph.edges(data="weight"):
+        if side[a] == side[b]:
+            raise ValidationError(f"{name}: edge ({a!r}, {b!r}) joins two agents on the same side")
+        if side[a] == 1:
+            a, b = b, a
+        if isinstance(weight, (bool, np.bool_)) or not isinstance(weight, numbers.Real):
+            raise InputTypeError(f"{name}: edge ({a!r}, {b!r}) needs a real 'weight', got {weight!r}")
+        if not np.isfinite(weight):
+            raise ValidationError(f"{name}: edge ({a!r}, {b!r}) has non-finite weight {weight!r}")
+        w[ci[a], pj[b]] = float(weight)
+        allowed[ci[a], pj[b]] = True
+    caps = [graph.nodes[v].get("capacity", 1) for v in providers]
+    return w, allowed, caps, tuple(customers), tuple(providers)
+
+
+def as_market(surplus=None, *, customer_utils=None, provider_utils=None, capacities=None,
+              name="surplus"):
+    """Validate and normalise a market given in any accepted form.
+
+    Parameters
+    ----------
+    surplus : array_like (m, n), networkx.Graph or Market, optional
+        The pair surplus (customers by providers), a bipartite graph, or a market.
+    customer_utils, provider_utils : array_like (m, n), optional
+        Give both instead of ``surplus``; the surplus is their sum.
+    capacities : array_like of int (n,), optional
+        Seats per provider (default one each; for a graph, the providers'
+        ``capacity`` node attribute).
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    Market
+
+    Raises
+    ------
+    ValidationError, InputTypeError
+        Non-2-D, non-numeric or non-finite input, mismatched shapes, bad capacities.
+
+    Examples
+    --------
+    >>> as_market(customer_utils=[[1.0, -1.0]], provider_utils=[[0.5, 2.0]]).surplus
+    array([[1.5, 1. ]])
+    >>> as_market([[1.0, float("nan")]])
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: surplus must be finite, got ...nan... at index (0, 1)
+    """
+    if isinstance(surplus, Market):
+        if customer_utils is not None or provider_utils is not None or capacities is not None:
+            raise ValidationError("give either a Market or utilities/capacities, not both")
+        return surplus
+    cu = pu = None
+    if customer_utils is not None or provider_utils is not None:
+        if surplus is not None:
+            raise ValidationError("give either surplus or (customer_utils, provider_utils), not both")
+        if customer_utils is None or provider_utils is None:
+            missing = "customer_utils" if customer_utils is None else "provider_utils"
+            raise ValidationError(f"{missing} is missing: give both utility matrices")
+        cu = check_array("customer_utils", customer_utils, ndim=2)
+        pu = check_array("provider_utils", provider_utils, ndim=2)
+        if cu.shape != pu.shape:
+            raise ValidationError(
+                f"customer_utils and provider_utils must have the same shape (customers x providers), "
+                f"got {cu.shape} and {pu.shape}"
+            )
+        w = cu + pu
+        if w.size and not np.all(np.isfinite(w)):
+            raise ValidationError("customer_utils + provider_utils overflows to a non-finite surplus")
+        return Market(w, None, _check_capacities(capacities, w.shape[1]), customer_utils=cu,
+                      provider_utils=pu)
+    if surplus is None:
+        raise ValidationError(f"{name} is missing: give a surplus matrix, a graph, or both utility matrices")
+    if hasattr(surplus, "nodes") and hasattr(surplus, "edges"):
+        w, allowed, caps, cl, pl = _from_graph(surplus, name)
+        if capacities is None:
+            capacities = caps
+        allowed = None if allowed.all() else allowed
+        return Market(w, allowed, _check_capacities(capacities, w.shape[1]), cl, pl)
+    w = check_array(name, surplus, ndim=2)
+    return Market(w, None, _check_capacities(capacities, w.shape[1]))

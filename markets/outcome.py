@@ -1,0 +1,296 @@
+r"""Market outcomes: a matching with the agents' net payoffs.
+
+A market outcome is :math:`(X, \tau)`: a matching :math:`X` (disjoint
+customer-provider pairs) and transfers :math:`\tau`, zero-sum on each matched
+pair (:math:`\tau_i + \tau_j = 0`) and 0 for unmatched agents. Agent
+:math:`a`'s net payoff is :math:`p_a = u_a(\mu_X(a)) + \tau_a`, so on a matched
+pair :math:`p_i + p_j = w_{ij}` and an unmatched agent gets :math:`p_a = 0`.
+
+Here a transfer is stored per matched pair: ``transfers[k]`` is the payment
+from the customer to the provider of pair ``matching[k]``
+(:math:`\tau_j = t_k`, :math:`\tau_i = -t_k`). With capacities a provider
+receives one payment per customer served, and ``provider_payoffs[j]`` is its
+payoff *per seat* (see :mod:`markets.market`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.errors import ValidationError
+from sim.validate import check_array
+
+from .market import as_market
+
+__all__ = ["Outcome", "outcome_from_transfers", "outcome_from_payoffs"]
+
+
+class Outcome:
+    """A matching with payoffs (and transfers when utilities are known).
+
+    Attributes
+    ----------
+    matching : ndarray of int64, shape (k, 2)
+        Matched ``(customer, provider)`` index pairs, sorted by customer.
+    customer_payoffs : ndarray, shape (m,)
+        Net payoff :math:`p_i` of each customer (0 if unmatched).
+    provider_payoffs : ndarray, shape (n,)
+        Net payoff :math:`p_j` of each provider, per seat when providers have
+        capacities (0 if unmatched).
+    welfare : float
+        Total surplus of the matched pairs.
+    transfers : ndarray, shape (k,), or None
+        Payment from customer to provider on each matched pair, when the
+        utilities were given.
+    capacities : ndarray of int, shape (n,), or None
+        Provider capacities of the market (``None``: one each).
+    customer_labels, provider_labels : tuple or None
+        Agent names when the market was a graph.
+
+    Examples
+    --------
+    >>> o = Outcome([[0, 1]], [0.5, 0.0], [0.0, 1.5], welfare=2.0)
+    >>> o.customer_partners().tolist(), o.provider_partners().tolist()
+    ([1, -1], [-1, 0])
+    >>> o.as_dict()
+    {0: 1, 1: None}
+    """
+
+    __slots__ = ("matching", "customer_payoffs", "provider_payoffs", "welfare", "transfers",
+                 "capacities", "customer_labels", "provider_labels")
+
+    def __init__(self, matching, customer_payoffs, provider_payoffs, welfare=None, transfers=None,
+                 capacities=None, customer_labels=None, provider_labels=None):
+        p = check_array("customer_payoffs", customer_payoffs, ndim=1)
+        q = check_array("provider_payoffs", provider_payoffs, ndim=1)
+        mt = np.asarray(matching)
+        if mt.size == 0:
+            mt = np.zeros((0, 2), dtype=np.int64)
+        if mt.dtype == object or mt.dtype.kind not in "iu" or mt.ndim != 2 or mt.shape[1] != 2:
+            raise ValidationError(
+                f"matching must be a (k, 2) integer array of (customer, provider) pairs, "
+                f"got dtype {mt.dtype} and shape {mt.shape}"
+            )
+        self.matching = mt.astype(np.int64, copy=False)
+        self.customer_payoffs = p
+        self.provider_payoffs = q
+        self.welfare = None if welfare is None else float(welfare)
+        self.transfers = None if transfers is None else check_array(
+            "transfers", transfers, shape=(len(mt),))
+        self.capacities = None if capacities is None else np.asarray(capacities, dtype=np.int64)
+        self.customer_labels = customer_labels
+        self.provider_labels = provider_labels
+
+    @classmethod
+    def _trusted(cls, matching, p, q, welfare, transfers=None, capacities=None, cl=None, pl=None):
+        # Solver results are already well-formed: skip re-validation (hot path).
+        self = object.__new__(cls)
+        self.matching = matching
+        self.customer_payoffs = p
+        self.provider_payoffs = q
+        self.welfare = welfare
+        self.transfers = transfers
+        self.capacities = capacities
+        self.customer_labels = cl
+        self.provider_labels = pl
+        return self
+
+    @property
+    def shape(self):
+        """``(m, n)``: the market size the outcome belongs to."""
+        return (len(self.customer_payoffs), len(self.provider_payoffs))
+
+    def customer_partners(self):
+        """Provider of each customer, ``-1`` when unmatched."""
+        out = np.full(len(self.customer_payoffs), -1, dtype=np.int64)
+        out[self.matching[:, 0]] = self.matching[:, 1]
+        return out
+
+    def provider_partners(self):
+        """Customer of each provider, ``-1`` when unmatched (unit capacities only)."""
+        if self.capacities is not None:
+            raise ValidationError("provider_partners() needs unit capacities; use matching instead")
+        out = np.full(len(self.provider_payoffs), -1, dtype=np.int64)
+        out[self.matching[:, 1]] = self.matching[:, 0]
+        return out
+
+    def provider_loads(self):
+        """Number of customers each provider serves."""
+        return np.bincount(self.matching[:, 1], minlength=len(self.provider_payoffs))
+
+    def customer_transfers(self):
+        r"""Transfer :math:`\tau_i` of each customer (``-payment``; 0 if unmatched)."""
+        if self.transfers is None:
+            raise ValidationError("this outcome has no transfers: it was built from a surplus, not utilities")
+        out = np.zeros(len(self.customer_payoffs))
+        out[self.matching[:, 0]] = -self.transfers
+        return out
+
+    def provider_transfers(self):
+        r"""Total transfer :math:`\tau_j` received by each provider (0 if unmatched)."""
+        if self.transfers is None:
+            raise ValidationError("this outcome has no transfers: it was built from a surplus, not utilities")
+        return np.bincount(self.matching[:, 1], weights=self.transfers,
+                           minlength=len(self.provider_payoffs)).astype(float)
+
+    def as_dict(self):
+        """Customer -> provider (``None`` if unmatched), by label when the market had labels."""
+        cl = self.customer_labels or range(len(self.customer_payoffs))
+        pl = self.provider_labels or range(len(self.provider_payoffs))
+        out = {c: None for c in cl}
+        cl, pl = list(cl), list(pl)
+        for i, j in self.matching.tolist():
+            out[cl[i]] = pl[j]
+        return out
+
+    def __repr__(self):
+        return (f"Outcome(matching={self.matching.tolist()}, customer_payoffs={self.customer_payoffs!r}, "
+                f"provider_payoffs={self.provider_payoffs!r}, welfare={self.welfare!r}"
+                + ("" if self.transfers is None else f", transfers={self.transfers!r}") + ")")
+
+
+def _check_matching_fits(matching, market, name="matching"):
+    """Raise unless ``matching`` is a matching of ``market`` (indices, disjointness, edges, seats)."""
+    m, n = market.surplus.shape
+    mt = np.asarray(matching)
+    if mt.size == 0:
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if mt.dtype == object or mt.dtype.kind not in "iu" or mt.ndim != 2 or mt.shape[1] != 2:
+        raise ValidationError(f"{name} must be a (k, 2) integer array of (customer, provider) pairs, "
+                              f"got dtype {mt.dtype} and shape {mt.shape}")
+    mt = mt.astype(np.int64, copy=False)
+    rows, cols = mt[:, 0], mt[:, 1]
+    if rows.min() < 0 or rows.max() >= m:
+        bad = mt[(rows < 0) | (rows >= m)][0].tolist()
+        raise ValidationError(f"{name} pair {bad} names a customer outside 0..{m - 1}")
+    if cols.min() < 0 or cols.max() >= n:
+        bad = mt[(cols < 0) | (cols >= n)][0].tolist()
+        raise ValidationError(f"{name} pair {bad} names a provider outside 0..{n - 1}")
+    counts = np.bincount(rows, minlength=m)
+    if counts.max() > 1:
+        raise ValidationError(f"{name} is not a matching: customer {int(counts.argmax())} is matched "
+                              f"{int(counts.max())} times")
+    loads = np.bincount(cols, minlength=n)
+    caps = np.ones(n, dtype=np.int64) if market.capacities is None else market.capacities
+    if np.any(loads > caps):
+        j = int(np.argmax(loads > caps))
+        raise ValidationError(f"{name} is not a matching: provider {j} is matched {int(loads[j])} "
+                              f"times but has capacity {int(caps[j])}")
+    if market.allowed is not None and not market.allowed[rows, cols].all():
+        bad = mt[~market.allowed[rows, cols]][0].tolist()
+        raise ValidationError(f"{name} pair {bad} is not an edge of the market: it cannot match")
+    order = np.argsort(rows, kind="stable")
+    return mt[order], order
+
+
+def check_outcome(market, outcome, name="outcome", tol=1e-9):
+    """Validate ``outcome`` against ``market``; return (matching, p, q, loads).
+
+    An outcome fits the market when its matching is a matching of the market,
+    its payoff vectors have the market's sizes, and its payoffs are feasible:
+    :math:`p_i + p_j = w_{ij}` on matched pairs and 0 for unmatched agents (to
+    ``tol`` relative to :math:`\\max |w|`).
+    """
+    if not isinstance(outcome, Outcome):
+        raise ValidationError(f"{name} must be a markets.Outcome, got {type(outcome).__name__}")
+    m, n = market.surplus.shape
+    p, q = outcome.customer_payoffs, outcome.provider_payoffs
+    if p.shape != (m,) or q.shape != (n,):
+        raise ValidationError(f"{name} has payoffs of sizes ({len(p)}, {len(q)}) but the market is {m} x {n}")
+    mt, _ = _check_matching_fits(outcome.matching, market, f"{name}.matching")
+    w = market.surplus
+    atol = tol * _scale(w)
+    rows, cols = mt[:, 0], mt[:, 1]
+    gap = np.abs(p[rows] + q[cols] - w[rows, cols])
+    if gap.size and gap.max() > atol:
+        k = int(gap.argmax())
+        raise ValidationError(
+            f"{name} payoffs are not feasible: pair {mt[k].tolist()} has p_i + p_j = "
+            f"{float(p[rows[k]] + q[cols[k]])!r} but surplus {float(w[rows[k], cols[k]])!r} (transfers must be zero-sum)")
+    free_c = np.ones(m, dtype=bool)
+    free_c[rows] = False
+    loads = np.bincount(cols, minlength=n)
+    caps = np.ones(n, dtype=np.int64) if market.capacities is None else market.capacities
+    unused = loads == 0
+    if np.any(np.abs(p[free_c]) > atol):
+        i = int(np.flatnonzero(free_c & (np.abs(p) > atol))[0])
+        raise ValidationError(f"{name} payoffs are not feasible: unmatched customer {i} has payoff {float(p[i])!r}, not 0")
+    if np.any(np.abs(q[unused]) > atol):
+        j = int(np.flatnonzero(unused & (np.abs(q) > atol))[0])
+        raise ValidationError(f"{name} payoffs are not feasible: unmatched provider {j} has payoff {float(q[j])!r}, not 0")
+    return mt, p, q, loads, caps
+
+
+def _scale(w):
+    """Magnitude that tolerances are relative to: max |w| (1 for an all-zero market)."""
+    if w.size == 0:
+        return 1.0
+    s = float(np.abs(w).max())
+    return s if s > 0 else 1.0
+
+
+def outcome_from_transfers(customer_utils, provider_utils, matching, transfers, *, capacities=None):
+    """The outcome (payoffs) that a matching and transfers give under some utilities.
+
+    Use it to evaluate a platform's choice ``(X, tau)``, made from estimated
+    utilities, under the true ones: :math:`p_a = u_a(\\mu_X(a)) + \\tau_a`.
+
+    Parameters
+    ----------
+    customer_utils, provider_utils : array_like, shape (m, n)
+        :math:`u_i(j)` and :math:`u_j(i)`, both indexed ``[customer, provider]``.
+    matching : array_like of int, shape (k, 2)
+        ``(customer, provider)`` pairs.
+    transfers : array_like, shape (k,)
+        Payment from the customer to the provider on each pair.
+    capacities : array_like of int, shape (n,), optional
+        Provider capacities. With a provider serving several customers at
+        different net payoffs, ``provider_payoffs`` holds their mean.
+
+    Returns
+    -------
+    Outcome
+
+    Examples
+    --------
+    >>> o = outcome_from_transfers([[1.0, 0.0]], [[1.0, 0.0]], [[0, 0]], [0.25])
+    >>> o.customer_payoffs.tolist(), o.provider_payoffs.tolist(), o.welfare
+    ([0.75], [1.25, 0.0], 2.0)
+    """
+    market = as_market(customer_utils=customer_utils, provider_utils=provider_utils, capacities=capacities)
+    mt, order = _check_matching_fits(matching, market)
+    t = check_array("transfers", transfers, ndim=1)
+    if t.shape != (len(mt),):
+        raise ValidationError(f"transfers must have one entry per matched pair ({len(mt)}), got shape {t.shape}")
+    t = t[order]
+    rows, cols = mt[:, 0], mt[:, 1]
+    m, n = market.shape
+    p = np.zeros(m)
+    p[rows] = market.customer_utils[rows, cols] - t
+    per_pair = market.provider_utils[rows, cols] + t
+    loads = np.bincount(cols, minlength=n)
+    q = np.bincount(cols, weights=per_pair, minlength=n) / np.maximum(loads, 1)
+    welfare = float(market.surplus[rows, cols].sum())
+    return Outcome._trusted(mt, p, q, welfare, t, market.capacities)
+
+
+def outcome_from_payoffs(surplus, matching, customer_payoffs, provider_payoffs, *, capacities=None,
+                         tol=1e-9):
+    """Build an :class:`Outcome` from payoffs, checking that it fits the market.
+
+    Examples
+    --------
+    >>> outcome_from_payoffs([[2.0]], [[0, 0]], [0.5], [1.5]).welfare
+    2.0
+    >>> outcome_from_payoffs([[2.0]], [[0, 0]], [0.5], [0.5])
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: outcome payoffs are not feasible: pair [0, 0] has p_i + p_j = 1.0 but surplus 2.0 (transfers must be zero-sum)
+    """
+    market = as_market(surplus, capacities=capacities)
+    o = Outcome(matching, customer_payoffs, provider_payoffs, capacities=market.capacities,
+                customer_labels=market.customer_labels, provider_labels=market.provider_labels)
+    mt, *_ = check_outcome(market, o, tol=tol)
+    o.matching = mt
+    o.welfare = float(market.surplus[mt[:, 0], mt[:, 1]].sum())
+    return o

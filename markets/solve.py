@@ -1,0 +1,140 @@
+r"""Stable outcomes of markets with transfers (Shapley-Shubik assignment games).
+
+An outcome :math:`(X, \tau)` is stable when it is individually rational
+(:math:`p_a \ge 0`) and has no blocking pair (:math:`p_i + p_j \ge w_{ij}`).
+Stable matchings are exactly the maximum-weight matchings and stable payoffs
+exactly the optimal solutions of the dual LP (D) (see
+:mod:`markets.assignment`), so a stable outcome is an optimal primal-dual pair:
+the fast solver returns both, and an independent checker
+(:mod:`markets.certificate`) verifies them on every call unless told not to.
+Transfers follow from payoffs: :math:`\tau_a = p_a - u_a(\mu_X(a))`, zero-sum
+on each pair by complementary slackness.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.errors import CertificateError
+from sim.validate import check_choice
+
+from .assignment import DEFAULT_BACKEND, available_backends, solve_assignment
+from .certificate import check_certificate
+from .market import as_market
+from .outcome import Outcome
+
+__all__ = ["stable_outcome"]
+
+_METHODS = ("auto", "lapjv", "scipy", "lp")
+_POINTS = ("any", "customer", "provider")
+
+
+def _solve_market(market, backend):
+    """Solve (seat-expanded when capacitated); return rows, provider cols, p, per-seat q."""
+    w = market.surplus
+    if market.capacities is None:
+        return solve_assignment(w, backend)
+    seat_provider = market.seat_provider()
+    rows, seats, p, qs = solve_assignment(w[:, seat_provider], backend)
+    n = w.shape[1]
+    q = np.full(n, np.inf)
+    np.minimum.at(q, seat_provider, qs)  # a core point pays all seats alike; min absorbs rounding
+    q[np.isinf(q)] = 0.0
+    cols = seat_provider[seats]
+    wm = w[rows, cols]
+    qc = np.minimum(q[cols], wm)
+    p[rows] = wm - qc
+    return rows, cols, p, q
+
+
+def stable_outcome(surplus=None, *, customer_utils=None, provider_utils=None, capacities=None,
+                   method="auto", point="any", verify=True, tol=1e-9, backend=None):
+    """A stable outcome: an optimal matching with core payoffs, certified.
+
+    Parameters
+    ----------
+    surplus : array_like (m, n), networkx.Graph or Market, optional
+        Pair surplus :math:`w_{ij}` (customers x providers), or a bipartite graph
+        whose edges carry ``weight`` (absent edges cannot match; nodes carry
+        ``bipartite`` 0/1 and providers optionally ``capacity``).
+    customer_utils, provider_utils : array_like (m, n), optional
+        Give both instead of ``surplus`` (both indexed ``[customer, provider]``);
+        the surplus is their sum and the outcome carries transfers.
+    capacities : array_like of int (n,), optional
+        Seats per provider; provider payoffs are then per seat.
+    method : {"auto", "lapjv", "scipy", "lp"}
+        ``"auto"``: the fastest available combinatorial backend; ``"lp"``: the
+        cvxpy formulation solved by HiGHS (slow; a reference).
+    point : {"any", "customer", "provider"}
+        Which core point: whatever the solver finds (fastest), or the
+        customer-optimal or provider-optimal one.
+    verify : bool
+        Check the certificate with the independent checker (cheap,
+        :math:`O(mn)`). A failing certificate from lapjv is retried with scipy;
+        a second failure raises :class:`~sim.errors.CertificateError`.
+    tol : float
+        Relative tolerance of the certificate check.
+    backend : str, optional
+        Alias for ``method`` naming a combinatorial backend.
+
+    Returns
+    -------
+    Outcome
+        ``matching`` (pairs with positive surplus only), ``customer_payoffs``,
+        ``provider_payoffs`` (a core point: non-negative, no blocking pair,
+        complementary slackness), ``welfare`` and, with utilities, ``transfers``
+        (payment from customer to provider on each matched pair).
+
+    Raises
+    ------
+    ValidationError, InputTypeError
+        Bad input (non-finite, not 2-D, non-numeric, mismatched shapes...).
+
+    Examples
+    --------
+    >>> o = stable_outcome([[4.0, 1.0], [2.0, 1.0]], point="customer")
+    >>> o.matching.tolist(), o.welfare
+    ([[0, 0], [1, 1]], 5.0)
+    >>> o.customer_payoffs.tolist(), o.provider_payoffs.tolist()
+    ([3.0, 1.0], [1.0, 0.0])
+    >>> o = stable_outcome(customer_utils=[[1.0, 0.0]], provider_utils=[[1.0, 0.5]], point="provider")
+    >>> o.matching.tolist(), o.provider_payoffs.tolist(), o.transfers.tolist()
+    ([[0, 0]], [1.5, 0.0], [0.5])
+    """
+    check_choice("method", method, _METHODS)
+    check_choice("point", point, _POINTS)
+    if backend is not None:
+        check_choice("backend", backend, available_backends())
+        method = backend
+    market = as_market(surplus, customer_utils=customer_utils, provider_utils=provider_utils,
+                       capacities=capacities)
+    w = market.surplus
+    if method == "lp":
+        from .lp import solve_lp
+        rows, cols, p, q = solve_lp(market)
+        # LP solvers return floats: the rounded matching and duals are re-certified always
+        check_certificate(w, rows, cols, p, q, capacities=market.capacities, tol=tol)
+    else:
+        bk = DEFAULT_BACKEND if method == "auto" else method
+        rows, cols, p, q = _solve_market(market, bk)
+        if verify:
+            try:
+                check_certificate(w, rows, cols, p, q, capacities=market.capacities, tol=tol)
+            except CertificateError:
+                if bk == "scipy":
+                    raise
+                rows, cols, p, q = _solve_market(market, "scipy")
+                check_certificate(w, rows, cols, p, q, capacities=market.capacities, tol=tol)
+    matching = np.stack([rows, cols], axis=1) if len(rows) else np.zeros((0, 2), dtype=np.int64)
+    welfare = float(w[rows, cols].sum())
+    out = Outcome._trusted(matching, p, q, welfare, None, market.capacities, market.customer_labels,
+                           market.provider_labels)
+    if point != "any":
+        from .core import _extreme
+        p, q = _extreme(market, out, 0 if point == "customer" else 1)
+        if verify:
+            check_certificate(w, rows, cols, p, q, capacities=market.capacities, tol=tol)
+        out.customer_payoffs, out.provider_payoffs = p, q
+    if market.customer_utils is not None:
+        out.transfers = out.provider_payoffs[cols] - market.provider_utils[rows, cols]
+    return out
