@@ -6,16 +6,19 @@ first-come-first-served by one server with exponential service of rate ``mu``
 is ``E[T] = 1 / (mu - lam)`` and, by Little's law, the mean number in the
 system is ``E[N] = lam E[T] = rho / (1 - rho)``.
 
-Each replication simulates ``horizon`` time units, discards customers that
-arrive during the first ``warmup`` fraction, and reports the mean response time
-and the time-average number in system, next to the theory.
+Each replication admits a fixed number of ``customers`` (a random count would
+correlate with congestion and bias the mean), serves every one of them to
+completion (so long sojourns at the end are not censored), discards the first
+``warmup`` fraction (the transient from an empty start), and reports the mean
+response time and the time-average number in system while the kept customers
+arrive, next to the theory.
 
 Run it with ``stratsim run mm1`` or ``python -m scenarios.mm1``.
 
 Examples
 --------
 >>> import numpy as np
->>> rows = run(Params(rho=0.5, horizon=2000.0), np.random.default_rng(0))
+>>> rows = run(Params(rho=0.5, customers=2000), np.random.default_rng(0))
 >>> {r["metric"] for r in rows} >= {"mean_response_time", "theory_response_time"}
 True
 """
@@ -28,10 +31,9 @@ import numpy as np
 import simpy
 
 from sim import Simulation
-from sim.errors import ValidationError
 from sim.plotting import band, new_figure, save_figure
 from sim.scenario import Scenario
-from sim.validate import check_real
+from sim.validate import check_int, check_real
 
 __all__ = ["Params", "run", "plot", "SCENARIO"]
 
@@ -48,23 +50,23 @@ class Params:
         Loads swept, each in (0, 1).
     rho : float
         The load of one cell (set by the grid from ``rhos``).
-    horizon : float
-        Simulated time per replication.
+    customers : int
+        Customers simulated per replication.
     warmup : float
-        Fraction of the horizon discarded as transient, in [0, 1).
+        Fraction of the customers discarded as transient, in [0, 1).
     """
 
     mu: float = 1.0
     rhos: tuple[float, ...] = (0.3, 0.5, 0.7, 0.8)
     rho: float = 0.5
-    horizon: float = 20000.0
+    customers: int = 20000
     warmup: float = 0.1
 
     def __post_init__(self):
         check_real("mu", self.mu, low=0.0, low_open=True)
         for r in self.rhos + (self.rho,):
             check_real("rho", r, low=0.0, high=1.0, low_open=True, high_open=True)
-        check_real("horizon", self.horizon, low=0.0, low_open=True)
+        check_int("customers", self.customers, low=10)
         check_real("warmup", self.warmup, low=0.0, high=1.0, high_open=True)
 
 
@@ -74,13 +76,14 @@ def run(params: Params, rng) -> list[dict]:
     seed = int(rng.integers(2**63))
     sim = Simulation(seed)
     server = simpy.Resource(sim.env, capacity=1)
-    start = params.warmup * params.horizon
+    first_kept = int(params.warmup * params.customers)
     response = sim.recorder.channel("response_time")
     in_system = sim.recorder.channel("in_system")
     count = [0]
+    window = [0.0, 0.0]  # arrival times of the first and last kept customers
     arrivals, services = sim.rng("arrivals"), sim.rng("services")
 
-    def customer():
+    def customer(k):
         arrived = sim.now
         count[0] += 1
         in_system(count[0])
@@ -89,20 +92,21 @@ def run(params: Params, rng) -> list[dict]:
             yield sim.timeout(services.exponential(1.0 / params.mu))
         count[0] -= 1
         in_system(count[0])
-        if arrived >= start:
+        if k >= first_kept:
             response(sim.now - arrived)
 
     def source():
-        while True:
+        for k in range(params.customers):
             yield sim.timeout(arrivals.exponential(1.0 / lam))
-            sim.process(customer())
+            if k == first_kept:
+                window[0] = sim.now
+            window[1] = sim.now
+            sim.process(customer(k))
 
     sim.process(source())
-    sim.run(until=params.horizon)
+    sim.run()
     t_resp = sim.recorder.values("response_time")
-    if t_resp.size == 0:
-        raise ValidationError(f"horizon {params.horizon} too short: no customer finished after warm-up")
-    mean_n = sim.recorder.time_average("in_system", params.horizon, since=start)
+    mean_n = sim.recorder.time_average("in_system", window[1], since=window[0])
     theory_t = 1.0 / (params.mu - lam)
     return [
         {"metric": "mean_response_time", "value": float(t_resp.mean())},
@@ -140,7 +144,7 @@ SCENARIO = Scenario(
     run=run,
     plot=plot,
     grid=lambda p: [{"rho": r} for r in p.rhos],
-    quick={"horizon": 3000.0, "rhos": (0.3, 0.5, 0.7)},
+    quick={"customers": 2000, "rhos": (0.3, 0.5, 0.7)},
     replications=10,
     quick_replications=3,
 )

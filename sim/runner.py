@@ -12,11 +12,11 @@ Examples
 >>> from sim.runner import run_scenario
 >>> out = tempfile.mkdtemp()
 >>> summary = run_scenario("mm1", out, quick=True, replications=2, backend="serial",
-...                        overrides={"rhos": "(0.5,)", "horizon": "500"})
+...                        overrides={"rhos": "(0.5,)", "customers": "300"})
 >>> summary.tasks, summary.ran, summary.resumed
 (2, 2, 0)
 >>> run_scenario("mm1", out, quick=True, replications=2, backend="serial",
-...              overrides={"rhos": "(0.5,)", "horizon": "500"}).ran
+...              overrides={"rhos": "(0.5,)", "customers": "300"}).ran
 0
 """
 
@@ -67,7 +67,7 @@ def check_output_folder(out) -> Path:
     while not probe.exists():
         probe = probe.parent
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise ValidationError(f"--out {str(out)!r} is not writable (no write permission on {str(probe)!r})")
+        raise ValidationError(f"--out {str(out)!r} is not writable ({str(probe)!r} is not a writable folder)")
     return out
 
 
