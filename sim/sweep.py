@@ -243,11 +243,12 @@ def run_sweep(
 
 def sweep_fingerprint(fn, grid, seed) -> str:
     """A hash of what determines a sweep's results: the function, the grid and the seed."""
-    name = getattr(fn, "__qualname__", None) or repr(fn)
-    if hasattr(fn, "func"):  # functools.partial: include its bound arguments
-        name = f"{fn.func.__module__}.{fn.func.__qualname__}{fn.args!r}{sorted(fn.keywords.items())!r}"
+    # The qualified name, not the module path: one function imported two ways
+    # (installed vs a test's sys.path) must match its own journal.
+    if hasattr(fn, "func"):  # functools.partial: its bound arguments matter too
+        name = f"{fn.func.__qualname__}{fn.args!r}{sorted(fn.keywords.items())!r}"
     else:
-        name = f"{getattr(fn, '__module__', '')}.{name}"
+        name = getattr(fn, "__qualname__", None) or repr(fn)
     text = json.dumps({"fn": name, "grid": grid, "seed": seed}, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
