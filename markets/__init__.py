@@ -19,10 +19,17 @@ from .certificate import check_certificate, verify_outcome
 from .core import CoreExtremes, core_extremes, marginal_contributions
 from .market import Market, as_market
 from .outcome import Outcome, outcome_from_payoffs, outcome_from_transfers
+from .instability import InstabilityCertificate, subset_instability
 from .solve import stable_outcome
+from .stability import blocking_pairs, irrational_agents, is_stable
 
 __all__ = [
     "stable_outcome",
+    "is_stable",
+    "blocking_pairs",
+    "irrational_agents",
+    "subset_instability",
+    "InstabilityCertificate",
     "Outcome",
     "outcome_from_transfers",
     "outcome_from_payoffs",

@@ -15,6 +15,8 @@ It can be given as
   remembered in a mask only to refuse outcomes that match it;
 * a :class:`Market`.
 
+A provider of capacity 0 is treated like a provider without edges.
+
 Providers may have capacities :math:`c_j \ge 0`: provider :math:`j` serves up to
 :math:`c_j` customers. Such a market is the one-to-one market in which provider
 :math:`j` is split into :math:`c_j` identical *seats*. In every core point of
@@ -90,6 +92,17 @@ class Market:
     def __repr__(self):
         extra = "" if self.capacities is None else f", capacities={self.capacities.tolist()}"
         return f"Market(shape={self.shape}{extra})"
+
+
+def _finish(w, allowed, capacities, *rest, **kw):
+    """Build the Market; providers with no seat cannot match, like absent edges."""
+    if capacities is not None and np.any(capacities == 0):
+        closed = capacities == 0
+        w = w.copy()
+        w[:, closed] = 0.0
+        allowed = np.ones(w.shape, dtype=bool) if allowed is None else allowed.copy()
+        allowed[:, closed] = False
+    return Market(w, allowed, capacities, *rest, **kw)
 
 
 def _check_capacities(capacities, n):
@@ -197,8 +210,8 @@ def as_market(surplus=None, *, customer_utils=None, provider_utils=None, capacit
         w = cu + pu
         if w.size and not np.all(np.isfinite(w)):
             raise ValidationError("customer_utils + provider_utils overflows to a non-finite surplus")
-        return Market(w, None, _check_capacities(capacities, w.shape[1]), customer_utils=cu,
-                      provider_utils=pu)
+        return _finish(w, None, _check_capacities(capacities, w.shape[1]), customer_utils=cu,
+                       provider_utils=pu)
     if surplus is None:
         raise ValidationError(f"{name} is missing: give a surplus matrix, a graph, or both utility matrices")
     if hasattr(surplus, "nodes") and hasattr(surplus, "edges"):
@@ -206,6 +219,6 @@ def as_market(surplus=None, *, customer_utils=None, provider_utils=None, capacit
         if capacities is None:
             capacities = caps
         allowed = None if allowed.all() else allowed
-        return Market(w, allowed, _check_capacities(capacities, w.shape[1]), cl, pl)
+        return _finish(w, allowed, _check_capacities(capacities, w.shape[1]), cl, pl)
     w = check_array(name, surplus, ndim=2)
-    return Market(w, None, _check_capacities(capacities, w.shape[1]))
+    return _finish(w, None, _check_capacities(capacities, w.shape[1]))

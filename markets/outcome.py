@@ -294,3 +294,13 @@ def outcome_from_payoffs(surplus, matching, customer_payoffs, provider_payoffs, 
     o.matching = mt
     o.welfare = float(market.surplus[mt[:, 0], mt[:, 1]].sum())
     return o
+
+
+def market_for(surplus, outcome, capacities=None):
+    """Normalise ``surplus`` for checking ``outcome``: capacities default to the outcome's."""
+    from .market import Market
+
+    if capacities is None and isinstance(outcome, Outcome) and not isinstance(surplus, Market):
+        if outcome.capacities is not None and not (hasattr(surplus, "nodes") and hasattr(surplus, "edges")):
+            capacities = outcome.capacities
+    return as_market(surplus, capacities=capacities)

@@ -1,0 +1,225 @@
+r"""The same problems as cvxpy linear programs: the reference, and a base for extra constraints.
+
+* :func:`primal_lp`: (P) :math:`\max \sum_{ij} Z_{ij} w_{ij}` s.t. row sums
+  :math:`\le 1`, column sums :math:`\le c_j`, :math:`Z \ge 0`.
+* :func:`dual_lp`: (D) :math:`\min \sum_i p_i + \sum_j c_j q_j` s.t.
+  :math:`p_i + q_j \ge w_{ij}`, :math:`p, q \ge 0` (the core payoffs, per seat).
+* :func:`core_lp`: the core as a polytope, (D)'s constraints plus
+  :math:`\sum_i p_i + \sum_j c_j q_j = W^*`, with a linear objective of your choice.
+* :func:`subset_instability_lp`: Definition 3.1 of Jagadeesan et al. verbatim.
+
+Pairs that cannot match (graph input) get no variable and no constraint.
+
+Accuracy: cvxpy's default solver here (Clarabel, an interior-point method) is
+accurate to about 1e-8 and returns fractional optimal faces; the default here
+is HiGHS, whose simplex returns a vertex (an integral matching) with exact duals.
+:func:`solve_lp` rounds anyway and :func:`markets.stable_outcome` re-certifies
+its result with the independent checker.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import cvxpy as cp
+import numpy as np
+
+from sim.errors import StratsimError, ValidationError
+
+from .market import as_market
+from .outcome import check_outcome, market_for
+
+__all__ = ["LP", "primal_lp", "dual_lp", "core_lp", "solve_lp", "subset_instability_lp",
+           "DEFAULT_SOLVER"]
+
+#: cvxpy solver used unless one is named.
+DEFAULT_SOLVER = "HIGHS"
+
+
+class LP(NamedTuple):
+    """A cvxpy problem with its variables and named constraints."""
+
+    problem: cp.Problem
+    variables: dict
+    constraints: dict
+
+
+def _pairs(market):
+    m, n = market.shape
+    if market.allowed is None:
+        return np.repeat(np.arange(m), n), np.tile(np.arange(n), m)
+    return np.nonzero(market.allowed)
+
+
+def _caps(market):
+    n = market.shape[1]
+    return np.ones(n) if market.capacities is None else market.capacities.astype(float)
+
+
+def primal_lp(surplus=None, *, capacities=None):
+    """(P): the maximum-weight (many-to-one) matching LP.
+
+    Returns
+    -------
+    LP
+        ``variables["Z"]`` (m x n), constraints ``"rows"`` and ``"cols"`` (their
+        dual values are the customers' and per-seat providers' payoffs).
+
+    Examples
+    --------
+    >>> lp = primal_lp([[4.0, 1.0], [2.0, 1.0]])
+    >>> round(float(lp.problem.solve(solver="HIGHS")), 9)
+    5.0
+    """
+    market = as_market(surplus, capacities=capacities)
+    w = market.surplus
+    m, n = w.shape
+    z = cp.Variable((m, n), nonneg=True)
+    cons = {"rows": cp.sum(z, axis=1) <= 1, "cols": cp.sum(z, axis=0) <= _caps(market)}
+    extra = []
+    if market.allowed is not None:
+        extra.append(z[~market.allowed] == 0)
+    prob = cp.Problem(cp.Maximize(cp.sum(cp.multiply(w, z))), [cons["rows"], cons["cols"], *extra])
+    return LP(prob, {"Z": z}, cons)
+
+
+def _dual_constraints(market, p, q):
+    w = market.surplus
+    i, j = _pairs(market)
+    if len(i) == 0:
+        return []
+    return [p[i] + q[j] >= w[i, j]]
+
+
+def dual_lp(surplus=None, *, capacities=None):
+    """(D): the core-payoff LP (minimum total payoff with no blocking pair).
+
+    Returns
+    -------
+    LP
+        ``variables["p"]`` (m,), ``variables["q"]`` (n,, per seat).
+
+    Examples
+    --------
+    >>> lp = dual_lp([[4.0, 1.0], [2.0, 1.0]])
+    >>> round(float(lp.problem.solve(solver="HIGHS")), 9)
+    5.0
+    """
+    market = as_market(surplus, capacities=capacities)
+    m, n = market.shape
+    p = cp.Variable(m, nonneg=True)
+    q = cp.Variable(n, nonneg=True)
+    cons = _dual_constraints(market, p, q)
+    prob = cp.Problem(cp.Minimize(cp.sum(p) + _caps(market) @ q), cons)
+    return LP(prob, {"p": p, "q": q}, {"no_blocking": cons})
+
+
+def core_lp(surplus=None, customer_weights=None, provider_weights=None, *, capacities=None,
+            sense="min", solver=DEFAULT_SOLVER):
+    """Optimise a linear function over the core.
+
+    Solves (P) first for :math:`W^*`, then optimises
+    ``customer_weights @ p + provider_weights @ q`` over the core.
+
+    Returns
+    -------
+    LP
+        Solved; ``variables["p"].value`` and ``variables["q"].value`` hold the core point.
+
+    Examples
+    --------
+    >>> lp = core_lp([[4.0, 1.0], [2.0, 1.0]], [1.0, 1.0], [0.0, 0.0], sense="max")
+    >>> np.round(lp.variables["p"].value, 9).tolist()
+    [3.0, 1.0]
+    """
+    market = as_market(surplus, capacities=capacities)
+    m, n = market.shape
+    cw = np.zeros(m) if customer_weights is None else np.asarray(customer_weights, dtype=float)
+    pw = np.zeros(n) if provider_weights is None else np.asarray(provider_weights, dtype=float)
+    if cw.shape != (m,) or pw.shape != (n,):
+        raise ValidationError(f"customer_weights/provider_weights must have shapes ({m},), ({n},), "
+                              f"got {cw.shape}, {pw.shape}")
+    best = _solve(primal_lp(market).problem, solver)
+    p = cp.Variable(m, nonneg=True)
+    q = cp.Variable(n, nonneg=True)
+    cons = _dual_constraints(market, p, q) + [cp.sum(p) + _caps(market) @ q <= best]
+    obj = cw @ p + pw @ q
+    prob = cp.Problem(cp.Minimize(obj) if sense == "min" else cp.Maximize(obj), cons)
+    _solve(prob, solver)
+    return LP(prob, {"p": p, "q": q}, {"core": cons})
+
+
+def _solve(problem, solver):
+    try:
+        value = problem.solve(solver=solver)
+    except cp.error.SolverError as exc:
+        raise StratsimError(f"cvxpy solver {solver!r} failed: {exc}") from None
+    if problem.status not in ("optimal",):
+        raise StratsimError(f"cvxpy solver {solver!r} returned status {problem.status!r}")
+    return value
+
+
+def solve_lp(surplus=None, *, capacities=None, solver=DEFAULT_SOLVER):
+    """Solve (P) with cvxpy; return the rounded matching and the constraint duals.
+
+    Returns
+    -------
+    rows, cols : ndarray of int64
+        Matched pairs with positive surplus (``Z > 1/2``).
+    p, q : ndarray
+        Dual values of the row and column constraints (core payoffs, per seat).
+
+    Examples
+    --------
+    >>> rows, cols, p, q = solve_lp([[4.0, 1.0], [2.0, 1.0]])
+    >>> rows.tolist(), cols.tolist(), round(float(p.sum() + q.sum()), 9)
+    ([0, 1], [0, 1], 5.0)
+    """
+    market = as_market(surplus, capacities=capacities)
+    w = market.surplus
+    m, n = w.shape
+    if m == 0 or n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(m), np.zeros(n)
+    lp = primal_lp(market)
+    _solve(lp.problem, solver)
+    z = lp.variables["Z"].value
+    rows, cols = np.nonzero((z > 0.5) & (w > 0))
+    p = np.maximum(np.asarray(lp.constraints["rows"].dual_value, dtype=float).reshape(m), 0.0)
+    q = np.maximum(np.asarray(lp.constraints["cols"].dual_value, dtype=float).reshape(n), 0.0)
+    return rows.astype(np.int64), cols.astype(np.int64), p, q
+
+
+def subset_instability_lp(surplus, outcome, *, solver=DEFAULT_SOLVER):
+    """Subset Instability by its defining LP (Jagadeesan et al., Def. 3.1).
+
+    Examples
+    --------
+    >>> from markets import outcome_from_payoffs
+    >>> w = [[4.0, 1.0], [2.0, 1.0]]
+    >>> bad = outcome_from_payoffs(w, [[0, 1], [1, 0]], [1.0, 2.0], [0.0, 0.0])
+    >>> round(subset_instability_lp(w, bad), 9)
+    3.0
+    """
+    market = market_for(surplus, outcome)
+    mt, p, q, loads, caps = check_outcome(market, outcome)
+    w = market.surplus
+    m, n = w.shape
+    if market.capacities is not None:
+        seat_provider = market.seat_provider()
+        first = np.concatenate(([0], np.cumsum(caps)[:-1]))
+        served = (np.arange(len(seat_provider)) - first[seat_provider]) < loads[seat_provider]
+        qs = np.where(served, q[seat_provider], 0.0)
+        w = w[:, seat_provider]
+        allowed = None if market.allowed is None else market.allowed[:, seat_provider]
+    else:
+        qs, allowed = q, market.allowed
+    ns = w.shape[1]
+    sp = cp.Variable(m, nonneg=True)
+    sq = cp.Variable(ns, nonneg=True)
+    cons = [p + sp >= 0, qs + sq >= 0]
+    if m and ns:
+        i, j = (np.repeat(np.arange(m), ns), np.tile(np.arange(ns), m)) if allowed is None else np.nonzero(allowed)
+        if len(i):
+            cons.append(p[i] + sp[i] + qs[j] + sq[j] >= w[i, j])
+    prob = cp.Problem(cp.Minimize(cp.sum(sp) + cp.sum(sq)), cons)
+    return float(_solve(prob, solver))
