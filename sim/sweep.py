@@ -41,6 +41,7 @@ import multiprocessing
 import os
 import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -282,10 +283,12 @@ def _serial(fn, grid, todo, seed, jobs, scheduler) -> Iterable:
 
 
 def _mp_context():
-    # forkserver: workers fork from a clean server process (no inherited threads or
-    # locks), cheaper than spawn; spawn where forkserver does not exist.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    # fork on Linux: workers start instantly and see functions defined in __main__,
+    # a notebook or `python -c` (forkserver/spawn would have to re-import them by
+    # name and fail). Elsewhere (macOS, Windows) fork is unsafe or absent: spawn.
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def _processes(fn, grid, todo, seed, jobs, scheduler) -> Iterable:
@@ -302,7 +305,15 @@ def _processes(fn, grid, todo, seed, jobs, scheduler) -> Iterable:
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
-                yield fut.result()
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    raise BackendError(
+                        "a worker process died (killed, out of memory, or the task function could "
+                        "not be loaded in the worker: define it at module level); finished tasks "
+                        "are kept in the journal, re-run to resume"
+                    ) from None
+                yield result
                 nxt = next(queue, None)
                 if nxt is not None:
                     pending.add(pool.submit(_run_task, fn, grid[nxt[0]], seed, *nxt))
