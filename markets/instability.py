@@ -28,6 +28,14 @@ maximum. Both are certified by the independent checker.
 
 With capacities the market is the seat market: a provider's served seats carry
 its per-seat payoff and its free seats 0.
+
+Floating point. Payoffs computed by any solver are stable only up to rounding,
+so, exactly like :func:`markets.is_stable`, violations up to
+``tol * max|w|`` are not counted: a payoff :math:`p_a \ge -\text{tol}` is not
+subsidised and a residual :math:`r_{ij} \le \text{tol}` is treated as 0. Hence
+``subset_instability(w, o, tol=t) == 0.0`` exactly when
+``is_stable(w, o, tol=t)``, and otherwise the value is within
+:math:`\min(m, n) \cdot \text{tol} \cdot \max|w|` of the exact one.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ from sim.validate import check_real
 
 from .assignment import solve_assignment
 from .certificate import check_certificate
-from .outcome import check_outcome, market_for
+from .outcome import _scale, check_outcome, market_for
 
 __all__ = ["subset_instability", "InstabilityCertificate"]
 
@@ -59,7 +67,7 @@ class InstabilityCertificate(NamedTuple):
     coalition_providers: np.ndarray
 
 
-def subset_instability(surplus, outcome, *, return_certificate=False, verify=True, backend=None):
+def subset_instability(surplus, outcome, *, tol=1e-9, return_certificate=False, verify=True, backend=None):
     """The least total subsidy that makes ``outcome`` stable (Subset Instability).
 
     Parameters
@@ -70,6 +78,8 @@ def subset_instability(surplus, outcome, *, return_certificate=False, verify=Tru
     outcome : Outcome
         Must fit the market (a matching of it, payoffs feasible:
         :math:`p_i + p_j = w_{ij}` on pairs, 0 for single agents).
+    tol : float
+        Relative tolerance (times :math:`\\max |w|`), as in :func:`markets.is_stable`.
     return_certificate : bool
         Also return the optimal subsidies and a maximising coalition.
     verify : bool
@@ -96,9 +106,11 @@ def subset_instability(surplus, outcome, *, return_certificate=False, verify=Tru
     >>> cert.coalition_customers.tolist(), cert.coalition_providers.tolist()
     ([0], [0])
     """
+    tol = check_real("tol", tol, low=0.0)
     market = market_for(surplus, outcome)
-    mt, p, q, loads, caps = check_outcome(market, outcome)
+    mt, p, q, loads, caps = check_outcome(market, outcome, tol=max(tol, 1e-9))
     w = market.surplus
+    atol = tol * _scale(w)
     m, n = w.shape
     if market.capacities is None:
         seat_provider = None
@@ -110,10 +122,11 @@ def subset_instability(surplus, outcome, *, return_certificate=False, verify=Tru
         served = (np.arange(len(seat_provider)) - first[seat_provider]) < loads[seat_provider]
         qs = np.where(served, q[seat_provider], 0.0)
         ws = w[:, seat_provider]
-    tp = np.maximum(-p, 0.0)
-    tq = np.maximum(-qs, 0.0)
+    tp = np.where(p < -atol, -p, 0.0)
+    tq = np.where(qs < -atol, -qs, 0.0)
     r = ws - (p + tp)[:, None]
     r -= (qs + tq)[None, :]
+    r[r <= atol] = 0.0  # within rounding of stable: not a blocking pair (matches is_stable)
     if market.allowed is not None:
         # pairs that cannot match cannot block either
         r[~(market.allowed if seat_provider is None else market.allowed[:, seat_provider])] = 0.0
@@ -125,9 +138,9 @@ def subset_instability(surplus, outcome, *, return_certificate=False, verify=Tru
         return value
     cust_sub = tp + sp
     seat_sub = tq + sq
-    in_c = (p < 0)
+    in_c = tp > 0
     in_c[rows] = True
-    in_s = (qs < 0)
+    in_s = tq > 0
     in_s[cols] = True
     if seat_provider is None:
         prov_sub, in_p = seat_sub, in_s

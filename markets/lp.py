@@ -86,9 +86,10 @@ def primal_lp(surplus=None, *, capacities=None):
 def _dual_constraints(market, p, q):
     w = market.surplus
     i, j = _pairs(market)
-    if len(i) == 0:
-        return []
-    return [p[i] + q[j] >= w[i, j]]
+    cons = [] if len(i) == 0 else [p[i] + q[j] >= w[i, j]]
+    if market.capacities is not None and np.any(market.capacities == 0):
+        cons.append(q[np.flatnonzero(market.capacities == 0)] == 0)  # a provider with no seat is single
+    return cons
 
 
 def dual_lp(surplus=None, *, capacities=None):
@@ -152,7 +153,7 @@ def core_lp(surplus=None, customer_weights=None, provider_weights=None, *, capac
 def _solve(problem, solver):
     try:
         value = problem.solve(solver=solver)
-    except cp.error.SolverError as exc:
+    except (cp.error.SolverError, ValueError) as exc:
         raise StratsimError(f"cvxpy solver {solver!r} failed: {exc}") from None
     if problem.status not in ("optimal",):
         raise StratsimError(f"cvxpy solver {solver!r} returned status {problem.status!r}")
@@ -214,6 +215,8 @@ def subset_instability_lp(surplus, outcome, *, solver=DEFAULT_SOLVER):
     else:
         qs, allowed = q, market.allowed
     ns = w.shape[1]
+    if m == 0 or ns == 0:  # no pair can block: only negative payoffs need subsidies (cvxpy refuses size-0 variables)
+        return float(np.maximum(-p, 0.0).sum() + np.maximum(-qs, 0.0).sum())
     sp = cp.Variable(m, nonneg=True)
     sq = cp.Variable(ns, nonneg=True)
     cons = [p + sp >= 0, qs + sq >= 0]
