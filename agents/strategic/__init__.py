@@ -1,1 +1,70 @@
-"""Placeholder: filled in by its issue."""
+"""Strategic users against recommender platforms.
+
+Users plan how they engage (likes, dislikes, dwell time) to shape what they
+will be recommended; platforms learn from that engagement as if it were
+sincere. Model and definitions (Cen, Ilyas, Allen, Li, Madry 2024; Cen, Ilyas,
+Madry 2023; Haupt, Hadfield-Menell, Podimata 2023), one module per topic:
+
+- :mod:`~agents.strategic.content`: catalog, user types, preferences.
+- :mod:`~agents.strategic.engagement`: engagement actions, natural engagement,
+  distortion costs, the signal ``s = alpha explicit + (1 - alpha) dwell``.
+- :mod:`~agents.strategic.platforms`: recommender policies (greedy,
+  epsilon-greedy, softmax, UCB, trustworthy) and the :class:`Platform`.
+- :mod:`~agents.strategic.users`: naive, strategic and learning users, beliefs.
+- :mod:`~agents.strategic.planner`: the memoised best-response search.
+- :mod:`~agents.strategic.game`: the repeated game of one user and one platform.
+- :mod:`~agents.strategic.population`: the discrete-event population model.
+- :mod:`~agents.strategic.metrics`: behaviour, welfare, estimation and
+  counterfactual metrics.
+
+Examples
+--------
+>>> from agents.strategic import (UserModel, NaiveUser, StrategicUser, PlatformBelief,
+...                               Platform, GreedyRecommender, play)
+>>> model = UserModel([0.6, 0.9, 0.0])
+>>> platform = Platform(GreedyRecommender(), prior=[0.0, 0.0, 0.0], alpha=1.0)
+>>> user = StrategicUser(model, PlatformBelief.of(platform), horizon=3, gamma=1.0)
+>>> play(user, platform, 4).items.tolist()
+[0, 1, 1, 1]
+"""
+
+from .content import Catalog, UserType, default_types, make_catalog, sample_users
+from .engagement import ACTIONS, DWELL_LEVELS, EXPLICIT_LEVELS, Engagement, EngagementModel, read_signal
+from .game import Trajectory, play, strategization_gap
+from .metrics import counterfactual, engagement_metrics, estimation_error
+from .planner import Plan, Planner, signal_classes
+from .platforms import (
+    EpsilonGreedyRecommender,
+    GreedyRecommender,
+    Platform,
+    PopulationView,
+    RecObservation,
+    Recommender,
+    SoftmaxRecommender,
+    TrustworthyRecommender,
+    UCBRecommender,
+)
+from .population import PopulationLog, simulate_population
+from .users import (
+    LearningUser,
+    NaiveUser,
+    PlatformBelief,
+    StrategicUser,
+    UserAgent,
+    UserFeedback,
+    UserModel,
+    UserObservation,
+)
+
+__all__ = [
+    "Catalog", "UserType", "default_types", "make_catalog", "sample_users",
+    "ACTIONS", "DWELL_LEVELS", "EXPLICIT_LEVELS", "Engagement", "EngagementModel", "read_signal",
+    "Trajectory", "play", "strategization_gap",
+    "counterfactual", "engagement_metrics", "estimation_error",
+    "Plan", "Planner", "signal_classes",
+    "EpsilonGreedyRecommender", "GreedyRecommender", "Platform", "PopulationView", "RecObservation",
+    "Recommender", "SoftmaxRecommender", "TrustworthyRecommender", "UCBRecommender",
+    "PopulationLog", "simulate_population",
+    "LearningUser", "NaiveUser", "PlatformBelief", "StrategicUser", "UserAgent", "UserFeedback",
+    "UserModel", "UserObservation",
+]

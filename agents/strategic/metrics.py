@@ -1,0 +1,133 @@
+"""What strategization does to both sides: engagement, utility, estimation, counterfactuals.
+
+Definitions (this toolkit's; every scenario reports these)
+----------------------------------------------------------
+For a :class:`~agents.strategic.game.Trajectory` of ``T`` steps
+(:func:`engagement_metrics`):
+
+- ``explicit_usage``: share of steps with a like or a dislike;
+  ``like_rate`` / ``dislike_rate`` separately.
+- ``withheld_like_rate``: among steps where the user naturally liked the item
+  (it enjoyed it), the share where it did not like it.
+- ``explicit_distortion`` and ``dwell_distortion``: mean ``|explicit - natural|``
+  and mean ``|dwell - natural dwell|``.
+- ``utility``: mean utility per step; ``value``: mean current value consumed.
+- ``engagement``: mean signal the platform read (what it maximises).
+
+For the platform's knowledge of one user:
+
+- :func:`estimation_error`: mean over the items shown to the user of
+  ``|s_hat_k - s*_k|``, where ``s_hat_k`` is the user's mean signal for item
+  ``k`` as the platform recorded it and ``s*_k`` the *sincere* signal, the one
+  natural engagement at the unsatiated value gives. It is the signal-space
+  version of ``|theta_hat - theta*|``: zero for a naive user without satiation.
+- :func:`counterfactual`: the platform's answer to "what engagement would the
+  alternative policy ``pi`` (a fixed distribution over items, uniform by
+  default) get from this user?". Predicted: ``sum_k pi_k mu_k`` from its
+  personalised estimates. True: the engagement the user gives under ``pi``.
+  ``pi`` does not react to engagement, so sincere engagement is the user's best
+  response to it (as under an insulated platform) and the truth is the exact
+  expectation ``sum_k pi_k E[s_nat(v_k - satiation * M_k)]`` with
+  ``M_k ~ Binomial(window, pi_k)`` the item's count among the last ``window``
+  i.i.d. draws. The counterfactual error is predicted minus true.
+
+Examples
+--------
+>>> from agents.strategic.platforms import Platform, GreedyRecommender
+>>> from agents.strategic.users import UserModel, NaiveUser
+>>> from agents.strategic.game import play
+>>> model = UserModel([0.9, -0.9])
+>>> platform = Platform(GreedyRecommender(warmup=True), prior=[0.0, 0.0], alpha=1.0)
+>>> traj = play(NaiveUser(model), platform, 4)
+>>> engagement_metrics(traj)["explicit_usage"]
+1.0
+>>> estimation_error(platform, 0, model)
+0.0
+>>> pred, true = counterfactual(platform, 0, model)
+>>> round(true, 3), round(pred, 3)
+(0.0, 0.125)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.errors import ValidationError
+from sim.validate import check_array
+
+from .engagement import read_signal
+
+__all__ = ["engagement_metrics", "estimation_error", "counterfactual"]
+
+
+def engagement_metrics(traj) -> dict:
+    """Per-trajectory behaviour and welfare metrics (see the module docstring)."""
+    if len(traj) == 0:
+        raise ValidationError("traj must have at least one step, got an empty trajectory")
+    explicit = traj.explicit
+    nat_like = traj.natural_explicit == 1
+    withheld = float(np.mean(explicit[nat_like] < 1)) if nat_like.any() else 0.0
+    return {
+        "explicit_usage": float(np.mean(explicit != 0)),
+        "like_rate": float(np.mean(explicit == 1)),
+        "dislike_rate": float(np.mean(explicit == -1)),
+        "withheld_like_rate": withheld,
+        "explicit_distortion": float(np.mean(np.abs(explicit - traj.natural_explicit))),
+        "dwell_distortion": float(np.mean(np.abs(traj.dwell - traj.natural_dwell))),
+        "utility": float(np.mean(traj.utility)),
+        "value": float(np.mean(traj.value)),
+        "engagement": float(np.mean(traj.signal)),
+    }
+
+
+def estimation_error(platform, uid: int, model) -> float:
+    """Mean ``|s_hat_k - s*_k|`` over the items the platform has shown user ``uid``."""
+    raw = platform.raw_means(uid)
+    sincere = model.natural_signals(platform.alpha)
+    shown = np.isfinite(raw)
+    if not shown.any():
+        return math.nan
+    return float(np.mean(np.abs(raw[shown] - sincere[shown])))
+
+
+def _true_engagement(model, alpha: float, pi: np.ndarray) -> float:
+    total = 0.0
+    W, sat = model.window, model.satiation
+    for k, p in enumerate(pi):
+        if p == 0.0:
+            continue
+        if W == 0 or sat == 0.0:
+            total += p * read_signal(model.engagement.natural(model.values[k]), alpha)
+            continue
+        for m in range(W + 1):
+            prob = math.comb(W, m) * p**m * (1.0 - p) ** (W - m)
+            total += p * prob * read_signal(model.engagement.natural(model.values[k] - sat * m), alpha)
+    return total
+
+
+def counterfactual(platform, uid: int, model, policy=None) -> tuple[float, float]:
+    """``(predicted, true)`` engagement of the i.i.d. policy ``policy`` for user ``uid``.
+
+    Parameters
+    ----------
+    platform : Platform
+        The platform after learning.
+    uid : int
+        The user.
+    model : UserModel
+        The user's true model.
+    policy : array_like, shape (K,), optional
+        Probabilities of recommending each item (default uniform).
+    """
+    K = platform.n_items
+    if policy is None:
+        pi = np.full(K, 1.0 / K)
+    else:
+        pi = check_array("policy", policy, ndim=1, shape=(K,))
+        if np.any(pi < 0) or not np.isclose(pi.sum(), 1.0):
+            raise ValidationError(f"policy must be a probability vector, got {pi.tolist()}")
+    mu = np.asarray(platform.estimates(uid), dtype=float)
+    predicted = float(pi @ mu)
+    return predicted, float(_true_engagement(model, platform.alpha, pi))
