@@ -207,7 +207,8 @@ def as_market(surplus=None, *, customer_utils=None, provider_utils=None, capacit
                 f"customer_utils and provider_utils must have the same shape (customers x providers), "
                 f"got {cu.shape} and {pu.shape}"
             )
-        w = cu + pu
+        with np.errstate(over="ignore"):  # reported just below, with the argument names
+            w = cu + pu
         if w.size and not np.all(np.isfinite(w)):
             raise ValidationError("customer_utils + provider_utils overflows to a non-finite surplus")
         return _finish(w, None, _check_capacities(capacities, w.shape[1]), customer_utils=cu,
