@@ -22,11 +22,17 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; concurrent runs are not detected
+    fcntl = None
 
 from .errors import ResultsMismatchError, ValidationError
 from .manifest import build_manifest, read_manifest, write_manifest
@@ -37,7 +43,8 @@ from .validate import check_choice, check_int
 
 __all__ = ["run_scenario", "plot_folder", "RunSummary", "check_output_folder"]
 
-RESULTS, MANIFEST, JOURNAL, FIGURES = "results.csv", "manifest.json", "tasks.jsonl", "figures"
+RESULTS, MANIFEST, JOURNAL, FIGURES, LOCK = (
+    "results.csv", "manifest.json", "tasks.jsonl", "figures", ".lock")
 
 
 @dataclass
@@ -56,6 +63,32 @@ def _scenario_task(name: str, params, cell: dict, rng):
     # Module-level so worker processes can unpickle it; the worker finds the
     # scenario through the registry exactly as the parent did.
     return get_scenario(name).run_cell(params, cell, rng)
+
+
+@contextlib.contextmanager
+def folder_lock(out: Path):
+    """Hold an exclusive lock on results folder ``out`` (two runs must never share one)."""
+    if fcntl is None:
+        yield
+        return
+    path = out / LOCK
+    fh = open(path, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise ResultsMismatchError(
+                f"--out {str(out)!r} is in use by another run ({holder}); wait for it or choose "
+                "another folder") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        yield
+    finally:
+        fh.close()
 
 
 def check_output_folder(out) -> Path:
@@ -122,17 +155,19 @@ def run_scenario(name: str, out, *, overrides=None, quick: bool = False, seed: i
         client.close()
 
     out.mkdir(parents=True, exist_ok=True)
-    if old is not None:
-        manifest["first_utc_time"] = old.get("first_utc_time", old.get("utc_time"))
-    write_manifest(out, manifest)
-    task = functools.partial(_scenario_task, name, params)
-    sweep = run_sweep(task, cells, reps, seed, backend=backend, jobs=jobs, scheduler=scheduler,
-                      journal=out / JOURNAL, progress=progress, description=name)
-    rows = [{"scenario": name, **row} for row in sweep.rows]
-    fixed = ["scenario", "cell", *sweep.cell_columns, "rep"]
-    extra = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in fixed + ["metric", "value"]]
-    write_csv(out / RESULTS, rows, fixed + extra + ["metric", "value"])
-    figures = plot_folder(out)
+    with folder_lock(out):
+        if old is not None:
+            manifest["first_utc_time"] = old.get("first_utc_time", old.get("utc_time"))
+        write_manifest(out, manifest)
+        task = functools.partial(_scenario_task, name, params)
+        sweep = run_sweep(task, cells, reps, seed, backend=backend, jobs=jobs, scheduler=scheduler,
+                          journal=out / JOURNAL, progress=progress, description=name)
+        rows = [{"scenario": name, **row} for row in sweep.rows]
+        fixed = ["scenario", "cell", *sweep.cell_columns, "rep"]
+        extra = [k for k in dict.fromkeys(k for r in rows for k in r)
+                 if k not in fixed + ["metric", "value"]]
+        write_csv(out / RESULTS, rows, fixed + extra + ["metric", "value"])
+        figures = plot_folder(out)
     return RunSummary(scenario=name, out=out, tasks=len(cells) * reps, ran=sweep.ran,
                       resumed=sweep.resumed, figures=figures)
 

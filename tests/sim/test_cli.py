@@ -96,3 +96,34 @@ def test_python_dash_m_scenario_module_runs(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "m" / "results.csv").exists()
+
+
+def test_ctrl_c_saves_finished_tasks_and_the_same_command_resumes(tmp_path):
+    import json
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "r"
+    argv = [sys.executable, "-m", "sim", "run", "mm1", "--out", str(out), "--reps", "4",
+            "--set", "customers=4000", "--backend", "serial"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    journal = out / "tasks.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline and not (journal.exists() and len(journal.read_text().splitlines()) >= 3):
+        time.sleep(0.02)
+    # A second run on the same folder while the first is alive is refused, not mixed.
+    code, _, err = _run(*argv[3:])
+    assert code == 2 and "in use by another run" in err
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "re-run the same command to resume" in err
+    saved = len(journal.read_text().splitlines()) - 1
+    assert 2 <= saved < 16
+    code, stdout, err = _run(*argv[3:])
+    assert code == 0, err
+    assert f"{saved} resumed" in stdout
+    tasks = [(e["cell"], e["rep"]) for e in map(json.loads, journal.read_text().splitlines()[1:])]
+    assert sorted(tasks) == [(c, r) for c in range(4) for r in range(4)]
