@@ -194,7 +194,14 @@ def solve_assignment(w, backend=None):
         p[rows[~keep]] = 0.0
         q[cols[~keep]] = 0.0
         rows, cols, wm = rows[keep], cols[keep], wm[keep]
-    # Make complementary slackness exact: split each matched surplus along q.
+    # Make complementary slackness exact: single agents get exactly 0 (their duals are
+    # 0 up to rounding), and each matched surplus is split along q.
+    single = np.ones(m, dtype=bool)
+    single[rows] = False
+    p[single] = 0.0
+    free = np.ones(n, dtype=bool)
+    free[cols] = False
+    q[free] = 0.0
     qc = np.minimum(q[cols], wm)
     q[cols] = qc
     p[rows] = wm - qc

@@ -10,9 +10,15 @@ from markets.certificate import check_certificate
 from sim.errors import CertificateError
 from markets import is_stable, stable_outcome
 from markets.lp import primal_lp
+from markets_brute import max_matching_weight
 from markets.strategies import bipartite_graphs, capacities_for, surplus_matrices, utility_matrices
 
 BACKENDS = markets.available_backends()
+
+
+# HiGHS works to absolute feasibility/optimality tolerances of 1e-7: compare to it at that level,
+# and to the exact brute-force optimum (small markets) at rounding level.
+LP_ABS = 1e-7
 
 
 def lp_optimum(w, capacities=None):
@@ -53,7 +59,8 @@ def test_stable_and_lp_optimal(backend, w):
     o = stable_outcome(w, backend=backend)
     assert is_stable(w, o)
     assert_core_point(w, o)
-    assert o.welfare == pytest.approx(lp_optimum(w), rel=1e-9, abs=1e-9)
+    assert o.welfare == pytest.approx(lp_optimum(w), rel=1e-9, abs=LP_ABS)
+    assert o.welfare == pytest.approx(max_matching_weight(w), rel=1e-12, abs=1e-12)
     assert o.welfare == pytest.approx(float(w[o.matching[:, 0], o.matching[:, 1]].sum()))
 
 
@@ -61,7 +68,8 @@ def test_stable_and_lp_optimal(backend, w):
 def test_lp_method_and_extreme_points_are_core_points(w, point):
     for o in (stable_outcome(w, method="lp"), stable_outcome(w, point=point)):
         assert_core_point(w, o)
-        assert o.welfare == pytest.approx(lp_optimum(w), rel=1e-9, abs=1e-9)
+        assert o.welfare == pytest.approx(lp_optimum(w), rel=1e-9, abs=LP_ABS)
+        assert o.welfare == pytest.approx(max_matching_weight(w), rel=1e-12, abs=1e-12)
 
 
 @given(w=surplus_matrices(min_customers=1, max_customers=5, min_providers=1, max_providers=5,
@@ -70,7 +78,8 @@ def test_heavy_ties_and_zeros(w):
     for backend in BACKENDS:
         o = stable_outcome(w, backend=backend)
         assert_core_point(w, o)
-        assert o.welfare == pytest.approx(lp_optimum(w), abs=1e-9)
+        assert o.welfare == pytest.approx(lp_optimum(w), abs=LP_ABS)
+        assert o.welfare == pytest.approx(max_matching_weight(w), abs=1e-12)
 
 
 @pytest.mark.parametrize("shape", [(1, 7), (7, 1), (0, 4), (4, 0), (0, 0), (1, 1), (3, 9), (9, 3)])
@@ -80,7 +89,7 @@ def test_shapes(shape, backend):
     w = rng.normal(size=shape)
     o = stable_outcome(w, backend=backend)
     assert_core_point(w, o)
-    assert o.welfare == pytest.approx(lp_optimum(w), abs=1e-9)
+    assert o.welfare == pytest.approx(lp_optimum(w), abs=LP_ABS)
 
 
 def test_all_negative_market_matches_nobody():
@@ -135,7 +144,8 @@ def test_sparse_graph_markets(g):
     for i, j in o.matching.tolist():
         assert g.has_edge(customers[i], providers[j])
     caps = [g.nodes[v]["capacity"] for v in providers]
-    assert o.welfare == pytest.approx(lp_optimum(np.maximum(w, 0) * (w > 0), caps), abs=1e-9)
+    assert o.welfare == pytest.approx(lp_optimum(np.maximum(w, 0), caps), abs=LP_ABS)
+    assert o.welfare == pytest.approx(max_matching_weight(np.maximum(w, 0), capacities=caps), abs=1e-12)
     assert is_stable(g, o)
     named = o.as_dict()
     assert set(named) == set(customers)
@@ -147,7 +157,8 @@ def test_capacities_against_lp(data, w):
     for backend in BACKENDS:
         o = stable_outcome(w, capacities=caps, backend=backend)
         assert_core_point(np.where(caps[None, :] > 0, w, 0.0), o, caps)
-        assert o.welfare == pytest.approx(lp_optimum(w, caps), abs=1e-9)
+        assert o.welfare == pytest.approx(lp_optimum(w, caps), abs=LP_ABS)
+        assert o.welfare == pytest.approx(max_matching_weight(w, capacities=caps), abs=1e-12)
         assert is_stable(w, o)
         assert np.all(o.provider_loads() <= caps)
 
