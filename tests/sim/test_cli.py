@@ -106,7 +106,7 @@ def test_ctrl_c_saves_finished_tasks_and_the_same_command_resumes(tmp_path):
 
     out = tmp_path / "r"
     argv = [sys.executable, "-m", "sim", "run", "mm1", "--out", str(out), "--reps", "4",
-            "--set", "customers=4000", "--backend", "serial"]
+            "--set", "customers=20000", "--backend", "serial"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
