@@ -1,1 +1,99 @@
-"""Placeholder: filled in by its issue."""
+"""Learning-augmented online algorithms: ski rental and non-clairvoyant scheduling.
+
+Policies consult a (possibly wrong) prediction; they are near-optimal when it
+is right (consistency) and still bounded when it is wrong (robustness).
+Definitions and bounds: Purohit, Svitkina, Kumar (NeurIPS 2018); Wei & Zhang
+(NeurIPS 2020).
+
+Modules:
+
+- :mod:`~agents.online.ski`: ski rental policies, exact expected costs, exact
+  worst-case ratio, consistency and robustness.
+- :mod:`~agents.online.ski_sim`: the rent-or-buy discrete-event simulation (SimPy)
+  with a predictor that learns from finished seasons.
+- :mod:`~agents.online.predictors`: exact, Gaussian, multiplicative, adversarial
+  and learned predictors.
+- :mod:`~agents.online.jobs`, :mod:`~agents.online.scheduling`,
+  :mod:`~agents.online.server`: job instances, scheduling policies, and the
+  event-driven preemptive server.
+- :mod:`~agents.online.queueing`: M/G/1 mean response times (FCFS, PS, SRPT, PSJF).
+- :mod:`~agents.online.bounds`, :mod:`~agents.online.frontier`: theorem bounds
+  and consistency-robustness frontiers.
+- :mod:`~agents.online.strategies`: hypothesis strategies for ski and job
+  instances (imported on demand; needs hypothesis).
+
+Registered policies: ``ski.break_even``, ``ski.classical_randomized``,
+``ski.purohit_deterministic``, ``ski.purohit_randomized``, ``sched.fcfs``,
+``sched.rr``, ``sched.spjf``, ``sched.prr``, ``sched.two_stage``,
+``sched.srpt``, ``sched.spt``.
+
+Examples
+--------
+>>> from agents.online import PRR, JobSet, simulate, opt_batch_cost
+>>> jobs = JobSet.batch([1.0, 4.0], predictions=[4.0, 1.0])     # predictions swapped
+>>> simulate(jobs, PRR(0.5)).total_completion_time / opt_batch_cost(jobs.sizes)   # 9 / 6
+1.5
+"""
+
+from . import bounds
+from .frontier import scheduling_worst_ratio, ski_frontier
+from .jobs import JobSet, opt_batch_cost, pareto_sizes, poisson_jobs
+from .predictors import (
+    AdversarialPredictor,
+    ExactPredictor,
+    GaussianNoisePredictor,
+    LearnedPredictor,
+    MultiplicativeNoisePredictor,
+    Predictor,
+)
+from .queueing import mean_response_time
+from .scheduling import (
+    FCFS,
+    PRR,
+    SPJF,
+    SPT,
+    SRPT,
+    Allocation,
+    RoundRobin,
+    SchedObservation,
+    SchedulingPolicy,
+    TwoStage,
+    check_allocation,
+)
+from .server import Schedule, simulate
+from .ski import (
+    BreakEven,
+    BuyDays,
+    ClassicalRandomized,
+    PurohitDeterministic,
+    PurohitRandomized,
+    SkiObservation,
+    SkiRentalPolicy,
+    as_buy_days,
+    consistency,
+    decision_classes,
+    expected_cost,
+    expected_ratio,
+    opt_cost,
+    robustness,
+    ski_cost,
+    worst_case_ratio,
+)
+from .ski_sim import SeasonModel, SkiRentalRun, simulate_ski_rental
+
+__all__ = [
+    # ski rental
+    "SkiObservation", "BuyDays", "as_buy_days", "SkiRentalPolicy", "BreakEven",
+    "ClassicalRandomized", "PurohitDeterministic", "PurohitRandomized", "ski_cost", "opt_cost",
+    "expected_cost", "expected_ratio", "worst_case_ratio", "consistency", "robustness",
+    "decision_classes", "SeasonModel", "SkiRentalRun", "simulate_ski_rental",
+    # predictors
+    "Predictor", "ExactPredictor", "GaussianNoisePredictor", "MultiplicativeNoisePredictor",
+    "AdversarialPredictor", "LearnedPredictor",
+    # scheduling
+    "JobSet", "opt_batch_cost", "pareto_sizes", "poisson_jobs", "SchedObservation", "Allocation",
+    "check_allocation", "SchedulingPolicy", "FCFS", "RoundRobin", "SPJF", "PRR", "TwoStage",
+    "SRPT", "SPT", "Schedule", "simulate", "mean_response_time",
+    # analysis
+    "bounds", "ski_frontier", "scheduling_worst_ratio",
+]

@@ -1,0 +1,173 @@
+"""Job instances for single-machine scheduling, and their generators.
+
+A :class:`JobSet` holds, for jobs ``j = 0..n-1``, a release time ``r_j >= 0``,
+a true size (processing requirement) ``x_j > 0``, unknown to non-clairvoyant
+policies until the job finishes, and optionally a prediction ``y_j >= 0``. The
+prediction error is ``eta = sum_j |y_j - x_j|``.
+
+Batch instances release every job at time 0. For a batch with sizes sorted
+``x_(1) <= ... <= x_(n)`` the optimum total completion time is Shortest
+Processing Time first: ``OPT = sum_i (n - i + 1) x_(i)`` (:func:`opt_batch_cost`).
+
+Online instances have Poisson arrivals (:func:`poisson_jobs`).
+
+Examples
+--------
+>>> from agents.online.jobs import JobSet, opt_batch_cost
+>>> jobs = JobSet.batch([3.0, 1.0, 2.0], predictions=[2.5, 1.5, 2.0])
+>>> jobs.n, jobs.eta
+(3, 1.0)
+>>> opt_batch_cost(jobs.sizes)          # 3*1 + 2*2 + 1*3
+10.0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.errors import ValidationError
+from sim.random import make_rng
+from sim.validate import check_array, check_int, check_real
+
+__all__ = ["JobSet", "opt_batch_cost", "poisson_jobs", "pareto_sizes"]
+
+
+def _check_nonneg(name, arr, strict=False):
+    bad = arr <= 0 if strict else arr < 0
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        op = ">" if strict else ">="
+        raise ValidationError(f"{name} must be {op} 0, got {float(arr[i])!r} at index {i}")
+    return arr
+
+
+class JobSet:
+    """Release times, true sizes and (optional) predictions of ``n >= 1`` jobs.
+
+    Parameters
+    ----------
+    release : array_like
+        Release times, finite and ``>= 0``.
+    sizes : array_like
+        True sizes, finite and ``> 0``.
+    predictions : array_like, optional
+        Predicted sizes, finite and ``>= 0``.
+
+    Examples
+    --------
+    >>> JobSet([0.0], [-1.0])
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: sizes must be > 0, got -1.0 at index 0
+    >>> JobSet.batch([])
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: sizes must not be empty, got shape (0,)
+    """
+
+    __slots__ = ("release", "sizes", "predictions")
+
+    def __init__(self, release, sizes, predictions=None):
+        sizes = check_array("sizes", sizes, ndim=1, allow_empty=False)
+        self.sizes = _check_nonneg("sizes", sizes, strict=True)
+        release = check_array("release", release, ndim=1, shape=(sizes.size,))
+        self.release = _check_nonneg("release", release)
+        if predictions is not None:
+            predictions = check_array("predictions", predictions, ndim=1, shape=(sizes.size,))
+            predictions = _check_nonneg("predictions", predictions)
+        self.predictions = predictions
+        for arr in (self.sizes, self.release, self.predictions):
+            if arr is not None:
+                arr.setflags(write=False)
+
+    @classmethod
+    def batch(cls, sizes, predictions=None) -> "JobSet":
+        """All jobs released at time 0."""
+        sizes = check_array("sizes", sizes, ndim=1)
+        return cls(np.zeros(sizes.size), sizes, predictions)
+
+    def with_predictions(self, predictions) -> "JobSet":
+        """The same jobs with other predictions."""
+        return JobSet(self.release, self.sizes, predictions)
+
+    @property
+    def n(self) -> int:
+        """Number of jobs."""
+        return int(self.sizes.size)
+
+    @property
+    def is_batch(self) -> bool:
+        """Whether every job is released at time 0."""
+        return bool(np.all(self.release == 0))
+
+    @property
+    def eta(self) -> float:
+        """Total prediction error ``sum_j |y_j - x_j|``."""
+        if self.predictions is None:
+            raise ValidationError("this JobSet has no predictions")
+        return float(np.sum(np.abs(self.predictions - self.sizes)))
+
+    def __len__(self):
+        return self.n
+
+    def __repr__(self):
+        kind = "batch" if self.is_batch else "online"
+        pred = "with" if self.predictions is not None else "without"
+        return f"JobSet({self.n} jobs, {kind}, {pred} predictions)"
+
+
+def opt_batch_cost(sizes) -> float:
+    """Optimal total completion time of a batch: ``sum_i (n - i + 1) x_(i)`` (SPT).
+
+    Examples
+    --------
+    >>> opt_batch_cost([2.0, 2.0])
+    6.0
+    """
+    x = np.sort(check_array("sizes", sizes, ndim=1, allow_empty=False))
+    _check_nonneg("sizes", x, strict=True)
+    return float(np.sum(np.arange(x.size, 0, -1) * x))
+
+
+def pareto_sizes(n: int, rng, *, alpha: float = 1.1, minimum: float = 1.0):
+    """``n`` i.i.d. Pareto(``alpha``) sizes with scale ``minimum``: ``P(X > t) = (minimum / t)^alpha``.
+
+    Examples
+    --------
+    >>> x = pareto_sizes(1000, rng=0)
+    >>> bool(x.min() >= 1.0)
+    True
+    """
+    n = check_int("n", n, low=1)
+    alpha = check_real("alpha", alpha, low=0.0, low_open=True)
+    minimum = check_real("minimum", minimum, low=0.0, low_open=True)
+    return minimum * (1.0 + make_rng(rng).pareto(alpha, n))
+
+
+def poisson_jobs(n: int, rate: float, rng, *, sizes=None) -> JobSet:
+    """``n`` jobs arriving as a Poisson process of ``rate``, the first at an exponential time.
+
+    Parameters
+    ----------
+    n : int
+        Number of jobs.
+    rate : float
+        Arrival rate ``lambda > 0``.
+    rng : numpy.random.Generator or int
+        Randomness (arrivals first, then sizes).
+    sizes : callable, optional
+        ``sizes(n, rng) -> array``; default exponential with mean 1 (so the load
+        is ``rho = rate``).
+
+    Examples
+    --------
+    >>> jobs = poisson_jobs(5, 0.5, rng=0)
+    >>> jobs.n, bool(np.all(np.diff(jobs.release) > 0))
+    (5, True)
+    """
+    n = check_int("n", n, low=1)
+    rate = check_real("rate", rate, low=0.0, low_open=True)
+    rng = make_rng(rng)
+    release = np.cumsum(rng.exponential(1.0 / rate, n))
+    x = rng.exponential(1.0, n) if sizes is None else np.asarray(sizes(n, rng), dtype=float)
+    return JobSet(release, x)

@@ -1,0 +1,463 @@
+"""Non-clairvoyant scheduling policies: who gets the single server, at what rate.
+
+Model
+-----
+One preemptive server of speed 1 processes jobs (:class:`~agents.online.jobs.JobSet`).
+At each decision point a policy sees the alive jobs (released, unfinished):
+their ids, release times, attained service and, if available, predicted sizes
+(:class:`SchedObservation`). A *non-clairvoyant* policy never sees true sizes;
+a *clairvoyant* one (``clairvoyant = True``: SRPT, SPT) also sees the remaining
+and original sizes. The policy returns processing rates, one per alive job,
+``>= 0`` and summing to at most 1, optionally wrapped in an :class:`Allocation`
+that asks to be consulted again at a given time. The rates hold until the next
+arrival, completion or requested re-decision (see :mod:`agents.online.server`).
+
+Policies (ties always go to the lower job id):
+
+- :class:`FCFS`: everything to the earliest released job.
+- :class:`RoundRobin` (RR, processor sharing): rate ``1/k`` to each of ``k`` alive jobs.
+  On a batch, ``RR <= 2n/(n+1) OPT`` (Motwani, Phillips, Torng 1994).
+- :class:`SPJF`: everything to the least predicted size; ``SPJF <= OPT + (n - 1) eta``
+  on a batch (each inverted pair costs at most the two jobs' errors).
+- :class:`PRR` (preferential round robin), ``lam in (0, 1)``: ``lam`` to SPJF's
+  choice plus ``(1 - lam)/k`` to every alive job. On a batch every job finishes
+  no later than under SPJF run at speed ``lam`` and no later than under RR run
+  at speed ``1 - lam``, so ``PRR <= min{(OPT + (n - 1) eta) / lam, 2n/((n+1)(1 - lam)) OPT}``;
+  with sizes ``>= 1`` (``OPT >= n(n+1)/2``) this gives Purohit et al.'s
+  ``min{(1/lam)(1 + 2 eta / n), 2/(1 - lam)}``.
+- :class:`TwoStage` (Wei & Zhang), batch only, ``lam > 0``: RR for a time budget
+  ``lam n OPT(y) / C(n, 2)``, then the jobs in predicted order, back to RR for
+  good once a job outlives its prediction. With correct predictions its cost is
+  at most ``(1 + lam) OPT``; for ``n = 2`` its robustness is ``1 + 1/(1 + 6 lam)``,
+  the Wei-Zhang lower bound.
+- :class:`SRPT` (clairvoyant): everything to the least remaining size; optimal for
+  total flow time, and equal to SPT on a batch.
+- :class:`SPT` (clairvoyant): preemptive shortest (original) size first; the optimum
+  on a batch, "preemptive SJF" in queueing.
+
+Built-in policies also declare their structure (a shared part ``alpha/k`` for
+each job plus ``1 - alpha`` to the first job in a priority order), which lets
+the server run them in ``O(log n)`` per event.
+
+Examples
+--------
+>>> import numpy as np
+>>> from agents.online.scheduling import PRR, SchedObservation
+>>> obs = SchedObservation(time=0.0, ids=[0, 1], release=[0, 0], attained=[0, 0],
+...                        predictions=[5.0, 2.0])
+>>> PRR(0.5).decide(obs).tolist()          # 0.5/2 each, plus 0.5 to job 1 (smaller prediction)
+[0.25, 0.75]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import numpy as np
+
+from sim.errors import InputTypeError, PolicyError, ValidationError
+from sim.policy import Policy
+from sim.random import make_rng
+from sim.registry import register_policy
+from sim.validate import check_real
+
+__all__ = [
+    "SchedObservation",
+    "Allocation",
+    "check_allocation",
+    "SchedulingPolicy",
+    "FCFS",
+    "RoundRobin",
+    "SPJF",
+    "PRR",
+    "TwoStage",
+    "SRPT",
+    "SPT",
+]
+
+_RATE_TOL = 1e-9
+
+
+def _vec(name, value, k=None):
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim != 1 or (k is not None and arr.size != k):
+        raise ValidationError(f"{name} must be a 1-d array of {k} entries, got shape {arr.shape}")
+    return arr
+
+
+class SchedObservation:
+    """The state a scheduling policy sees at a decision point.
+
+    Parameters
+    ----------
+    time : float
+        Current time.
+    ids : array_like of int
+        Ids of the alive jobs (indices into the job set).
+    release, attained : array_like
+        Their release times and the service they have received so far.
+    predictions : array_like, optional
+        Their predicted sizes.
+    remaining, sizes : array_like, optional
+        Their remaining and original sizes (only for clairvoyant policies).
+    """
+
+    __slots__ = ("time", "ids", "release", "attained", "predictions", "remaining", "sizes")
+
+    def __init__(self, time, ids, release, attained, predictions=None, remaining=None, sizes=None):
+        self.time = float(time)
+        self.ids = np.asarray(ids, dtype=np.int64)
+        k = self.ids.size
+        self.release = _vec("release", release, k)
+        self.attained = _vec("attained", attained, k)
+        self.predictions = None if predictions is None else _vec("predictions", predictions, k)
+        self.remaining = None if remaining is None else _vec("remaining", remaining, k)
+        self.sizes = None if sizes is None else _vec("sizes", sizes, k)
+
+    @property
+    def k(self) -> int:
+        """Number of alive jobs."""
+        return int(self.ids.size)
+
+    def __repr__(self):
+        return f"SchedObservation(time={self.time}, ids={self.ids.tolist()})"
+
+
+class Allocation:
+    """Rates for the alive jobs and, optionally, the time to be consulted again.
+
+    Parameters
+    ----------
+    rates : array_like
+        One rate per alive job, in the observation's order.
+    recheck : float, optional
+        Absolute time (later than now) at which the policy wants to decide
+        again even if no job arrives or finishes.
+    """
+
+    __slots__ = ("rates", "recheck")
+
+    def __init__(self, rates, recheck=None):
+        self.rates = np.asarray(rates, dtype=float)
+        self.recheck = None if recheck is None else float(recheck)
+
+    def __repr__(self):
+        return f"Allocation(rates={self.rates.tolist()}, recheck={self.recheck})"
+
+
+def check_allocation(decision, k: int, time: float, policy=None):
+    """Validate a policy's decision; return ``(rates, recheck_time)`` (``inf`` if none).
+
+    A bad decision raises :class:`~sim.errors.PolicyError` naming ``policy``.
+
+    Examples
+    --------
+    >>> check_allocation([0.7, 0.6], 2, 0.0, policy="greedy")
+    Traceback (most recent call last):
+    ...
+    sim.errors.PolicyError: policy 'greedy' returned rates summing to 1.3 > 1 at time 0.0
+    """
+    recheck = math.inf
+    if isinstance(decision, Allocation):
+        recheck = math.inf if decision.recheck is None else decision.recheck
+        decision = decision.rates
+    try:
+        rates = np.asarray(decision, dtype=float)
+    except (TypeError, ValueError):
+        raise PolicyError(f"policy {policy!r} returned {decision!r}, not an array of rates") from None
+    if rates.shape != (k,):
+        raise PolicyError(f"policy {policy!r} returned rates of shape {rates.shape} for {k} alive jobs "
+                          f"at time {time}")
+    if not np.all(np.isfinite(rates)) or np.any(rates < 0):
+        raise PolicyError(f"policy {policy!r} returned rates {rates.tolist()} at time {time}; "
+                          "rates must be finite and >= 0")
+    total = float(rates.sum())
+    if total > 1 + _RATE_TOL:
+        raise PolicyError(f"policy {policy!r} returned rates summing to {total:.6g} > 1 at time {time}")
+    if not (recheck > time) or math.isnan(recheck):
+        raise PolicyError(f"policy {policy!r} asked to recheck at {recheck}, not after the current "
+                          f"time {time}")
+    return rates, recheck
+
+
+def _first(keys, ids) -> int:
+    """Index of the lexicographically least ``(key, id)``."""
+    return int(np.lexsort((ids, keys))[0])
+
+
+class SchedulingPolicy(Policy):
+    """Base class of single-server scheduling policies.
+
+    Subclasses implement ``_decide(observation) -> rates or Allocation``. Set
+    ``clairvoyant = True`` to receive true sizes and ``needs_predictions = True``
+    to require predictions.
+    """
+
+    domain: ClassVar[str] = "scheduling"
+    clairvoyant: ClassVar[bool] = False
+    needs_predictions: ClassVar[bool] = False
+    #: Only for batch instances (all jobs released together).
+    batch_only: ClassVar[bool] = False
+
+    @classmethod
+    def example_observation(cls, rng) -> SchedObservation:
+        """A valid random observation (for conformance tests)."""
+        rng = make_rng(rng)
+        k = int(rng.integers(1, 6))
+        sizes = 1.0 + rng.pareto(1.5, k)
+        attained = sizes * rng.uniform(0.0, 0.5, k)
+        return SchedObservation(
+            time=0.0 if cls.batch_only else float(rng.uniform(0, 10)),
+            ids=np.arange(k), release=np.zeros(k), attained=np.zeros(k) if cls.batch_only else attained,
+            predictions=sizes * rng.uniform(0.5, 1.5, k),
+            remaining=sizes - (0 if cls.batch_only else attained), sizes=sizes)
+
+    def share_structure(self):
+        """``(alpha, key)`` if the policy gives ``alpha/k`` to each alive job and ``1 - alpha``
+        to the least ``(key, id)``, with ``key`` one of ``"release"``, ``"prediction"``,
+        ``"size"``, ``"remaining"`` or ``None`` (``alpha = 1``); else ``None``.
+
+        Returns ``None`` for a subclass that overrides ``_decide`` without
+        redeclaring this, so the server never short-cuts a changed rule.
+        """
+        owner = next(c for c in type(self).__mro__ if "_share_spec" in c.__dict__)
+        if "_decide" in owner.__dict__ and type(self)._decide is not owner.__dict__["_decide"]:
+            return None
+        return self._share_spec()
+
+    def _share_spec(self):
+        return None
+
+    def _check_observation(self, observation):
+        if not isinstance(observation, SchedObservation):
+            raise InputTypeError(f"{type(self).__name__}.decide needs a SchedObservation, "
+                                 f"got {type(observation).__name__}")
+        if observation.k == 0:
+            raise ValidationError(f"policy {self!r} was asked to decide with no alive job")
+        if self.needs_predictions and observation.predictions is None:
+            raise ValidationError(f"policy {self!r} needs predictions: the jobs have none")
+        if self.clairvoyant and (observation.remaining is None or observation.sizes is None):
+            raise ValidationError(f"clairvoyant policy {self!r} needs remaining and original sizes")
+
+    def _check_decision(self, observation, decision):
+        check_allocation(decision, observation.k, observation.time, self)
+
+    @staticmethod
+    def _one_hot(k, i):
+        rates = np.zeros(k)
+        rates[i] = 1.0
+        return rates
+
+
+@register_policy("sched.fcfs")
+class FCFS(SchedulingPolicy):
+    """First come, first served: all of the server to the earliest released alive job.
+
+    Examples
+    --------
+    >>> FCFS().decide(SchedObservation(1.0, [3, 1], [0.5, 0.5], [0, 0])).tolist()
+    [0.0, 1.0]
+    """
+
+    def _share_spec(self):
+        return (0.0, "release")
+
+    def _decide(self, obs):
+        return self._one_hot(obs.k, _first(obs.release, obs.ids))
+
+
+@register_policy("sched.rr")
+class RoundRobin(SchedulingPolicy):
+    """Round robin as processor sharing: rate ``1/k`` to each of the ``k`` alive jobs.
+
+    Examples
+    --------
+    >>> RoundRobin().decide(SchedObservation(0.0, [0, 1, 2], [0] * 3, [0] * 3)).tolist()
+    [0.3333333333333333, 0.3333333333333333, 0.3333333333333333]
+    """
+
+    def _share_spec(self):
+        return (1.0, None)
+
+    def _decide(self, obs):
+        return np.full(obs.k, 1.0 / obs.k)
+
+
+@register_policy("sched.spjf")
+class SPJF(SchedulingPolicy):
+    """Shortest predicted job first (preemptive): all to the least prediction.
+
+    Examples
+    --------
+    >>> SPJF().decide(SchedObservation(0.0, [0, 1], [0, 0], [0, 0], predictions=[2, 1])).tolist()
+    [0.0, 1.0]
+    """
+
+    needs_predictions = True
+
+    def _share_spec(self):
+        return (0.0, "prediction")
+
+    def _decide(self, obs):
+        return self._one_hot(obs.k, _first(obs.predictions, obs.ids))
+
+
+@register_policy("sched.prr")
+class PRR(SchedulingPolicy):
+    """Preferential round robin: ``lam`` to SPJF's choice, ``(1 - lam)/k`` to every alive job.
+
+    Parameters
+    ----------
+    lam : float
+        Trust in the predictions, in ``(0, 1)``.
+
+    Examples
+    --------
+    >>> PRR(1.0)
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: lam must be in (0.0, 1.0), got 1.0
+    """
+
+    needs_predictions = True
+
+    def __init__(self, lam: float = 0.5):
+        self.lam = check_real("lam", lam, low=0.0, high=1.0, low_open=True, high_open=True)
+
+    def _share_spec(self):
+        return (1.0 - self.lam, "prediction")
+
+    def _decide(self, obs):
+        rates = np.full(obs.k, (1.0 - self.lam) / obs.k)
+        rates[_first(obs.predictions, obs.ids)] += self.lam
+        return rates
+
+
+@register_policy("sched.srpt")
+class SRPT(SchedulingPolicy):
+    """Shortest remaining processing time (clairvoyant): optimal total flow time.
+
+    Examples
+    --------
+    >>> obs = SchedObservation(0.0, [0, 1], [0, 0], [1, 0], remaining=[1, 3], sizes=[2, 3])
+    >>> SRPT().decide(obs).tolist()
+    [1.0, 0.0]
+    """
+
+    clairvoyant = True
+
+    def _share_spec(self):
+        return (0.0, "remaining")
+
+    def _decide(self, obs):
+        return self._one_hot(obs.k, _first(obs.remaining, obs.ids))
+
+
+@register_policy("sched.spt")
+class SPT(SchedulingPolicy):
+    """Preemptive shortest (original) processing time first (clairvoyant).
+
+    On a batch this is the optimum ``sum_i (n - i + 1) x_(i)``.
+
+    Examples
+    --------
+    >>> obs = SchedObservation(0.0, [0, 1], [0, 0], [1.5, 0], remaining=[0.5, 1], sizes=[2, 1])
+    >>> SPT().decide(obs).tolist()
+    [0.0, 1.0]
+    """
+
+    clairvoyant = True
+
+    def _share_spec(self):
+        return (0.0, "size")
+
+    def _decide(self, obs):
+        return self._one_hot(obs.k, _first(obs.sizes, obs.ids))
+
+
+@register_policy("sched.two_stage")
+class TwoStage(SchedulingPolicy):
+    """Wei & Zhang's two-stage schedule for a batch, with consistency target ``1 + lam``.
+
+    Stage 1 runs round robin for a total time ``T = lam n OPT(y) / C(n, 2)``
+    (``OPT(y)``: the optimum if the predictions were the sizes), so each pair of
+    jobs delays each other by at most ``T / n`` beyond the predicted order.
+    Stage 2 runs the alive jobs one at a time in predicted order; as soon as a
+    job has received its predicted size without finishing, it switches to
+    round robin for the rest of the schedule.
+
+    For ``n = 2`` with predictions ``y_1 <= y_2``: if the predictions are right
+    the cost is ``OPT + min(T/2, y_1) <= (1 + min(lam, 1/3)) OPT``. The worst
+    case is ``y_1 = y_2 = x_1`` and ``x_2`` just above ``T/2`` (job 2 survives
+    stage 1 by a hair and then waits for job 1), so for ``lam <= 1/3`` the
+    robustness is the supremum ``1 + 1/(1 + 6 lam)``, the Wei-Zhang lower
+    bound; it is approached but not attained (at ``x_2 = T/2`` exactly, job 2
+    finishes in stage 1). :meth:`two_job_hard_instance` builds that instance.
+
+    Parameters
+    ----------
+    lam : float
+        Consistency slack, ``> 0``.
+
+    Examples
+    --------
+    >>> from agents.online.jobs import JobSet
+    >>> from agents.online.server import simulate
+    >>> jobs = JobSet.batch([1.0, 2.0], predictions=[1.0, 2.0])
+    >>> simulate(jobs, TwoStage(0.1)).completion.tolist()      # T = 0.8: RR to 0.8, then job 0
+    [1.4, 3.0]
+    """
+
+    needs_predictions = True
+    batch_only = True
+
+    def __init__(self, lam: float = 0.1):
+        self.lam = check_real("lam", lam, low=0.0, low_open=True)
+        self._reset()
+
+    def two_job_hard_instance(self, eps: float = 1e-9):
+        """The batch ``x = (1, 3 lam + eps)``, ``y = (1, 1)`` whose ratio tends to ``1 + 1/(1 + 6 lam)``.
+
+        Examples
+        --------
+        >>> from agents.online.server import simulate
+        >>> jobs = TwoStage(0.1).two_job_hard_instance()
+        >>> round(simulate(jobs, TwoStage(0.1)).total_completion_time / (2 * 0.3 + 1), 6)
+        1.625
+        """
+        from .jobs import JobSet
+
+        eps = check_real("eps", eps, low=0.0, low_open=True)
+        return JobSet.batch([1.0, 3.0 * self.lam + eps], predictions=[1.0, 1.0])
+
+    def _reset(self):
+        self._jobs = None
+        self._stage1_end = None
+        self._fallback = False
+
+    def _tol(self, t):
+        return 1e-12 * max(1.0, abs(t))
+
+    def _decide(self, obs):
+        if self._jobs is None:
+            y = np.sort(obs.predictions)
+            n = obs.k
+            opt_y = float(np.sum(np.arange(n, 0, -1) * y))
+            budget = self.lam * n * opt_y / math.comb(n, 2) if n >= 2 else 0.0
+            self._jobs = set(obs.ids.tolist())
+            self._stage1_end = obs.time + budget
+        elif not set(obs.ids.tolist()) <= self._jobs:
+            raise ValidationError(
+                f"policy {self!r} is defined for batch instances (all jobs released together); "
+                f"jobs {sorted(set(obs.ids.tolist()) - self._jobs)} arrived at time {obs.time}")
+        k = obs.k
+        if obs.time < self._stage1_end - self._tol(obs.time):
+            return Allocation(np.full(k, 1.0 / k), recheck=self._stage1_end)
+        if not self._fallback:
+            j = _first(obs.predictions, obs.ids)
+            left = obs.predictions[j] - obs.attained[j]
+            if left > self._tol(obs.predictions[j]):
+                return Allocation(self._one_hot(k, j), recheck=obs.time + left)
+            self._fallback = True
+        return np.full(k, 1.0 / k)
