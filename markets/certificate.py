@@ -78,7 +78,7 @@ def check_certificate(surplus, rows, cols, customer_payoffs, provider_payoffs, *
                                f"{q.shape}; pairs {r.shape}, {c.shape}")
     if not (np.all(np.isfinite(p)) and np.all(np.isfinite(q))):
         raise CertificateError("payoffs are not finite")
-    scale = float(np.abs(w).max()) if w.size else 0.0
+    scale = max(float(w.max()), -float(w.min())) if w.size else 0.0
     atol = tol * (scale if scale > 0 else 1.0)
     # 1. a matching of this market
     if r.size:

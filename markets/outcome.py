@@ -225,7 +225,7 @@ def _scale(w):
     """Magnitude that tolerances are relative to: max |w| (1 for an all-zero market)."""
     if w.size == 0:
         return 1.0
-    s = float(np.abs(w).max())
+    s = max(float(w.max()), -float(w.min()))
     return s if s > 0 else 1.0
 
 
