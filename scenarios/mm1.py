@@ -35,7 +35,7 @@ from sim.plotting import band, new_figure, save_figure
 from sim.scenario import Scenario
 from sim.validate import check_int, check_real
 
-__all__ = ["Params", "run", "plot", "SCENARIO"]
+__all__ = ["SCENARIO", "Params", "plot", "run"]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import StratsimError, ValidationError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 QUICKSTART = "quickstart"
 

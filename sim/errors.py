@@ -19,14 +19,14 @@ True reps must be >= 1, got 0
 """
 
 __all__ = [
-    "StratsimError",
-    "ValidationError",
-    "InputTypeError",
-    "UnknownNameError",
-    "PolicyError",
-    "ResultsMismatchError",
     "BackendError",
     "CertificateError",
+    "InputTypeError",
+    "PolicyError",
+    "ResultsMismatchError",
+    "StratsimError",
+    "UnknownNameError",
+    "ValidationError",
 ]
 
 
@@ -48,7 +48,7 @@ class UnknownNameError(StratsimError, KeyError):
     ``KeyError`` quotes its message when printed; ``str`` here gives it plain.
     """
 
-    def __str__(self):  # noqa: D105 - plain message, not KeyError's repr
+    def __str__(self):
         return str(self.args[0]) if self.args else ""
 
 

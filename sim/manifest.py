@@ -28,8 +28,14 @@ from pathlib import Path
 
 from .results import atomic_write
 
-__all__ = ["fingerprint", "package_versions", "git_revision", "build_manifest", "read_manifest",
-           "write_manifest"]
+__all__ = [
+    "build_manifest",
+    "fingerprint",
+    "git_revision",
+    "package_versions",
+    "read_manifest",
+    "write_manifest",
+]
 
 _PACKAGES = ("stratsim", "numpy", "scipy", "simpy", "matplotlib", "cvxpy", "networkx", "tqdm",
              "distributed")
@@ -86,7 +92,7 @@ def build_manifest(*, scenario: str, description: str, params: dict, cells: list
         "versions": package_versions(),
         "git_revision": git_revision(),
         "argv": list(sys.argv if argv is None else argv),
-        "utc_time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "utc_time": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["STYLE", "new_figure", "band", "plot_summaries", "save_figure"]
+__all__ = ["STYLE", "band", "new_figure", "plot_summaries", "save_figure"]
 
 #: Path of the shipped matplotlib style sheet.
 STYLE = Path(__file__).with_name("stratsim.mplstyle")
@@ -50,7 +50,7 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, width: float | None = None,
         fig = Figure(figsize=(width or base_w * ncols, height or base_h * nrows))
         FigureCanvasAgg(fig)
         axes = fig.subplots(nrows, ncols, squeeze=True, **subplot_kw)
-    fig._stratsim_style = True  # noqa: SLF001 - marks figures made here
+    fig._stratsim_style = True
     return fig, axes
 
 
@@ -60,7 +60,6 @@ def band(ax, x, mean, lo, hi, *, label=None, color=None, marker="o", alpha=0.2, 
         (line,) = ax.plot(x, mean, marker=marker, label=label, color=color, linestyle=linestyle)
         if lo is not None and hi is not None and np.any(np.asarray(hi) > np.asarray(lo)):
             ax.fill_between(x, lo, hi, color=line.get_color(), alpha=alpha, linewidth=0)
-    return None
 
 
 def plot_summaries(ax, summaries, *, marker="o"):

@@ -27,12 +27,13 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from .errors import InputTypeError, PolicyError
 from .validate import check_callable
 
-__all__ = ["Policy", "FunctionPolicy", "as_policy"]
+__all__ = ["FunctionPolicy", "Policy", "as_policy"]
 
 
 class Policy:

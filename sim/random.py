@@ -27,7 +27,7 @@ import numpy as np
 
 from .errors import InputTypeError, ValidationError
 
-__all__ = ["make_seed_sequence", "make_rng", "task_seed_sequence", "RandomStreams"]
+__all__ = ["RandomStreams", "make_rng", "make_seed_sequence", "task_seed_sequence"]
 
 
 def make_seed_sequence(seed) -> np.random.SeedSequence:

@@ -38,12 +38,13 @@ import difflib
 import importlib
 import inspect
 import pkgutil
+from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Any, Callable
+from typing import Any
 
 from .errors import InputTypeError, StratsimError, UnknownNameError, ValidationError
 
-__all__ = ["Registry", "policies", "scenarios", "register_policy", "load_policy", "get_scenario"]
+__all__ = ["Registry", "get_scenario", "load_policy", "policies", "register_policy", "scenarios"]
 
 
 class Registry:

@@ -32,7 +32,7 @@ from scipy import stats
 
 from .errors import UnknownNameError, ValidationError
 
-__all__ = ["Results", "Summary", "mean_ci", "write_csv", "read_csv", "format_value", "atomic_write"]
+__all__ = ["Results", "Summary", "atomic_write", "format_value", "mean_ci", "read_csv", "write_csv"]
 
 
 def format_value(value) -> str:
@@ -138,7 +138,7 @@ class Results:
         self.rows = list(rows)
 
     @classmethod
-    def read_csv(cls, path) -> "Results":
+    def read_csv(cls, path) -> Results:
         """Load ``results.csv``."""
         return cls(read_csv(path))
 
@@ -157,7 +157,7 @@ class Results:
                 seen.setdefault(key, None)
         return list(seen)
 
-    def filter(self, **equal) -> "Results":
+    def filter(self, **equal) -> Results:
         """Rows whose columns equal the given values (a tuple/list value means 'any of')."""
         def keep(row):
             for key, want in equal.items():

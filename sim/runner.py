@@ -41,7 +41,7 @@ from .results import Results, write_csv
 from .sweep import BACKENDS, connect_dask, default_backend, run_sweep
 from .validate import check_choice, check_int
 
-__all__ = ["run_scenario", "plot_folder", "RunSummary", "check_output_folder"]
+__all__ = ["RunSummary", "check_output_folder", "plot_folder", "run_scenario"]
 
 RESULTS, MANIFEST, JOURNAL, FIGURES, LOCK = (
     "results.csv", "manifest.json", "tasks.jsonl", "figures", ".lock")

@@ -43,8 +43,9 @@ import dataclasses
 import numbers
 import types
 import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .errors import InputTypeError, StratsimError, UnknownNameError, ValidationError
 

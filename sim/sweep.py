@@ -40,11 +40,11 @@ import json
 import multiprocessing
 import os
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -52,7 +52,7 @@ from .errors import BackendError, ResultsMismatchError, ValidationError
 from .random import task_seed_sequence
 from .validate import check_callable, check_choice, check_int
 
-__all__ = ["run_sweep", "SweepResult", "BACKENDS", "default_backend", "Journal"]
+__all__ = ["BACKENDS", "Journal", "SweepResult", "default_backend", "run_sweep"]
 
 BACKENDS = ("serial", "processes", "dask")
 

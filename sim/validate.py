@@ -24,12 +24,12 @@ import numpy as np
 from .errors import InputTypeError, ValidationError
 
 __all__ = [
-    "check_int",
-    "check_real",
-    "check_probability",
     "check_array",
-    "check_choice",
     "check_callable",
+    "check_choice",
+    "check_int",
+    "check_probability",
+    "check_real",
 ]
 
 

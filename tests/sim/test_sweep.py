@@ -13,7 +13,7 @@ import pytest
 
 from sim.errors import ResultsMismatchError, ValidationError
 from sim.runner import run_scenario
-from sim.sweep import Journal, run_sweep
+from sim.sweep import run_sweep
 
 SMALL = {"rhos": "(0.4, 0.7)", "customers": "400"}
 
