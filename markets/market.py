@@ -221,7 +221,7 @@ def as_market(surplus=None, *, customer_utils=None, provider_utils=None, capacit
             capacities = caps
         allowed = None if allowed.all() else allowed
         return _finish(w, allowed, _check_capacities(capacities, w.shape[1]), cl, pl)
-    if (isinstance(surplus, np.ndarray) and surplus.dtype == np.float64 and surplus.ndim == 2
+    if (isinstance(surplus, np.ndarray) and surplus.dtype.char == "d" and surplus.ndim == 2
             and np.isfinite(surplus.sum())):
         w = surplus  # fast path: a finite float matrix needs no conversion (a NaN/inf makes the sum non-finite)
     else:

@@ -125,7 +125,9 @@ def stable_outcome(surplus=None, *, customer_utils=None, provider_utils=None, ca
                     raise
                 rows, cols, p, q = _solve_market(market, "scipy")
                 check_certificate(w, rows, cols, p, q, capacities=market.capacities, tol=tol)
-    matching = np.stack([rows, cols], axis=1) if len(rows) else np.zeros((0, 2), dtype=np.int64)
+    matching = np.empty((len(rows), 2), dtype=np.int64)
+    matching[:, 0] = rows
+    matching[:, 1] = cols
     welfare = float(w[rows, cols].sum())
     out = Outcome._trusted(matching, p, q, welfare, None, market.capacities, market.customer_labels,
                            market.provider_labels)
