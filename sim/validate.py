@@ -120,7 +120,7 @@ def check_array(name, value, *, ndim=None, shape=None, finite=True, dtype=float,
     if finite and arr.size and not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValidationError(
-            f"{name} must be finite, got {arr[tuple(bad)]!r} at index {tuple(int(b) for b in bad)}"
+            f"{name} must be finite, got {arr[tuple(bad)].item()!r} at index {tuple(int(b) for b in bad)}"
         )
     return arr
 
