@@ -1,0 +1,304 @@
+r"""The bandit matching market: unknown pair utilities, noisy semi-bandit feedback.
+
+Model (Jagadeesan et al. 2021; see REFERENCE section 1). Customers
+:math:`i = 0..m-1` and providers :math:`j = 0..n-1` have pair utilities
+:math:`u_i(j), u_j(i) \in [-1, 1]`, unknown to the platform; the surplus is
+:math:`w_{ij} = u_i(j) + u_j(i)`. Each round a random subset of agents arrives
+(each independently with probability ``arrival``), the platform plays an outcome
+:math:`(X_t, \tau_t)` on them, and each matched agent observes its utility
+plus noise:
+
+* ``noise="gaussian"``: :math:`u + \sigma \varepsilon`, :math:`\varepsilon \sim N(0, 1)`;
+* ``noise="bernoulli"``: :math:`\pm 1` with :math:`P(+1) = (1 + u) / 2`
+  (mean :math:`u`, 1-subgaussian).
+
+The round's loss is the Subset Instability of the played outcome on the *true*
+utilities of the present agents: with true payoffs
+:math:`p_a = u_a(\mu(a)) + \tau_a`, the least total subsidy making
+:math:`(X_t, \tau_t)` stable (computed by one assignment solve, the reduction
+of :func:`markets.subset_instability`). The welfare regret is
+:math:`\max_X W(X) - W(X_t)` over the present agents, a lower bound on it.
+
+Preference structures (how the random utilities are drawn, and what a
+structured learner may know):
+
+* ``"unstructured"``: every utility i.i.d. uniform on ``[-1, 1]``;
+* ``"typed"``: agents have known types, and agents of a type share utilities:
+  :math:`u_i(j) = U^C_{\mathrm{type}(i), \mathrm{type}(j)}`,
+  :math:`u_j(i) = U^P_{\mathrm{type}(j), \mathrm{type}(i)}`;
+* ``"linear"`` (separable linear): agents have known feature vectors
+  :math:`x_a \in \mathbb{R}^d` and unknown preference vectors
+  :math:`\theta_a`, with :math:`u_a(b) = \langle \theta_a, x_b \rangle`
+  (:math:`\|\theta_a\|, \|x_b\| \le 1`).
+
+Examples
+--------
+>>> import numpy as np
+>>> mk = random_market(3, 3, rng=0)
+>>> mk.shape, mk.noise, mk.sigma
+((3, 3), 'gaussian', 0.5)
+>>> bool(np.abs(mk.customer_utils).max() <= 1.0)
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from sim.errors import ValidationError
+from sim.random import make_rng
+from sim.validate import check_array, check_choice, check_int, check_real
+
+from ._lean import instability_value
+from .types import MatchingDecision, MatchingFeedback, MatchingObservation
+
+__all__ = ["BanditMarket", "random_market", "STRUCTURES", "NOISES"]
+
+#: Preference structures :func:`random_market` can draw.
+STRUCTURES = ("unstructured", "typed", "linear")
+#: Noise models of the feedback.
+NOISES = ("gaussian", "bernoulli")
+
+
+def _check_utils(name, value, shape=None):
+    arr = check_array(name, value, ndim=2, shape=shape)
+    if arr.size and np.abs(arr).max() > 1.0:
+        k = np.unravel_index(int(np.abs(arr).argmax()), arr.shape)
+        raise ValidationError(f"{name} must lie in the declared range [-1, 1], got {float(arr[k])!r} "
+                              f"at index {tuple(int(x) for x in k)}")
+    return arr
+
+
+def _check_types(name, value, size):
+    arr = np.asarray(value)
+    if arr.dtype == object or arr.dtype.kind not in "iu":
+        raise ValidationError(f"{name} must be an integer array of types, got dtype {arr.dtype}")
+    if arr.shape != (size,):
+        raise ValidationError(f"{name} must have shape ({size},), got {arr.shape}")
+    if size and arr.min() < 0:
+        raise ValidationError(f"{name} must be non-negative, got {int(arr.min())}")
+    return arr.astype(np.int64)
+
+
+def check_features(customer_features, provider_features, m=None, n=None):
+    """Validate the two feature matrices (same dimension ``d``); return them as arrays."""
+    f = check_array("customer_features", customer_features, ndim=2, shape=(m, None))
+    g = check_array("provider_features", provider_features, ndim=2, shape=(n, None))
+    if f.shape[1] != g.shape[1]:
+        raise ValidationError(f"provider_features must have the same dimension d as customer_features "
+                              f"({f.shape[1]}), got {g.shape[1]}")
+    if f.shape[1] == 0:
+        raise ValidationError("customer_features must have at least one column (d >= 1)")
+    return f, g
+
+
+class BanditMarket:
+    """A market with unknown utilities and noisy feedback.
+
+    Parameters
+    ----------
+    customer_utils, provider_utils : array_like, shape (m, n)
+        True :math:`u_i(j)` and :math:`u_j(i)` (both indexed ``[customer,
+        provider]``), in ``[-1, 1]``.
+    noise : {"gaussian", "bernoulli"}
+        Feedback noise model.
+    sigma : float
+        Gaussian noise scale (> 0; ignored for Bernoulli feedback).
+    arrival : float
+        Probability in (0, 1] that each agent is present in a round.
+    structure : str
+        Label of the preference structure (``"unstructured"``, ``"typed"``,
+        ``"linear"``); structured markets carry what a learner may know:
+    customer_types, provider_types : array_like of int, optional
+        Types of the agents (typed markets).
+    customer_features, provider_features : array_like, shape (m, d) and (n, d), optional
+        Known features (linear markets).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mk = BanditMarket([[0.5, -0.5]], [[0.5, 0.2]], sigma=0.1)
+    >>> mk.optimal_welfare()
+    1.0
+    >>> BanditMarket([[1.5]], [[0.0]])
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: customer_utils must lie in the declared range [-1, 1], got 1.5 at index (0, 0)
+    """
+
+    def __init__(self, customer_utils, provider_utils, *, noise="gaussian", sigma=0.5, arrival=1.0,
+                 structure="unstructured", customer_types=None, provider_types=None,
+                 customer_features=None, provider_features=None):
+        cu = _check_utils("customer_utils", customer_utils)
+        pu = _check_utils("provider_utils", provider_utils, shape=cu.shape)
+        self.noise = check_choice("noise", noise, NOISES)
+        self.sigma = check_real("sigma", sigma, low=0.0, low_open=True)
+        self.arrival = check_real("arrival", arrival, low=0.0, high=1.0, low_open=True)
+        self.structure = check_choice("structure", structure, STRUCTURES)
+        m, n = cu.shape
+        self.customer_utils = cu
+        self.provider_utils = pu
+        self.surplus = cu + pu
+        self.customer_types = None if customer_types is None else _check_types("customer_types", customer_types, m)
+        self.provider_types = None if provider_types is None else _check_types("provider_types", provider_types, n)
+        if customer_features is not None or provider_features is not None:
+            self.customer_features, self.provider_features = check_features(
+                customer_features, provider_features, m, n)
+        else:
+            self.customer_features = self.provider_features = None
+        self._flat = np.stack([cu.ravel(), pu.ravel()])
+        self._atol = 1e-9 * max(float(np.abs(self.surplus).max()) if self.surplus.size else 1.0, 1e-300)
+        self._full = MatchingObservation.full(m, n)
+        self._opt = None
+
+    @property
+    def shape(self):
+        """``(m, n)``: customers by providers."""
+        return self.surplus.shape
+
+    def optimal_welfare(self, observation=None):
+        """:math:`\\max_X W(X)` over the present agents (everyone by default)."""
+        if observation is None or observation.dense and observation.shape == self.shape:
+            if self._opt is None:
+                self._opt = _max_weight(self.surplus)
+            return self._opt
+        return _max_weight(self.surplus[np.ix_(observation.customers, observation.providers)])
+
+    def observe(self, rng):
+        """The agents present this round (everyone when ``arrival == 1``)."""
+        if self.arrival >= 1.0:
+            return self._full
+        m, n = self.shape
+        c = np.flatnonzero(rng.random(m) < self.arrival)
+        p = np.flatnonzero(rng.random(n) < self.arrival)
+        return MatchingObservation(c, p)
+
+    def _noisy(self, true, rng):
+        if self.noise == "gaussian":
+            return true + self.sigma * rng.standard_normal(true.shape)
+        return np.where(rng.random(true.shape) < 0.5 * (1.0 + true), 1.0, -1.0)
+
+    def play(self, observation, decision, rng):
+        """Play ``decision``: feedback for the learner and the round's true metrics.
+
+        Parameters
+        ----------
+        observation : MatchingObservation
+            The round's present agents (ids are agent indices of this market).
+        decision : MatchingDecision
+            The learner's outcome on them.
+        rng : numpy.random.Generator
+            Source of the feedback noise.
+
+        Returns
+        -------
+        feedback : MatchingFeedback
+        metrics : tuple of float
+            ``(instability, welfare, customer_payoff_sum, provider_payoff_sum)``
+            on the true utilities.
+        """
+        mt = decision.matching
+        t = decision.transfers
+        if observation.dense:
+            ci, pj = mt[:, 0], mt[:, 1]
+            kc, kp = observation.shape
+            w = self.surplus if (kc, kp) == self.shape else self.surplus[:kc, :kp]
+        else:
+            ci = observation.customers[mt[:, 0]]
+            pj = observation.providers[mt[:, 1]]
+            kc, kp = observation.shape
+            w = self.surplus[np.ix_(observation.customers, observation.providers)]
+        n = self.shape[1]
+        true = self._flat[:, ci * n + pj]
+        obs = self._noisy(true, rng)
+        p = np.zeros(kc)
+        q = np.zeros(kp)
+        pc = true[0] - t
+        pp = true[1] + t
+        p[mt[:, 0]] = pc
+        q[mt[:, 1]] = pp
+        inst = instability_value(w, p, q, self._atol)
+        fb = MatchingFeedback(observation, mt, obs[0], obs[1])
+        return fb, (inst, float(true[0].sum() + true[1].sum()), float(pc.sum()), float(pp.sum()))
+
+    def instability(self, observation, decision):
+        """Subset Instability of ``decision`` on the true utilities (no feedback drawn)."""
+        mt = decision.matching
+        ci = observation.customers[mt[:, 0]]
+        pj = observation.providers[mt[:, 1]]
+        w = self.surplus[np.ix_(observation.customers, observation.providers)]
+        p = np.zeros(len(observation.customers))
+        q = np.zeros(len(observation.providers))
+        p[mt[:, 0]] = self.customer_utils[ci, pj] - decision.transfers
+        q[mt[:, 1]] = self.provider_utils[ci, pj] + decision.transfers
+        return instability_value(w, p, q, self._atol)
+
+    def __repr__(self):
+        return (f"BanditMarket(shape={self.shape}, structure={self.structure!r}, noise={self.noise!r}, "
+                f"sigma={self.sigma}, arrival={self.arrival})")
+
+
+def _max_weight(w):
+    if w.size == 0:
+        return 0.0
+    wp = np.maximum(w, 0.0)
+    r, c = linear_sum_assignment(wp, maximize=True)
+    return float(wp[r, c].sum())
+
+
+def _unit_rows(x):
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1.0)
+
+
+def random_market(m=5, n=5, *, structure="unstructured", rng=None, types=3, dim=3, noise="gaussian",
+                  sigma=0.5, arrival=1.0):
+    """Draw a random bandit market.
+
+    Parameters
+    ----------
+    m, n : int
+        Customers and providers (>= 1).
+    structure : {"unstructured", "typed", "linear"}
+        See the module docstring. Typed markets get ``types`` types per side
+        (assigned round-robin, so every type is present); linear markets get
+        ``dim``-dimensional features and preference vectors drawn uniformly in
+        the unit ball's cube and scaled into it (so utilities lie in [-1, 1]).
+    rng : numpy.random.Generator or int
+        Source of the draw.
+    types, dim : int
+        Number of types per side; feature dimension.
+    noise, sigma, arrival
+        Passed to :class:`BanditMarket`.
+
+    Examples
+    --------
+    >>> mk = random_market(4, 6, structure="typed", types=2, rng=1)
+    >>> mk.customer_types.tolist()
+    [0, 1, 0, 1]
+    >>> bool((mk.customer_utils[0] == mk.customer_utils[2]).all())
+    True
+    """
+    m = check_int("m", m, low=1)
+    n = check_int("n", n, low=1)
+    check_choice("structure", structure, STRUCTURES)
+    types = check_int("types", types, low=1)
+    dim = check_int("dim", dim, low=1)
+    rng = make_rng(0 if rng is None else rng)
+    kw = dict(noise=noise, sigma=sigma, arrival=arrival, structure=structure)
+    if structure == "unstructured":
+        return BanditMarket(rng.uniform(-1, 1, (m, n)), rng.uniform(-1, 1, (m, n)), **kw)
+    if structure == "typed":
+        ct = np.arange(m) % types
+        pt = np.arange(n) % types
+        uc = rng.uniform(-1, 1, (types, types))  # [customer type, provider type]
+        up = rng.uniform(-1, 1, (types, types))  # [provider type, customer type]
+        return BanditMarket(uc[ct][:, pt], up[pt][:, ct].T, customer_types=ct, provider_types=pt, **kw)
+    f = _unit_rows(rng.uniform(-1, 1, (m, dim)))
+    g = _unit_rows(rng.uniform(-1, 1, (n, dim)))
+    theta_c = _unit_rows(rng.uniform(-1, 1, (m, dim)))
+    theta_p = _unit_rows(rng.uniform(-1, 1, (n, dim)))
+    cu = np.clip(theta_c @ g.T, -1.0, 1.0)
+    pu = np.clip(f @ theta_p.T, -1.0, 1.0)
+    return BanditMarket(cu, pu, customer_features=f, provider_features=g, **kw)
