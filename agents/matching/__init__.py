@@ -28,7 +28,7 @@ Examples
 >>> from agents.matching import MatchUCB, ExploreThenCommit, random_market, run_bandit
 >>> mk = random_market(3, 3, rng=0)
 >>> r_ucb = run_bandit(mk, MatchUCB(3, 3, horizon=400), 400, rng=1).regret()[-1]
->>> r_ucb > 0
+>>> bool(r_ucb > 0)
 True
 """
 
@@ -43,7 +43,17 @@ from .learners import (
     TypedMatchUCB,
 )
 
+
+from .live import LiveMarketResult, simulate_live
 from .loop import Trajectory, log_grid, run_bandit
+from .ntu import (
+    CentralizedUCB,
+    NTUExploreThenCommit,
+    NTUMarket,
+    NTUTrajectory,
+    liu_market,
+    run_ntu,
+)
 from .types import MatchingDecision, MatchingFeedback, MatchingObservation, NTUObservation
 
 __all__ = [
@@ -65,4 +75,12 @@ __all__ = [
     "MatchingDecision",
     "MatchingFeedback",
     "NTUObservation",
+    "NTUMarket",
+    "liu_market",
+    "CentralizedUCB",
+    "NTUExploreThenCommit",
+    "run_ntu",
+    "NTUTrajectory",
+    "simulate_live",
+    "LiveMarketResult",
 ]

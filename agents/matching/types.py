@@ -32,7 +32,7 @@ import numpy as np
 
 from sim.errors import InputTypeError, ValidationError
 
-__all__ = ["MatchingObservation", "MatchingDecision", "MatchingFeedback", "NTUObservation"]
+__all__ = ["MatchingObservation", "MatchingDecision", "MatchingFeedback", "NTUObservation", "NTUFeedback"]
 
 
 def _ids(name, value):
@@ -140,3 +140,18 @@ class NTUObservation(NamedTuple):
 
     players: int
     arms: int
+
+
+class NTUFeedback(NamedTuple):
+    """Players' noisy rewards in an NTU round.
+
+    Attributes
+    ----------
+    matching : ndarray of int64, shape (players,)
+        Arm of each player, ``-1`` if unmatched.
+    rewards : ndarray, shape (players,)
+        Reward of each matched player (``nan`` for unmatched players).
+    """
+
+    matching: np.ndarray
+    rewards: np.ndarray

@@ -1,0 +1,396 @@
+r"""Learning stable matchings without transfers: competing bandits (Liu, Mania, Jordan 2020).
+
+Model. :math:`N` players and :math:`L` arms. Player :math:`i` has unknown mean
+rewards :math:`\mu_i(a)` for the arms (distinct, so its preferences are
+strict); arms have known strict preferences over players. Each round a
+centralized platform matches players to arms (one-to-one); a matched player
+observes :math:`\mu_i(a) + \sigma \varepsilon` (Gaussian). A matching is
+stable for the true preferences when no player-arm pair prefers each other to
+their partners. Two benchmarks (both computed by deferred acceptance on the
+true preferences, :func:`markets.deferred_acceptance`):
+
+* the player-optimal stable matching :math:`\bar m` (players propose),
+* the player-pessimal stable matching :math:`\underline m` (arms propose).
+
+Player :math:`i`'s player-optimal stable regret after :math:`T` rounds is
+:math:`\sum_t \mu_i(\bar m(i)) - \mu_i(m_t(i))`, its player-pessimal stable
+regret the same against :math:`\underline m` (pseudo-regret: expected rewards;
+an unmatched player earns 0). Liu et al. show that the centralized UCB platform
+has :math:`O(\log T)` player-pessimal regret (its player-optimal regret can be
+linear) and explore-then-commit has :math:`O(\log T)` player-optimal regret
+when its exploration length suits the gaps.
+
+Learners (domain ``"matching_ntu"``):
+
+``CentralizedUCB`` (``match_ntu.ucb``)
+    Each round, rank arms for each player by
+    :math:`\hat\mu_i(a) + c\sqrt{\log T / n_i(a)}` (unseen arms first), run
+    player-proposing deferred acceptance with the arms' known preferences, play.
+``NTUExploreThenCommit`` (``match_ntu.etc``)
+    ``explore`` rounds of round-robin (player :math:`i` meets arm
+    :math:`(i + t) \bmod L`), then deferred acceptance on the empirical
+    rankings, committed.
+
+The reproduction setting (:func:`liu_market`): 10 x 10, :math:`T = 4000`,
+each player's means are :math:`\mathrm{linspace}(0.9, 0, 10)` assigned to the
+arms in a uniformly random order, arms rank players uniformly at random.
+
+Examples
+--------
+>>> mk = liu_market(rng=0)
+>>> tr = run_ntu(mk, CentralizedUCB(arm_prefs=mk.arm_prefs, horizon=300), 300, rng=1)
+>>> tr.pessimal_regret.shape
+(300,)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from markets import deferred_acceptance
+from sim.errors import InputTypeError, ValidationError
+from sim.policy import Policy
+from sim.random import make_rng
+from sim.registry import register_policy
+from sim.validate import check_array, check_int, check_real
+
+from .types import NTUFeedback, NTUObservation
+
+__all__ = ["NTUMarket", "liu_market", "CentralizedUCB", "NTUExploreThenCommit", "run_ntu", "NTUTrajectory",
+           "lean_deferred_acceptance"]
+
+
+def _check_prefs(name, prefs, rows, cols):
+    arr = check_array(name, prefs, ndim=2, shape=(rows, cols), dtype=np.int64)
+    expect = np.arange(cols)
+    for r in range(rows):
+        if not np.array_equal(np.sort(arr[r]), expect):
+            raise ValidationError(f"{name}[{r}] must be a permutation of 0..{cols - 1} (a strict complete ranking), "
+                                  f"got {arr[r].tolist()}")
+    return arr
+
+
+def _ranks(prefs):
+    """rank[r, x] = position of x in row r's list (0 = best)."""
+    rank = np.empty_like(prefs)
+    rows = np.arange(prefs.shape[0])[:, None]
+    rank[rows, prefs] = np.arange(prefs.shape[1])[None, :]
+    return rank
+
+
+def lean_deferred_acceptance(proposer_prefs, receiver_rank):
+    """Proposer-proposing deferred acceptance on complete strict rankings (no validation).
+
+    Parameters
+    ----------
+    proposer_prefs : sequence of sequences of int
+        ``proposer_prefs[i]`` lists receivers, best first (complete list).
+    receiver_rank : sequence of sequences of int
+        ``receiver_rank[a][i]`` = position of proposer ``i`` in receiver ``a``'s list.
+
+    Returns
+    -------
+    list of int
+        Receiver of each proposer, ``-1`` if unmatched.
+
+    Examples
+    --------
+    >>> lean_deferred_acceptance([[0, 1], [0, 1]], [[1, 0], [0, 1]])
+    [1, 0]
+    """
+    n_prop = len(proposer_prefs)
+    nxt = [0] * n_prop
+    held = [-1] * len(receiver_rank)
+    free = list(range(n_prop - 1, -1, -1))
+    while free:
+        i = free.pop()
+        lst = proposer_prefs[i]
+        while nxt[i] < len(lst):
+            a = lst[nxt[i]]
+            nxt[i] += 1
+            cur = held[a]
+            if cur < 0:
+                held[a] = i
+                break
+            rk = receiver_rank[a]
+            if rk[i] < rk[cur]:
+                held[a] = i
+                free.append(cur)
+                break
+    out = [-1] * n_prop
+    for a, i in enumerate(held):
+        if i >= 0:
+            out[i] = a
+    return out
+
+
+class NTUMarket:
+    """Players with unknown mean rewards, arms with known preferences.
+
+    Parameters
+    ----------
+    player_means : array_like, shape (N, L)
+        :math:`\\mu_i(a)`, distinct within each row (strict preferences).
+    arm_prefs : array_like of int, shape (L, N)
+        Each arm's ranking of the players, best first.
+    sigma : float
+        Gaussian noise scale of the rewards (> 0).
+
+    Examples
+    --------
+    >>> mk = NTUMarket([[0.9, 0.1], [0.9, 0.1]], [[1, 0], [0, 1]], sigma=0.1)
+    >>> mk.player_optimal.tolist(), mk.player_pessimal.tolist()
+    ([1, 0], [1, 0])
+    """
+
+    def __init__(self, player_means, arm_prefs, sigma=1.0):
+        mu = check_array("player_means", player_means, ndim=2, allow_empty=False)
+        n_players, n_arms = mu.shape
+        for i in range(n_players):
+            if len(np.unique(mu[i])) != n_arms:
+                raise ValidationError(f"player_means[{i}] must have distinct entries (strict preferences), "
+                                      f"got {mu[i].tolist()}")
+        self.player_means = mu
+        self.arm_prefs = _check_prefs("arm_prefs", arm_prefs, n_arms, n_players)
+        self.sigma = check_real("sigma", sigma, low=0.0, low_open=True)
+        self.player_prefs = np.argsort(-mu, axis=1, kind="stable")
+        self.player_rank = _ranks(self.player_prefs)
+        self.arm_rank = _ranks(self.arm_prefs)
+        players = {i: self.player_prefs[i].tolist() for i in range(n_players)}
+        arm_lists = {a: self.arm_prefs[a].tolist() for a in range(n_arms)}
+        # benchmarks by the validated, independently tested markets implementation
+        opt = deferred_acceptance(players, arm_lists)
+        pes = deferred_acceptance(arm_lists, players)
+        self.player_optimal = np.array([-1 if opt[i] is None else opt[i] for i in range(n_players)])
+        self.player_pessimal = np.full(n_players, -1)
+        for a, i in pes.items():
+            if i is not None:
+                self.player_pessimal[i] = a
+        self._opt_value = self._value(self.player_optimal)
+        self._pes_value = self._value(self.player_pessimal)
+
+    @property
+    def shape(self):
+        """``(players, arms)``."""
+        return self.player_means.shape
+
+    def _value(self, matching):
+        rows = np.arange(len(matching))
+        return np.where(matching >= 0, self.player_means[rows, np.maximum(matching, 0)], 0.0)
+
+    def blocking_pairs(self, matching):
+        """Number of player-arm pairs blocking ``matching`` under the true preferences."""
+        n_players, n_arms = self.shape
+        rows = np.arange(n_players)
+        mine = np.where(matching >= 0, self.player_rank[rows, np.maximum(matching, 0)], n_arms)
+        holder = np.full(n_arms, -1)
+        holder[matching[matching >= 0]] = rows[matching >= 0]
+        theirs = np.where(holder >= 0, self.arm_rank[np.arange(n_arms), np.maximum(holder, 0)], n_players)
+        want = self.player_rank < mine[:, None]               # player i prefers arm a
+        accept = self.arm_rank.T < theirs[None, :]            # arm a prefers player i
+        return int((want & accept).sum())
+
+    def __repr__(self):
+        return f"NTUMarket(players={self.shape[0]}, arms={self.shape[1]}, sigma={self.sigma})"
+
+
+def liu_market(players=10, arms=10, *, rng=None, sigma=1.0, top=0.9):
+    """The reproduction market of Liu, Mania, Jordan (2020).
+
+    Each player's means are ``linspace(top, 0, arms)`` in a uniformly random
+    order over the arms; each arm ranks the players uniformly at random.
+
+    Examples
+    --------
+    >>> mk = liu_market(3, 3, rng=0)
+    >>> sorted(mk.player_means[0].tolist())
+    [0.0, 0.45, 0.9]
+    """
+    players = check_int("players", players, low=1)
+    arms = check_int("arms", arms, low=1)
+    top = check_real("top", top, low=0.0, low_open=True)
+    rng = make_rng(0 if rng is None else rng)
+    levels = np.linspace(top, 0.0, arms)
+    means = np.stack([levels[rng.permutation(arms)] for _ in range(players)])
+    prefs = np.stack([rng.permutation(players) for _ in range(arms)])
+    return NTUMarket(means, prefs, sigma=sigma)
+
+
+class _NTULearner(Policy):
+    """Shared state: per (player, arm) counts and means; arms' known preferences."""
+
+    domain = "matching_ntu"
+
+    def __init__(self, arm_prefs=None, horizon=1000):
+        if arm_prefs is None:
+            arm_prefs = np.stack([np.roll(np.arange(5), a) for a in range(5)])
+        ap = check_array("arm_prefs", arm_prefs, ndim=2, dtype=np.int64, allow_empty=False)
+        self.players = ap.shape[1]
+        self.arms = ap.shape[0]
+        self._arm_prefs = _check_prefs("arm_prefs", ap, self.arms, self.players)
+        self._arm_rank = _ranks(self._arm_prefs).tolist()
+        self.horizon = check_int("horizon", horizon, low=1)
+        self._reset()
+
+    def _reset(self):
+        self.rounds = 0
+        self._count = np.zeros((self.players, self.arms))
+        self._mean = np.zeros((self.players, self.arms))
+
+    def _check_observation(self, observation):
+        if not isinstance(observation, NTUObservation):
+            raise InputTypeError(f"{type(self).__name__} needs an NTUObservation, got {type(observation).__name__}")
+        if (observation.players, observation.arms) != (self.players, self.arms):
+            raise ValidationError(f"observation has {observation.players} players and {observation.arms} arms, "
+                                  f"the learner {self.players} and {self.arms}")
+
+    def _da(self, index):
+        prefs = np.argsort(-index, axis=1, kind="stable").tolist()
+        return np.array(lean_deferred_acceptance(prefs, self._arm_rank), dtype=np.int64)
+
+    def _update(self, feedback):
+        if not isinstance(feedback, NTUFeedback):
+            raise InputTypeError(f"{type(self).__name__}.update needs an NTUFeedback, got {type(feedback).__name__}")
+        mt = np.asarray(feedback.matching)
+        who = np.flatnonzero(mt >= 0)
+        r = np.asarray(feedback.rewards, dtype=float)[who]
+        if not np.isfinite(r).all():
+            raise ValidationError("feedback rewards of matched players must be finite")
+        a = mt[who]
+        k = self._count[who, a] + 1.0
+        self._count[who, a] = k
+        self._mean[who, a] += (r - self._mean[who, a]) / k
+
+    @classmethod
+    def example_observation(cls, rng):
+        """The default learner's market size (5 players, 5 arms)."""
+        return NTUObservation(5, 5)
+
+
+@register_policy("match_ntu.ucb")
+class CentralizedUCB(_NTULearner):
+    """Centralized UCB: deferred acceptance on the players' UCB rankings.
+
+    Parameters
+    ----------
+    arm_prefs : array_like of int, shape (L, N)
+        The arms' known rankings of the players (default: 5 x 5 cyclic).
+    horizon : int
+        :math:`T` in the width :math:`c\\sqrt{\\log T / n}`.
+    c : float
+        Confidence constant (> 0).
+
+    Examples
+    --------
+    >>> ucb = CentralizedUCB(arm_prefs=[[0, 1], [1, 0]], horizon=10)
+    >>> ucb.decide(NTUObservation(2, 2)).tolist()
+    [0, 1]
+    """
+
+    def __init__(self, arm_prefs=None, horizon=1000, c=1.0):
+        self.c = check_real("c", c, low=0.0, low_open=True)
+        super().__init__(arm_prefs, horizon)
+
+    def _decide(self, observation):
+        self.rounds += 1
+        with np.errstate(divide="ignore"):
+            width = self.c * np.sqrt(math.log(self.horizon) / self._count)
+        index = np.where(self._count > 0, self._mean + width, np.inf)
+        return self._da(index)
+
+
+@register_policy("match_ntu.etc")
+class NTUExploreThenCommit(_NTULearner):
+    """Round-robin exploration, then deferred acceptance on empirical rankings, committed.
+
+    Parameters
+    ----------
+    arm_prefs : array_like of int, shape (L, N)
+        The arms' known rankings (default 5 x 5 cyclic).
+    horizon : int
+        :math:`T`.
+    explore : int, optional
+        Exploration rounds; default ``L * ceil((T / L)^(2/3))``: whole
+        round-robin cycles giving each player-arm pair about
+        :math:`(T/L)^{2/3}` samples (the classical :math:`T^{2/3}` tuning).
+
+    Examples
+    --------
+    >>> etc = NTUExploreThenCommit(arm_prefs=[[0, 1], [1, 0]], horizon=10, explore=2)
+    >>> [etc.decide(NTUObservation(2, 2)).tolist() for _ in range(2)]
+    [[0, 1], [1, 0]]
+    """
+
+    def __init__(self, arm_prefs=None, horizon=1000, explore=None):
+        super().__init__(arm_prefs, horizon)
+        if explore is None:
+            per_arm = max(1, math.ceil((self.horizon / self.arms) ** (2.0 / 3.0)))
+            explore = min(self.horizon, per_arm * self.arms)
+        self.explore = check_int("explore", explore, low=0)
+        self._commit = None
+
+    def _reset(self):
+        super()._reset()
+        self._commit = None
+
+    def _decide(self, observation):
+        s = self.rounds
+        self.rounds += 1
+        if s < self.explore:
+            arm = (np.arange(self.players) + s) % max(self.arms, self.players)
+            return np.where(arm < self.arms, arm, -1)
+        if self._commit is None:
+            self._commit = self._da(self._mean)
+        return self._commit.copy()
+
+
+class NTUTrajectory(NamedTuple):
+    """Per-round metrics of an NTU run (arrays of length ``T``) and per-player totals."""
+
+    optimal_regret: np.ndarray      # sum over players of mu(player-optimal) - mu(played), per round
+    pessimal_regret: np.ndarray     # the same against the player-pessimal stable matching
+    blocking_pairs: np.ndarray      # blocking pairs of the played matching (0 = stable)
+    player_optimal_regret: np.ndarray   # per player, cumulative over the run
+    player_pessimal_regret: np.ndarray
+
+
+def run_ntu(market, learner, T, rng):
+    """Run an NTU learner for ``T`` rounds; rewards are Gaussian around the means.
+
+    Returns
+    -------
+    NTUTrajectory
+    """
+    if not isinstance(market, NTUMarket):
+        raise InputTypeError(f"market must be an NTUMarket, got {type(market).__name__}")
+    if not isinstance(learner, Policy) or getattr(learner, "domain", None) != "matching_ntu":
+        raise InputTypeError(f"learner must be an NTU matching Policy, got {learner!r}")
+    T = check_int("T", T, low=1)
+    rng = make_rng(rng)
+    n_players, _ = market.shape
+    obs = NTUObservation(*market.shape)
+    opt_r = np.zeros(T)
+    pes_r = np.zeros(T)
+    block = np.zeros(T)
+    per_opt = np.zeros(n_players)
+    per_pes = np.zeros(n_players)
+    rows = np.arange(n_players)
+    for t in range(T):
+        mt = np.asarray(learner.decide(obs))
+        if mt.shape != (n_players,):
+            raise ValidationError(f"learner returned a matching of shape {mt.shape}, expected ({n_players},)")
+        got = market._value(mt)
+        noise = market.sigma * rng.standard_normal(n_players)
+        rewards = np.where(mt >= 0, market.player_means[rows, np.maximum(mt, 0)] + noise, np.nan)
+        learner.update(NTUFeedback(mt, rewards))
+        d_opt = market._opt_value - got
+        d_pes = market._pes_value - got
+        per_opt += d_opt
+        per_pes += d_pes
+        opt_r[t] = d_opt.sum()
+        pes_r[t] = d_pes.sum()
+        block[t] = market.blocking_pairs(mt)
+    return NTUTrajectory(opt_r, pes_r, block, per_opt, per_pes)
