@@ -1,0 +1,218 @@
+"""Non-clairvoyant scheduling with predictions: Purohit et al.'s Figure 2b and the two-job frontier.
+
+Model. ``n`` jobs released at time 0 on one preemptive server; job sizes
+``x_j`` are unknown until a job finishes; predictions ``y_j`` are known. The
+objective is the total completion time; ``OPT`` is shortest processing time
+first, ``sum_i (n - i + 1) x_(i)``. Policies allocate processing rates to the
+alive jobs and the server jumps from completion to completion
+(:mod:`agents.online.server`).
+
+Two parts (cells of one grid):
+
+- ``ratio``: Purohit, Svitkina, Kumar (2018), Figure 2b. ``n_jobs`` sizes i.i.d.
+  Pareto(``alpha``) with minimum 1, ``y_j = max(0, x_j + N(0, sigma^2))``; the
+  mean ratio to ``OPT`` over ``instances`` instances against ``sigma`` for
+  round robin, shortest predicted job first and PRR(``prr_lam``).
+- ``frontier``: two jobs. The (consistency, robustness) of PRR(``lam``) and of
+  Wei & Zhang's two-stage schedule over ``lam``, each the worst ratio found by
+  a search over instances (random log-uniform instances and Nelder-Mead,
+  plus, for the two-stage schedule, its known hard instance, whose supremum
+  sits at a discontinuity), against the Wei-Zhang lower bound
+  ``1 + 1/(1 + 6 mu)`` for ``(1 + mu)``-consistent algorithms and PRR's
+  closed form ``(2(2+lam)/(3(1+lam)), 4/(3-lam))``, which lies on it.
+
+Run it with ``stratsim run scheduling`` or ``python -m scenarios.scheduling``.
+
+Examples
+--------
+>>> import numpy as np
+>>> rows = run(Params(part="ratio", sigma=1.0, instances=3), np.random.default_rng(0))
+>>> sorted({r["policy"] for r in rows})
+['PRR(0.5)', 'RR', 'SPJF']
+>>> all(r["value"] >= 1 for r in rows if r["metric"] == "mean_ratio")
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.online import bounds
+from agents.online.frontier import scheduling_worst_ratio
+from agents.online.jobs import JobSet, opt_batch_cost, pareto_sizes
+from agents.online.predictors import GaussianNoisePredictor
+from agents.online.scheduling import PRR, SPJF, RoundRobin, TwoStage
+from agents.online.server import simulate
+from sim.plotting import band, new_figure, save_figure
+from sim.scenario import Scenario
+from sim.validate import check_choice, check_int, check_real
+
+__all__ = ["SCENARIO", "Params", "plot", "run"]
+
+PARTS = ("ratio", "frontier")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of the scheduling study.
+
+    Attributes
+    ----------
+    n_jobs : int
+        Jobs per instance in the ``ratio`` part.
+    alpha : float
+        Pareto shape of the sizes (minimum 1).
+    sigmas : tuple of float
+        Prediction noise levels swept (``>= 0``).
+    instances : int
+        Instances per replication and ``sigma``.
+    prr_lam : float
+        ``lam`` of PRR in the ``ratio`` part, in ``(0, 1)``.
+    frontier_points : int
+        ``lam`` values per family on the frontier.
+    search_random, search_evals : int
+        Random instances and Nelder-Mead evaluations per restart (3 restarts)
+        of each worst-case search.
+    part : str
+        ``"ratio"`` or ``"frontier"`` (set by the grid).
+    sigma : float
+        The noise of one ``ratio`` cell (set by the grid).
+    """
+
+    n_jobs: int = 50
+    alpha: float = 1.1
+    sigmas: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0)
+    instances: int = 40
+    prr_lam: float = 0.5
+    frontier_points: int = 8
+    search_random: int = 200
+    search_evals: int = 200
+    part: str = "ratio"
+    sigma: float = 0.0
+
+    def __post_init__(self):
+        check_int("n_jobs", self.n_jobs, low=1)
+        check_real("alpha", self.alpha, low=0.0, low_open=True)
+        for s in self.sigmas + (self.sigma,):
+            check_real("sigma", s, low=0.0)
+        check_int("instances", self.instances, low=1)
+        check_real("prr_lam", self.prr_lam, low=0.0, high=1.0, low_open=True, high_open=True)
+        check_int("frontier_points", self.frontier_points, low=2)
+        check_int("search_random", self.search_random, low=1)
+        check_int("search_evals", self.search_evals, low=1)
+        check_choice("part", self.part, PARTS)
+
+
+def _ratio_rows(p: Params, rng) -> list[dict]:
+    policies = (("RR", RoundRobin()), ("SPJF", SPJF()), (f"PRR({p.prr_lam:g})", PRR(p.prr_lam)))
+    predictor = GaussianNoisePredictor(p.sigma)
+    ratios = {name: [] for name, _ in policies}
+    eta = []
+    for _ in range(p.instances):
+        x = pareto_sizes(p.n_jobs, rng, alpha=p.alpha, minimum=1.0)
+        jobs = JobSet.batch(x, predictions=predictor.predict(x, rng))
+        opt = opt_batch_cost(x)
+        eta.append(jobs.eta / p.n_jobs)
+        for name, policy in policies:
+            ratios[name].append(simulate(jobs, policy).total_completion_time / opt)
+    rows = [{"policy": name, "metric": "mean_ratio", "value": float(np.mean(v))} for name, v in ratios.items()]
+    rows.append({"policy": "prediction", "metric": "mean_abs_error", "value": float(np.mean(eta))})
+    return rows
+
+
+def _frontier_rows(p: Params, rng) -> list[dict]:
+    families = (("PRR", PRR, np.linspace(0.05, 0.95, p.frontier_points)),
+                ("two-stage", TwoStage, np.linspace(0.02, 1.0 / 3.0, p.frontier_points)))
+    rows = []
+    for family, make, lams in families:
+        for lam in lams:
+            policy = make(float(lam))
+            seeds = [policy.two_job_hard_instance(1e-9)] if family == "two-stage" else []
+            for metric, consistent in (("consistency", True), ("robustness", False)):
+                value, _ = scheduling_worst_ratio(policy, 2, consistent=consistent, rng=rng,
+                                                  n_random=p.search_random, max_evals=p.search_evals,
+                                                  seeds=seeds)
+                rows.append({"family": family, "lam": float(lam), "metric": metric, "value": value})
+    return rows
+
+
+def run(params: Params, rng) -> list[dict]:
+    """One replication of one part: tidy rows (see the module docstring)."""
+    rows = _ratio_rows(params, rng) if params.part == "ratio" else _frontier_rows(params, rng)
+    for row in rows:
+        row["n_jobs"] = params.n_jobs
+    return rows
+
+
+def _plot_ratio(results, out_dir):
+    sub = results.filter(part="ratio")
+    n = sub.unique("n_jobs")[0]
+    fig, ax = new_figure(width=7.2, height=4.6)
+    for s in sub.summary(x="sigma", metric="mean_ratio", by="policy"):
+        band(ax, s.x, s.mean, s.lo, s.hi, label=s.label, marker={"RR": "s", "SPJF": "^"}.get(s.label, "o"))
+    ax.set(xlabel="prediction noise sigma (size units)", ylabel="mean ratio  total completion time / OPT",
+           title=f"{n} jobs, Pareto(1.1) sizes, y = x + N(0, sigma^2): mean ratio (95% CI)")
+    ax.legend()
+    return save_figure(fig, out_dir, "scheduling_ratio_vs_sigma")
+
+
+def _plot_frontier(results, out_dir):
+    sub = results.filter(part="frontier")
+    fig, ax = new_figure(width=7.2, height=4.8)
+    mu = np.linspace(1e-3, 1.0 / 3.0, 300)
+    ax.plot(1 + mu, bounds.wei_zhang_scheduling_robustness(mu, 2), color="black", linestyle="--",
+            label="Wei-Zhang lower bound 1 + 1/(1 + 6 mu)")
+    lam = np.linspace(0.01, 0.99, 300)
+    c, r = bounds.prr_two_job_curve(lam)
+    ax.plot(c, r, color="C0", linestyle=":", linewidth=2.5, label="PRR closed form (2(2+l)/(3(1+l)), 4/(3-l))")
+    for family, color, marker in (("PRR", "C0", "o"), ("two-stage", "C1", "s")):
+        rows = sub.filter(family=family)
+        cs = rows.summary(x="lam", metric="consistency")[0]
+        rs = rows.summary(x="lam", metric="robustness")[0]
+        ax.errorbar(cs.mean, rs.mean, xerr=[cs.mean - cs.lo, cs.hi - cs.mean],
+                    yerr=[rs.mean - rs.lo, rs.hi - rs.mean], color=color, marker=marker, linestyle="none",
+                    capsize=2, label=f"{family}: worst case found by search (95% CI)")
+    ax.plot([4 / 3], [4 / 3], marker="*", markersize=11, color="C2", linestyle="none", label="round robin")
+    ax.set(xlabel="consistency (ratio with exact predictions)", ylabel="robustness (worst ratio)",
+           title="Two jobs released at 0: consistency-robustness trade-off")
+    ax.legend(fontsize=8)
+    return save_figure(fig, out_dir, "scheduling_frontier_n2")
+
+
+def plot(results, out_dir) -> list:
+    """Two figures: ratio against noise (Fig. 2b) and the two-job frontier."""
+    parts = set(results.unique("part"))
+    paths = []
+    if "ratio" in parts:
+        paths += _plot_ratio(results, out_dir)
+    if "frontier" in parts:
+        paths += _plot_frontier(results, out_dir)
+    return paths
+
+
+def grid(p: Params) -> list[dict]:
+    """One cell per noise level and one for the frontier."""
+    return [{"part": "ratio", "sigma": s} for s in p.sigmas] + [{"part": "frontier"}]
+
+
+SCENARIO = Scenario(
+    name="scheduling",
+    description="Non-clairvoyant scheduling with predictions: Purohit et al. Fig. 2b and the n = 2 frontier.",
+    params=Params,
+    run=run,
+    plot=plot,
+    grid=grid,
+    quick={"instances": 10, "sigmas": (0.0, 1.0, 3.0, 10.0, 20.0), "frontier_points": 4,
+           "search_random": 40, "search_evals": 60},
+    replications=10,
+    quick_replications=3,
+)
+
+if __name__ == "__main__":
+    import sys
+
+    from sim.cli import main
+
+    raise SystemExit(main(["run", "scheduling", *sys.argv[1:]]))
