@@ -60,6 +60,7 @@ class LiveMarketResult(NamedTuple):
     mean_transfer: np.ndarray
     matched: np.ndarray
     waiting: np.ndarray
+    mean_wait: np.ndarray          # mean arrival-to-match time of the agents matched in the batch (nan if none)
     waiting_times: np.ndarray      # arrival-to-match time of every matched agent
     abandoned: int                 # agents who left unmatched
 
@@ -162,7 +163,7 @@ def simulate_live(learner, *, customer_utils=None, provider_utils=None, customer
             ct = np.array([v[0] for _, v in cs], dtype=np.int64)
             pt = np.array([v[0] for _, v in ps], dtype=np.int64)
             record = {"time": sim.now, "instability": 0.0, "welfare": 0.0, "welfare_regret": 0.0,
-                      "mean_transfer": 0.0, "matched": 0.0, "waiting": float(len(cs) + len(ps))}
+                      "mean_transfer": 0.0, "matched": 0.0, "waiting": float(len(cs) + len(ps)), "mean_wait": float("nan")}
             if len(cs) and len(ps):
                 obs = MatchingObservation(ct, pt)
                 d = learner.decide(obs)
@@ -182,10 +183,11 @@ def simulate_live(learner, *, customer_utils=None, provider_utils=None, customer
                               welfare=welfare, welfare_regret=float(wp[i, j].sum()) - welfare,
                               mean_transfer=float(d.transfers.mean()) if len(mt) else 0.0,
                               matched=float(len(mt)))
-                for x in r:
-                    wait_times.append(sim.now - waiting[0].pop(cs[x][0])[1])
-                for x in c:
-                    wait_times.append(sim.now - waiting[1].pop(ps[x][0])[1])
+                waits = [sim.now - waiting[0].pop(cs[x][0])[1] for x in r]
+                waits += [sim.now - waiting[1].pop(ps[x][0])[1] for x in c]
+                wait_times.extend(waits)
+                if waits:
+                    record["mean_wait"] = float(np.mean(waits))
                 if len(mt):
                     learner.update(MatchingFeedback(obs, mt, true_c + sigma * noise.standard_normal(len(mt)),
                                                     true_p + sigma * noise.standard_normal(len(mt))))
@@ -198,7 +200,8 @@ def simulate_live(learner, *, customer_utils=None, provider_utils=None, customer
     sim.run(until=interval * np.floor(horizon / interval + 1e-9) + 1e-9 * interval)
     cols = {k: np.array([r[k] for r in rows]) for k in rows[0]} if rows else {
         k: np.zeros(0) for k in ("time", "instability", "welfare", "welfare_regret", "mean_transfer", "matched",
-                                 "waiting")}
+                                 "waiting", "mean_wait")}
     return LiveMarketResult(cols["time"], cols["instability"], cols["welfare"], cols["welfare_regret"],
-                            cols["mean_transfer"], cols["matched"], cols["waiting"], np.array(wait_times),
+                            cols["mean_transfer"], cols["matched"], cols["waiting"], cols["mean_wait"],
+                            np.array(wait_times),
                             abandoned[0])
