@@ -23,7 +23,9 @@ Three studies (the ``study`` column):
   (``dim``-dimensional features) preferences, MatchUCB against the variant that
   uses the structure.
 
-Markets are fixed instances (``random_market`` seeded by ``market_seed``), so
+Markets are fixed instances (``random_market`` seeded by ``market_seed``; with
+the defaults the ``horizon`` study runs on ``random_market()``, the package's
+default market), so
 replications differ only in the feedback noise and the learners' own
 randomness. Defaults: ``sigma = 0.5`` and MatchUCB's ``c = 1.0``, a valid
 Hoeffding width for that noise level (the paper's worst-case ``c = 8`` only
@@ -160,7 +162,7 @@ def make_learner(name, market, T, params, rng):
 
 
 def _market(params, size, structure):
-    return random_market(size, size, structure=structure, rng=params.market_seed + 1000 * size, types=params.types,
+    return random_market(size, size, structure=structure, rng=params.market_seed, types=params.types,
                          dim=params.dim, sigma=params.sigma)
 
 

@@ -10,7 +10,8 @@ plus noise:
 
 * ``noise="gaussian"``: :math:`u + \sigma \varepsilon`, :math:`\varepsilon \sim N(0, 1)`;
 * ``noise="bernoulli"``: :math:`\pm 1` with :math:`P(+1) = (1 + u) / 2`
-  (mean :math:`u`, 1-subgaussian).
+  (mean :math:`u`, 1-subgaussian);
+* ``noise="none"``: the exact utility (noise 0).
 
 The round's loss is the Subset Instability of the played outcome on the *true*
 utilities of the present agents: with true payoffs
@@ -58,7 +59,7 @@ __all__ = ["BanditMarket", "random_market", "STRUCTURES", "NOISES"]
 #: Preference structures :func:`random_market` can draw.
 STRUCTURES = ("unstructured", "typed", "linear")
 #: Noise models of the feedback.
-NOISES = ("gaussian", "bernoulli")
+NOISES = ("gaussian", "bernoulli", "none")
 
 
 def _check_utils(name, value, shape=None):
@@ -101,10 +102,11 @@ class BanditMarket:
     customer_utils, provider_utils : array_like, shape (m, n)
         True :math:`u_i(j)` and :math:`u_j(i)` (both indexed ``[customer,
         provider]``), in ``[-1, 1]``.
-    noise : {"gaussian", "bernoulli"}
+    noise : {"gaussian", "bernoulli", "none"}
         Feedback noise model.
     sigma : float
-        Gaussian noise scale (> 0; ignored for Bernoulli feedback).
+        Gaussian noise scale (> 0). Ignored otherwise: ``sigma`` then reports
+        the subgaussian scale, 1 for Bernoulli and 0 for ``"none"``.
     arrival : float
         Probability in (0, 1] that each agent is present in a round.
     structure : str
@@ -133,7 +135,9 @@ class BanditMarket:
         cu = _check_utils("customer_utils", customer_utils)
         pu = _check_utils("provider_utils", provider_utils, shape=cu.shape)
         self.noise = check_choice("noise", noise, NOISES)
-        self.sigma = check_real("sigma", sigma, low=0.0, low_open=True)
+        # a scale is required (and must be positive) only for Gaussian noise
+        self.sigma = check_real("sigma", sigma, low=0.0, low_open=True) if noise == "gaussian" else (
+            1.0 if noise == "bernoulli" else 0.0)
         self.arrival = check_real("arrival", arrival, low=0.0, high=1.0, low_open=True)
         self.structure = check_choice("structure", structure, STRUCTURES)
         m, n = cu.shape
@@ -175,6 +179,8 @@ class BanditMarket:
         return MatchingObservation(c, p)
 
     def _noisy(self, true, rng):
+        if self.noise == "none":
+            return true.copy()
         if self.noise == "gaussian":
             return true + self.sigma * rng.standard_normal(true.shape)
         return np.where(rng.random(true.shape) < 0.5 * (1.0 + true), 1.0, -1.0)

@@ -517,17 +517,13 @@ class ExploreThenCommit(_MeansLearner):
         if s < self.explore:
             return self._explore(observation, _exploration_matching(
                 observation, s, self.providers, self.customers))
+        u = np.array(self._mean_index(observation))  # a copy: later updates must not move it
         if observation.dense and observation.shape == (self.customers, self.providers):
             if self._commit is None:
-                self._commit = self._primal_dual(self._mean_index(observation))
-            self.last_utilities = self._commit_utils
-            return self._commit
-        return self._primal_dual(self._mean_index(observation))
-
-    def _primal_dual(self, u):
-        u = np.array(u)  # freeze: the committed means must not change under later updates
-        self._commit_utils = u
-        return super()._primal_dual(u)
+                self._commit = (self._primal_dual(u), self.last_utilities)
+            decision, self.last_utilities = self._commit
+            return decision
+        return self._primal_dual(u)
 
 
 @register_policy("match.eps_greedy")
