@@ -38,11 +38,11 @@ import simpy
 _BENCH = Path(__file__).resolve().parent
 sys.path[:] = [str(_BENCH.parent) if Path(p or ".").resolve() == _BENCH else p for p in sys.path]
 
-from agents.online.jobs import poisson_jobs  # noqa: E402
-from agents.online.predictors import GaussianNoisePredictor  # noqa: E402
-from agents.online.scheduling import RoundRobin  # noqa: E402
-from agents.online.server import simulate  # noqa: E402
-from agents.online.ski import PurohitRandomized, SkiObservation, expected_cost  # noqa: E402
+from agents.online.jobs import poisson_jobs
+from agents.online.predictors import GaussianNoisePredictor
+from agents.online.scheduling import RoundRobin
+from agents.online.server import simulate
+from agents.online.ski import PurohitRandomized, SkiObservation, expected_cost
 
 
 def ski_exact(policy, x, y, b):

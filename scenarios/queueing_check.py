@@ -43,7 +43,7 @@ from sim.results import mean_ci
 from sim.scenario import Scenario
 from sim.validate import check_int, check_real
 
-__all__ = ["SCENARIO", "Params", "plot", "run", "REFERENCE"]
+__all__ = ["REFERENCE", "SCENARIO", "Params", "plot", "run"]
 
 #: REFERENCE.md's M/M/1 values (mu = 1).
 REFERENCE = {("srpt", 0.5): 1.4254, ("srpt", 0.8): 2.3528, ("psjf", 0.5): 1.5314, ("psjf", 0.8): 2.6589,

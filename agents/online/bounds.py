@@ -46,13 +46,13 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "prr_bound",
+    "prr_two_job_curve",
     "purohit_deterministic_bound",
     "purohit_randomized_bound",
     "purohit_randomized_limit",
     "wei_zhang_deterministic_robustness",
     "wei_zhang_randomized_consistency",
-    "prr_bound",
-    "prr_two_job_curve",
     "wei_zhang_scheduling_robustness",
 ]
 

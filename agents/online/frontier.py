@@ -29,7 +29,7 @@ from .jobs import JobSet, opt_batch_cost
 from .server import simulate
 from .ski import consistency, robustness
 
-__all__ = ["ski_frontier", "scheduling_worst_ratio"]
+__all__ = ["scheduling_worst_ratio", "ski_frontier"]
 
 
 def ski_frontier(family, lams, *, b: int):

@@ -29,7 +29,7 @@ from sim.errors import ValidationError
 from sim.random import make_rng
 from sim.validate import check_array, check_int, check_real
 
-__all__ = ["JobSet", "opt_batch_cost", "poisson_jobs", "pareto_sizes"]
+__all__ = ["JobSet", "opt_batch_cost", "pareto_sizes", "poisson_jobs"]
 
 
 def _check_nonneg(name, arr, strict=False):
@@ -65,7 +65,7 @@ class JobSet:
     sim.errors.ValidationError: sizes must not be empty, got shape (0,)
     """
 
-    __slots__ = ("release", "sizes", "predictions")
+    __slots__ = ("predictions", "release", "sizes")
 
     def __init__(self, release, sizes, predictions=None):
         sizes = check_array("sizes", sizes, ndim=1, allow_empty=False)
@@ -81,12 +81,12 @@ class JobSet:
                 arr.setflags(write=False)
 
     @classmethod
-    def batch(cls, sizes, predictions=None) -> "JobSet":
+    def batch(cls, sizes, predictions=None) -> JobSet:
         """All jobs released at time 0."""
         sizes = check_array("sizes", sizes, ndim=1)
         return cls(np.zeros(sizes.size), sizes, predictions)
 
-    def with_predictions(self, predictions) -> "JobSet":
+    def with_predictions(self, predictions) -> JobSet:
         """The same jobs with other predictions."""
         return JobSet(self.release, self.sizes, predictions)
 

@@ -38,7 +38,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -47,12 +47,12 @@ from sim.random import make_rng
 from sim.validate import check_array, check_callable, check_real
 
 __all__ = [
-    "Predictor",
+    "AdversarialPredictor",
     "ExactPredictor",
     "GaussianNoisePredictor",
-    "MultiplicativeNoisePredictor",
-    "AdversarialPredictor",
     "LearnedPredictor",
+    "MultiplicativeNoisePredictor",
+    "Predictor",
 ]
 
 
@@ -184,7 +184,7 @@ class AdversarialPredictor(Predictor):
         self.elementwise = bool(elementwise)
 
     @classmethod
-    def for_ski(cls, policy, *, b: int) -> "AdversarialPredictor":
+    def for_ski(cls, policy, *, b: int) -> AdversarialPredictor:
         """The prediction that maximises ``policy``'s exact expected ratio on each season.
 
         The candidates are one prediction per decision interval of the policy
@@ -208,7 +208,7 @@ class AdversarialPredictor(Predictor):
         return cls(score, lambda x: reps, elementwise=True)
 
     @classmethod
-    def for_scheduling(cls, policy) -> "AdversarialPredictor":
+    def for_scheduling(cls, policy) -> AdversarialPredictor:
         """Predictions that maximise ``policy``'s total completion time on a batch.
 
         Candidates: the truth, the sizes in reversed rank order (the shortest job

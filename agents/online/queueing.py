@@ -35,7 +35,7 @@ from scipy import integrate, stats
 
 from sim.validate import check_choice, check_int, check_real
 
-__all__ = ["mean_response_time", "DISCIPLINES"]
+__all__ = ["DISCIPLINES", "mean_response_time"]
 
 #: The disciplines with a formula here.
 DISCIPLINES = ("fcfs", "ps", "srpt", "psjf")

@@ -63,17 +63,17 @@ from sim.registry import register_policy
 from sim.validate import check_real
 
 __all__ = [
-    "SchedObservation",
-    "Allocation",
-    "check_allocation",
-    "SchedulingPolicy",
     "FCFS",
-    "RoundRobin",
-    "SPJF",
     "PRR",
-    "TwoStage",
-    "SRPT",
+    "SPJF",
     "SPT",
+    "SRPT",
+    "Allocation",
+    "RoundRobin",
+    "SchedObservation",
+    "SchedulingPolicy",
+    "TwoStage",
+    "check_allocation",
 ]
 
 _RATE_TOL = 1e-9
@@ -103,7 +103,7 @@ class SchedObservation:
         Their remaining and original sizes (only for clairvoyant policies).
     """
 
-    __slots__ = ("time", "ids", "release", "attained", "predictions", "remaining", "sizes")
+    __slots__ = ("attained", "ids", "predictions", "release", "remaining", "sizes", "time")
 
     def __init__(self, time, ids, release, attained, predictions=None, remaining=None, sizes=None):
         self.time = float(time)

@@ -232,7 +232,6 @@ def _simulate_ps(jobs: JobSet) -> Schedule:
     rel = jobs.release[order].tolist()
     size = jobs.sizes[order].tolist()
     push, pop = heapq.heappush, heapq.heappop
-    inf = math.inf
     completion = [0.0] * n                # in release order
     fin: list = []                        # (finish key x_j + V(r_j), position)
     V = t = work = 0.0

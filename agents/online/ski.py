@@ -49,6 +49,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 from typing import ClassVar
@@ -62,22 +63,22 @@ from sim.registry import register_policy
 from sim.validate import check_int, check_real
 
 __all__ = [
-    "SkiObservation",
-    "BuyDays",
-    "as_buy_days",
-    "SkiRentalPolicy",
     "BreakEven",
+    "BuyDays",
     "ClassicalRandomized",
     "PurohitDeterministic",
     "PurohitRandomized",
-    "ski_cost",
-    "opt_cost",
+    "SkiObservation",
+    "SkiRentalPolicy",
+    "as_buy_days",
+    "consistency",
+    "decision_classes",
     "expected_cost",
     "expected_ratio",
-    "worst_case_ratio",
-    "consistency",
+    "opt_cost",
     "robustness",
-    "decision_classes",
+    "ski_cost",
+    "worst_case_ratio",
 ]
 
 
@@ -138,7 +139,7 @@ class BuyDays:
     4
     """
 
-    __slots__ = ("days", "probs", "_tail", "_head")
+    __slots__ = ("_head", "_tail", "days", "probs")
 
     def __init__(self, days, probs=None):
         try:
@@ -175,7 +176,7 @@ class BuyDays:
         self._head = None
 
     @classmethod
-    def point(cls, day) -> "BuyDays":
+    def point(cls, day) -> BuyDays:
         """The point mass on ``day``."""
         return cls([day], [1.0])
 
@@ -247,7 +248,7 @@ def as_buy_days(decision, policy=None) -> BuyDays:
     """
     if isinstance(decision, BuyDays):
         return decision
-    who = repr(policy) if isinstance(policy, (str, type(None))) else repr(policy)
+    who = repr(policy)
     if isinstance(decision, (bool, np.bool_)) or not isinstance(decision, (int, np.integer, float, np.floating)):
         raise PolicyError(f"policy {who} returned {decision!r}; a ski policy must return a buy day "
                           "(int >= 1) or a BuyDays distribution")
@@ -521,7 +522,7 @@ def decision_classes(policy, b, *, breakpoints=None):
     b = check_int("b", b, low=1)
     bps = _breakpoints(policy, b, breakpoints)
     edges = np.concatenate([[0.0], bps, [np.inf]])
-    return [(float(lo), float(hi), _decide(policy, b, float(lo))) for lo, hi in zip(edges[:-1], edges[1:])]
+    return [(float(lo), float(hi), _decide(policy, b, float(lo))) for lo, hi in itertools.pairwise(edges)]
 
 
 def expected_cost(policy, x, y=None, *, b):

@@ -24,7 +24,7 @@ from sim.validate import check_int, check_real
 
 from .jobs import JobSet
 
-__all__ = ["ski_instances", "job_sets"]
+__all__ = ["job_sets", "ski_instances"]
 
 
 @st.composite

@@ -36,7 +36,7 @@ def run_all(name, reps=2, overrides=None):
 def test_scenario_runs_plots_and_is_reproducible(name, tmp_path):
     spec = get_scenario(name)
     assert spec.name == name and spec.description and spec.quick
-    params, results = run_all(name)
+    _, results = run_all(name)
     assert len(results) and all(isinstance(r["metric"], str) for r in results.rows)
     assert all(math.isfinite(r["value"]) for r in results.rows)
     _, again = run_all(name)

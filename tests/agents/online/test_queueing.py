@@ -63,7 +63,7 @@ def test_online_server_matches_srpt_and_psjf_reference_values(policy, name):
 
 def test_processor_sharing_is_insensitive_and_fcfs_follows_pollaczek_khinchine():
     sizes = stats.uniform(0, 2)                     # mean 1, E[S^2] = 4/3
-    draw = lambda rng, n: rng.uniform(0, 2, n)      # noqa: E731
+    draw = lambda rng, n: rng.uniform(0, 2, n)
     ps = replicate(RoundRobin(), 0.5, 4000, reps=20, sizes=draw, seed=1)
     fcfs = replicate(FCFS(), 0.5, 4000, reps=20, sizes=draw, seed=1)
     assert_in_ci(ps, 1 / (1 - 0.5))
