@@ -23,8 +23,8 @@ The scenario has three parts (cells of one grid):
   (:func:`agents.online.ski_sim.simulate_ski_rental`): agents arrive, each
   with a feature that determines its season up to noise; a ridge-regression
   predictor learns from finished seasons. Mean ratio and prediction error by
-  arrival decile, against an exact predictor and the classical randomized
-  rule.
+  arrival order (geometric bins), against an exact predictor and the
+  classical randomized rule.
 
 Run it with ``stratsim run ski_rental`` or ``python -m scenarios.ski_rental``.
 
@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,7 +90,7 @@ class Params:
     learning_lam : float
         ``lam`` of the randomized rule in the ``learning`` part.
     bins : int
-        Arrival-order bins of the ``learning`` figure.
+        Arrival-order bins (geometric) of the ``learning`` figure.
     part : str
         The part of one cell: ``"ratio"``, ``"frontier"`` or ``"learning"`` (set by the grid).
     sigma : float
@@ -105,7 +106,7 @@ class Params:
     arrival_rate: float = 0.5
     season_noise: float = 25.0
     learning_lam: float = 0.5
-    bins: int = 10
+    bins: int = 12
     part: str = "ratio"
     sigma: float = 0.0
 
@@ -157,14 +158,18 @@ def _learning_rows(p: Params, rng) -> list[dict]:
     arms = (("learned predictor", PurohitRandomized(p.learning_lam), LearnedPredictor(prior=0.0)),
             ("exact predictor", PurohitRandomized(p.learning_lam), ExactPredictor()),
             ("no predictor (classical randomized)", ClassicalRandomized(), None))
+    # Geometric bins of the arrival order: learning happens early, so look there closely.
+    edges = np.unique(np.round(np.geomspace(1, p.agents + 1, p.bins + 1)).astype(int)) - 1
     rows = []
     for arm, policy, predictor in arms:
         out = simulate_ski_rental(policy, predictor, b=p.b, n_agents=p.agents, rng=seed,
                                   arrival_rate=p.arrival_rate, seasons=seasons)
-        for k, idx in enumerate(np.array_split(np.arange(out.n), p.bins)):
-            rows.append({"arm": arm, "bin": k, "metric": "des_ratio", "value": float(out.ratio[idx].mean())})
+        for lo, hi in itertools.pairwise(edges):
+            mid = (lo + 1 + hi) / 2                  # mean 1-based agent number of the bin
+            rows.append({"arm": arm, "agent": mid, "metric": "des_ratio", "value": float(out.ratio[lo:hi].mean())})
             if predictor is not None:
-                rows.append({"arm": arm, "bin": k, "metric": "des_error", "value": float(out.error[idx].mean())})
+                rows.append({"arm": arm, "agent": mid, "metric": "des_error",
+                             "value": float(out.error[lo:hi].mean())})
     return rows
 
 
@@ -238,16 +243,18 @@ def _plot_learning(results, out_dir):
     sub = results.filter(part="learning")
     b = sub.unique("b")[0]
     fig, axes = new_figure(1, 2, width=11.0, height=4.4)
-    for s in sub.summary(x="bin", metric="des_ratio", by="arm"):
-        band(axes[0], s.x + 1, s.mean, s.lo, s.hi, label=s.label)
-    axes[0].set(xlabel="arrival decile of the agent (1 = earliest)", ylabel="mean ratio E[cost] / OPT",
+    for s in sub.summary(x="agent", metric="des_ratio", by="arm"):
+        band(axes[0], s.x, s.mean, s.lo, s.hi, label=s.label)
+    axes[0].set(xlabel="agent number in arrival order (log scale; geometric bins)",
+                ylabel="mean ratio E[cost] / OPT",
                 title=f"Rent-or-buy simulation, b = {b}: ratio as the predictor learns")
-    axes[0].legend(fontsize=8)
-    for s in sub.summary(x="bin", metric="des_error", by="arm"):
-        band(axes[1], s.x + 1, s.mean, s.lo, s.hi, label=s.label)
-    axes[1].set(xlabel="arrival decile of the agent (1 = earliest)", ylabel="mean |y - x| (days)",
-                title="Prediction error (95% CI across replications)")
-    axes[1].legend(fontsize=8)
+    for s in sub.summary(x="agent", metric="des_error", by="arm"):
+        band(axes[1], s.x, s.mean, s.lo, s.hi, label=s.label)
+    axes[1].set(xlabel="agent number in arrival order (log scale; geometric bins)",
+                ylabel="mean |y - x| (days)", title="Prediction error (95% CI across replications)")
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.legend(fontsize=8)
     return save_figure(fig, out_dir, "ski_rental_learning")
 
 
