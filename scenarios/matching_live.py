@@ -145,7 +145,7 @@ def plot(results, out_dir) -> list:
     panels = (
         ("instability", "Subset Instability per batch (utility units)", "Instability of each clearing"),
         ("welfare_regret", "welfare regret per batch (utility units)", "Welfare lost against the best matching"),
-        ("mean_transfer", "mean payment customer -> provider", "Transfers set by the platform"),
+        ("mean_transfer", "mean payment customer -> provider (utility units)", "Transfers set by the platform"),
         ("mean_wait", "mean wait of matched agents (time units)", "Waiting time from arrival to match"),
     )
     for ax, (metric, ylabel, title) in zip(axes.ravel(), panels):

@@ -129,7 +129,7 @@ def plot(results, out_dir) -> list:
         for s in results.summary(x="t", metric=metric, by="learner"):
             band(ax, s.x, s.mean, s.lo, s.hi, label=_LABELS.get(s.label, s.label), marker=None)
         ax.axhline(0.0, color="grey", linewidth=0.8)
-        ax.set(xlabel="round t", ylabel="cumulative stable regret, summed over players (reward units)",
+        ax.set(xlabel="round t", ylabel="cumulative regret, all players (reward units)",
                title=title)
         ax.legend()
     fig.suptitle("Competing bandits (Liu et al. 2020): mean and 95% CI over replications")
@@ -142,7 +142,7 @@ def plot(results, out_dir) -> list:
         for s in results.summary(x="player", metric=metric, by="learner"):
             band(ax, s.x, s.mean, s.lo, s.hi, label=_LABELS.get(s.label, s.label))
         ax.axhline(0.0, color="grey", linewidth=0.8)
-        ax.set(xlabel="player index", ylabel="cumulative regret of the player (reward units)", title=title)
+        ax.set(xlabel="player index", ylabel="cumulative regret at T (reward units)", title=title)
         ax.legend()
     fig.suptitle("Per-player stable regret at the horizon (mean, 95% CI)")
     paths += save_figure(fig, out_dir, "matching_ntu_players")

@@ -1,0 +1,137 @@
+"""Learning-loop speed: MatchUCB with per-round Subset Instability vs bare assignment loops.
+
+MatchUCB runs on a 20 x 20 market for T = 2000 rounds through
+``agents.matching.run_bandit``: each round the primal-dual step (matching and
+core payoffs on the UCB surplus), semi-bandit feedback, the update, and the
+Subset Instability of the played outcome on the true utilities (one more
+assignment solve). It is compared in one run with
+
+* the headline baseline: a bare loop that only calls
+  ``scipy.optimize.linear_sum_assignment`` each round, on the very matrices
+  MatchUCB solves (the UCB surpluses of each round, recorded in an untimed
+  pre-run with the same seed);
+* the same bare loop on one fixed matrix (the true surplus) every round;
+* a loop that solves each round's primal LP (P) as a cvxpy ``Parameter``
+  problem with HiGHS (timed on fewer rounds; rounds per second are compared).
+
+Targets: MatchUCB >= 0.5 x the bare loop's rounds per second; >= 100 x the
+cvxpy loop's. Times are medians over interleaved repeats.
+
+    python bench/learning.py [--quick]
+
+The last line printed is one JSON object with ``ratio`` and ``baseline``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+# Running `python bench/learning.py` puts bench/ first on sys.path, where bench/markets.py
+# would shadow the markets package: drop it and use the repository root instead.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
+
+import numpy as np  # noqa: E402
+from scipy.optimize import linear_sum_assignment  # noqa: E402
+
+import agents.matching.learners as learners_module  # noqa: E402
+from agents.matching import MatchUCB, random_market, run_bandit  # noqa: E402
+
+
+def record_matrices(market, T, seed):
+    """The UCB surplus matrix MatchUCB solves in each round (untimed)."""
+    seen = []
+    real = learners_module.stable_step
+
+    def spy(w):
+        seen.append(np.array(w))
+        return real(w)
+
+    learners_module.stable_step = spy
+    try:
+        run_bandit(market, MatchUCB(*market.shape, horizon=T), T, rng=seed)
+    finally:
+        learners_module.stable_step = real
+    return seen
+
+
+def matchucb_loop(market, T, seed):
+    run_bandit(market, MatchUCB(*market.shape, horizon=T), T, rng=seed)
+
+
+def bare_loop(matrices):
+    for w in matrices:
+        linear_sum_assignment(w, maximize=True)
+
+
+def cvxpy_loop(matrices):
+    import cvxpy as cp
+
+    m, n = matrices[0].shape
+    W = cp.Parameter((m, n))
+    Z = cp.Variable((m, n), nonneg=True)
+    prob = cp.Problem(cp.Maximize(cp.sum(cp.multiply(W, Z))), [cp.sum(Z, axis=1) <= 1, cp.sum(Z, axis=0) <= 1])
+    for w in matrices:
+        W.value = np.maximum(w, 0.0)
+        prob.solve(solver=cp.HIGHS)
+
+
+def timed(fn, *args) -> float:
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small smoke run")
+    args = parser.parse_args(argv)
+    size, T, repeats, cvx_rounds = (20, 300, 3, 10) if args.quick else (20, 2000, 5, 100)
+    market = random_market(size, size, rng=0)
+    mats = record_matrices(market, T, 1)
+    fixed = [market.surplus] * T
+    ucb, bare, bare_fixed = [], [], []
+    for _ in range(repeats):  # interleaved, so drifts in machine load hit every loop
+        ucb.append(timed(matchucb_loop, market, T, 1))
+        bare.append(timed(bare_loop, mats))
+        bare_fixed.append(timed(bare_loop, fixed))
+    cvx_rounds = min(cvx_rounds, T)
+    cvx = timed(cvxpy_loop, mats[:cvx_rounds])
+    u, b, bf = (T / statistics.median(x) for x in (ucb, bare, bare_fixed))
+    c = cvx_rounds / cvx
+    print(f"MatchUCB {size} x {size}, T = {T}, per-round Subset Instability included; median of {repeats}")
+    print(f"{'loop':<58}{'rounds/s':>12}{'us/round':>10}")
+    print(f"{'MatchUCB (run_bandit, instability each round)':<58}{u:12.0f}{1e6 / u:10.1f}")
+    print(f"{'bare linear_sum_assignment on the same UCB matrices':<58}{b:12.0f}{1e6 / b:10.1f}")
+    print(f"{'bare linear_sum_assignment on one fixed matrix':<58}{bf:12.0f}{1e6 / bf:10.1f}")
+    print(f"{f'cvxpy Parameter LP + HiGHS ({cvx_rounds} rounds)':<58}{c:12.1f}{1e6 / c:10.1f}")
+    print(f"{'ratio MatchUCB / bare LSA (same matrices)':<58}{u / b:12.3f}   (target >= 0.5)")
+    print(f"{'ratio MatchUCB / bare LSA (fixed matrix)':<58}{u / bf:12.3f}")
+    print(f"{'speed-up MatchUCB / cvxpy loop':<58}{u / c:12.1f}   (target >= 100)")
+    result = {
+        "benchmark": "learning",
+        "ratio": round(u / b, 4),
+        "baseline": "bare loop calling scipy.optimize.linear_sum_assignment (on MatchUCB's per-round UCB matrices)",
+        "target": ">= 0.5",
+        "ratio_fixed_matrix": round(u / bf, 4),
+        "cvxpy_speedup": round(u / c, 1),
+        "cvxpy_target": ">= 100",
+        "T": T,
+        "size": size,
+        "matchucb_rounds_per_s": round(u, 1),
+        "bare_lsa_rounds_per_s": round(b, 1),
+        "bare_lsa_fixed_rounds_per_s": round(bf, 1),
+        "cvxpy_rounds_per_s": round(c, 2),
+    }
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()
