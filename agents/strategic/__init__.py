@@ -22,7 +22,7 @@ Examples
 >>> from agents.strategic import (UserModel, NaiveUser, StrategicUser, PlatformBelief,
 ...                               Platform, GreedyRecommender, play)
 >>> model = UserModel([0.6, 0.9, 0.0])
->>> platform = Platform(GreedyRecommender(), prior=[0.0, 0.0, 0.0], alpha=1.0)
+>>> platform = Platform(GreedyRecommender(alpha=1.0), prior=[0.0, 0.0, 0.0])
 >>> user = StrategicUser(model, PlatformBelief.of(platform), horizon=3, gamma=1.0)
 >>> play(user, platform, 4).items.tolist()
 [0, 1, 1, 1]
@@ -34,6 +34,8 @@ from .game import Trajectory, play, strategization_gap
 from .metrics import counterfactual, engagement_metrics, estimation_error
 from .planner import Plan, Planner, signal_classes
 from .platforms import (
+    RecState,
+    engagement_units,
     EpsilonGreedyRecommender,
     GreedyRecommender,
     Platform,
@@ -63,6 +65,7 @@ __all__ = [
     "counterfactual", "engagement_metrics", "estimation_error",
     "Plan", "Planner", "signal_classes",
     "EpsilonGreedyRecommender", "GreedyRecommender", "Platform", "PopulationView", "RecObservation",
+    "RecState", "engagement_units",
     "Recommender", "SoftmaxRecommender", "TrustworthyRecommender", "UCBRecommender",
     "PopulationLog", "simulate_population",
     "LearningUser", "NaiveUser", "PlatformBelief", "StrategicUser", "UserAgent", "UserFeedback",

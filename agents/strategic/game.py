@@ -22,7 +22,7 @@ Examples
 >>> from agents.strategic.platforms import Platform, GreedyRecommender
 >>> from agents.strategic.users import UserModel, NaiveUser
 >>> model = UserModel([0.6, 0.9, 0.0])
->>> make = lambda: Platform(GreedyRecommender(), prior=[0.0, 0.0, 0.0], alpha=1.0)
+>>> make = lambda: Platform(GreedyRecommender(alpha=1.0), prior=[0.0, 0.0, 0.0])
 >>> traj = play(NaiveUser(model), make(), 4)
 >>> traj.items.tolist(), traj.explicit.tolist()
 ([0, 0, 0, 0], [1, 1, 1, 1])

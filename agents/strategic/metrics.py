@@ -37,7 +37,7 @@ Examples
 >>> from agents.strategic.users import UserModel, NaiveUser
 >>> from agents.strategic.game import play
 >>> model = UserModel([0.9, -0.9])
->>> platform = Platform(GreedyRecommender(warmup=True), prior=[0.0, 0.0], alpha=1.0)
+>>> platform = Platform(GreedyRecommender(alpha=1.0, warmup=True), prior=[0.0, 0.0])
 >>> traj = play(NaiveUser(model), platform, 4)
 >>> engagement_metrics(traj)["explicit_usage"]
 1.0

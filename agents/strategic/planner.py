@@ -8,8 +8,8 @@ A strategic user shown item ``x_t`` chooses
     V_h(x, state) = max_e [ r(x, e) + gamma * E V_{h-1}(x', state') ],   V_0(x, state) = v_now(x),
 
 where ``state`` is the platform's state for this user *as the user believes it
-evolves* (counts and signal sums, updated with the believed signal
-``alpha_b * explicit + (1 - alpha_b) * dwell``) together with the user's own
+evolves* (a :class:`~agents.strategic.platforms.RecState`, read through the
+believed rule and its believed ``alpha_b``) together with the user's own
 satiation memory (its last ``window`` items), ``x' ~ A(state')`` is the believed
 recommendation rule (a :class:`~agents.strategic.platforms.Recommender` used as
 a pure function of the state, with the population view held fixed over the
@@ -41,16 +41,18 @@ Examples
 >>> from agents.strategic.planner import Planner
 >>> from agents.strategic.platforms import GreedyRecommender, PopulationView
 >>> from agents.strategic.engagement import EngagementModel
->>> planner = Planner(values=[0.6, 0.9], engagement=EngagementModel(), alpha=1.0,
-...                   rule=GreedyRecommender(), view=PopulationView([0.0, 0.0]), gamma=1.0)
+>>> rule = GreedyRecommender(alpha=1.0)
+>>> planner = Planner(values=[0.6, 0.9], engagement=EngagementModel(), rule=rule,
+...                   view=PopulationView([0.0, 0.0]), gamma=1.0)
 >>> # shown item 0 (worth 0.6, naturally liked): disliking it moves the greedy platform to item 1
->>> plan = planner.plan(item=0, counts=(0, 0), sums=(0.0, 0.0), recent=(), horizon=3)
+>>> plan = planner.plan(item=0, state=rule.initial_state(2), recent=(), horizon=3)
 >>> plan.action, round(plan.value, 6)
 (Engagement(explicit=-1, dwell=1.0), 3.1)
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 from sim.errors import ValidationError
@@ -76,15 +78,16 @@ class Plan(NamedTuple):
 def signal_classes(engagement: EngagementModel, natural: Engagement, alpha: float) -> tuple:
     """Distinct believed signals and the cheapest action giving each.
 
-    Returns a tuple of ``(signal, cost, action)``, the natural action's class
-    first, then by first appearance in :data:`~agents.strategic.engagement.ACTIONS`.
+    Returns a tuple of ``(signal, cost, action, units)`` (``units`` =
+    ``(explicit, dwell in half units)``), the natural action's class
+    first, then by increasing cost (ties: first in :data:`~agents.strategic.engagement.ACTIONS`).
 
     Examples
     --------
     >>> from agents.strategic.engagement import EngagementModel, Engagement
     >>> cls = signal_classes(EngagementModel(), Engagement(1, 1.0), alpha=1.0)
-    >>> [(s, round(c, 2), a.explicit) for s, c, a in cls]
-    [(1.0, 0.0, 1), (-1.0, 0.2, -1), (0.0, 0.1, 0)]
+    >>> [(s, round(c, 2), a.explicit) for s, c, a, _ in cls]
+    [(1.0, 0.0, 1), (0.0, 0.1, 0), (-1.0, 0.2, -1)]
     """
     best: dict[float, tuple] = {}
     for order, action in enumerate(ACTIONS):
@@ -93,8 +96,9 @@ def signal_classes(engagement: EngagementModel, natural: Engagement, alpha: floa
         if s not in best or rank < best[s][0]:
             best[s] = (rank, action)
     nat_signal = read_signal(natural, alpha)
-    items = sorted(best.items(), key=lambda kv: (kv[0] != nat_signal, kv[1][0][2]))
-    return tuple((s, rank[0], a) for s, (rank, a) in items)
+    # natural first, then cheapest first: cheap candidates raise the bar that prunes costly ones
+    items = sorted(best.items(), key=lambda kv: (kv[0] != nat_signal, kv[1][0]))
+    return tuple((s, rank[0], a, (a[0], int(round(a[1] * 2)))) for s, (rank, a) in items)
 
 
 class Planner:
@@ -106,10 +110,9 @@ class Planner:
         The user's true item values.
     engagement : EngagementModel
         Natural engagement and distortion costs.
-    alpha : float
-        The believed weight of explicit signals, in [0, 1].
     rule : Recommender
-        The believed recommendation rule (its :meth:`distribution` is used).
+        The believed recommendation rule, with the believed ``alpha`` (its
+        :meth:`advance` and :meth:`distribution` are used).
     view : PopulationView
         The population view, held fixed over the horizon.
     gamma : float
@@ -125,7 +128,7 @@ class Planner:
         Randomness of ``sampled``.
     """
 
-    def __init__(self, values, engagement: EngagementModel, alpha: float, rule, view, gamma: float,
+    def __init__(self, values, engagement: EngagementModel, rule, view, gamma: float,
                  *, satiation: float = 0.0, window: int = 0, method: str = "auto", samples: int = 4,
                  rng=0):
         vals = check_array("values", values, ndim=1, allow_empty=False)
@@ -134,10 +137,10 @@ class Planner:
             raise ValidationError(
                 f"view must describe {len(self.values)} items (the user's values), got {view.n_items}")
         self.engagement = engagement
-        self.alpha = check_probability("alpha", alpha)
+        self.alpha = rule.alpha
         self.gamma = check_probability("gamma", gamma)
         self.rule = rule
-        self.view = view
+        self.view = rule.check_view(view)
         self.satiation = float(satiation)
         self.window = int(window)
         method = check_choice("method", method, ("auto", "exact", "sampled"))
@@ -149,6 +152,11 @@ class Planner:
         self._classes: dict[Engagement, tuple] = {}
         self._memo: dict = {}
         self.nodes = 0
+        # bound[h] >= any discounted value of h future steps: prunes actions that cannot win
+        vmax = max(max(self.values), 0.0)
+        self._bound = [0.0]
+        for h in range(1, 64):
+            self._bound.append(self.gamma * (vmax + self._bound[-1]))
 
     def clear(self) -> None:
         """Forget memoised values (call when the view or the rule changes)."""
@@ -167,8 +175,8 @@ class Planner:
             return self.values[item] - self.satiation * recent.count(item)
         return self.values[item]
 
-    def _next_items(self, counts, sums):
-        dist = self.rule.distribution(counts, sums, self.view)
+    def _next_items(self, state):
+        dist = self.rule.distribution(state, self.view)
         if self.method == "exact" or len(dist) == 1:
             return dist
         draws = []
@@ -183,13 +191,13 @@ class Planner:
             draws.append((pick, 1.0 / self.samples))
         return tuple(draws)
 
-    def _best(self, item, counts, sums, recent, h):
+    def _best(self, item, state, recent, h):
         """``(value, action)`` of being shown ``item`` with ``h`` future steps to go."""
         v = self.current_value(item, recent)
         natural = self.engagement.natural(v)
         if h == 0 or self.gamma == 0.0:
             return v, natural
-        key = (item, counts, sums, recent, h)
+        key = (item, state, recent, h)
         hit = self._memo.get(key)
         if hit is not None:
             return hit
@@ -199,13 +207,16 @@ class Planner:
         else:
             recent2 = recent
         gamma = self.gamma
+        advance = self.rule.advance
+        bound = self._bound[h] if h < len(self._bound) else math.inf
         best_q = best_a = nat_q = None
-        for signal, cost, action in self._classes_for(natural):
-            c2 = counts[:item] + (counts[item] + 1,) + counts[item + 1:]
-            s2 = sums[:item] + (sums[item] + signal,) + sums[item + 1:]
+        for _, cost, action, (ex, dw) in self._classes_for(natural):
+            if nat_q is not None and (v - cost) + bound <= best_q:
+                continue  # even the best possible future cannot make this distortion win
+            state2 = advance(state, item, ex, dw)
             cont = 0.0
-            for nxt, p in self._next_items(c2, s2):
-                cont += p * self._best(nxt, c2, s2, recent2, h - 1)[0]
+            for nxt, p in self._next_items(state2):
+                cont += p * self._best(nxt, state2, recent2, h - 1)[0]
             q = (v - cost) + gamma * cont
             if nat_q is None:  # the natural action's class comes first
                 nat_q, best_q, best_a = q, q, action
@@ -217,16 +228,17 @@ class Planner:
         self._memo[key] = out
         return out
 
-    def plan(self, item: int, counts, sums, recent=(), horizon: int = 1) -> Plan:
+    def plan(self, item: int, state, recent=(), horizon: int = 1) -> Plan:
         """The best engagement with ``item`` now, planning ``horizon`` future steps.
 
-        ``counts`` and ``sums`` are the believed platform state before this
-        engagement; ``recent`` the last consumed items (oldest first).
+        ``state`` is the believed platform state before this engagement (a
+        :class:`~agents.strategic.platforms.RecState`); ``recent`` the last
+        consumed items (oldest first).
         """
         horizon = check_int("horizon", horizon, low=0)
         item = check_int("item", item, low=0, high=len(self.values) - 1)
-        counts, sums, recent = tuple(counts), tuple(sums), tuple(recent)
+        recent = tuple(recent)
         before = self.nodes
-        value, action = self._best(item, counts, sums, recent, horizon)
+        value, action = self._best(item, state, recent, horizon)
         natural = self.engagement.natural(self.current_value(item, recent))
         return Plan(action, value, natural, self.nodes - before)

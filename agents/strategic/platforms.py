@@ -2,28 +2,45 @@
 
 Model (this toolkit's definition)
 ---------------------------------
-The platform reads, from each engagement, the signal
-``s = alpha * explicit + (1 - alpha) * dwell`` and keeps, for each user ``u``
-and item ``k``, the count ``n_uk`` and the signal sum ``S_uk``: that pair is
-the platform's *state* for the user. It treats signals as exogenous noisy
-draws, ``s ~ N(m_{tau,k}, noise^2)`` for a user of (latent) type ``tau``.
+A recommender reads, from each engagement, the signal
+``s = alpha * explicit + (1 - alpha) * dwell`` (``alpha`` is the recommender's
+attention to likes) and treats signals as exogenous noisy draws,
+``s ~ N(m_{tau,k}, noise^2)`` for a user of (latent) type ``tau``. Its *state*
+for a user ``u`` is a :class:`RecState`: for each item ``k`` the count
+``n_uk`` of signals and, exactly as integers, the sum ``E_uk`` of explicit
+signals and the sum ``D_uk`` of dwell in half units, so that the signal sum is
+``S_uk = alpha E_uk + (1 - alpha) D_uk / 2``. (Keeping integer sums makes the
+estimates independent of the order in which signals arrived, which lets a
+planner recognise equal states reached along different paths.)
 
 Population knowledge is a :class:`PopulationView`: type profiles ``m_tau``
-(``G x K`` mean signals) and type shares ``pi``. With ``G = 1`` it is just a
-per-item population mean (item-level pooling); with ``G > 1`` the platform
+(``G x K`` mean signals) and type shares ``pi``. With ``G = 1`` it is a
+per-item population mean (item-level pooling); with ``G > 1`` the recommender
 infers each user's type from its own engagement (the cold-start setting of
-Haupt et al. 2023). A recommender's personalised estimate is the shrinkage
-(empirical Bayes) estimate
+Haupt et al. 2023). The personalised estimate is the shrinkage (empirical
+Bayes) estimate
 
     mu_uk = (w * p_uk + S_uk) / (w + n_uk),    p_uk = sum_tau P(tau | u) m_{tau,k},
     P(tau | u) ∝ pi_tau * exp( sum_k (2 m_{tau,k} S_uk - n_uk m_{tau,k}^2) / (2 noise^2) ),
 
-with prior weight ``w = prior_weight > 0`` (pseudo-observations). Policies act
-on ``mu``: :class:`GreedyRecommender` (argmax, ties to the lowest index),
-:class:`EpsilonGreedyRecommender`, :class:`SoftmaxRecommender` (temperature
-``tau``) and :class:`UCBRecommender` (``mu_k + c sqrt(log(t + 1) / (w + n_k))``,
-``t = sum_k n_uk``). With ``warmup=True`` a policy first shows every unseen
-item once, lowest index first.
+with prior weight ``w = prior_weight > 0`` (pseudo-observations).
+
+*Cluster pooling* (``clusters=`` an item -> cluster map such as genres; one
+population type): the recommender learns one offset per user and cluster
+instead of one estimate per item,
+``mu_uk = m_k + (S_{u,c} - sum_{j in c} n_uj m_j) / (w + n_{u,c})`` with
+``c = c(k)`` and ``S_{u,c}``, ``n_{u,c}`` the user's signal sum and count on
+the cluster, so a dislike of one item lowers the whole genre. Its state keeps
+per-cluster sums: a *platform with small state*, against which best responses
+cost time polynomial in the horizon (see :mod:`agents.strategic.planner`).
+
+Policies act on ``mu``: :class:`GreedyRecommender` (argmax, ties to the lowest
+index), :class:`EpsilonGreedyRecommender`, :class:`SoftmaxRecommender`
+(temperature ``tau``) and :class:`UCBRecommender`
+(``mu_k + c sqrt(log(t + 1) / (w + n_k))``, ``t = sum_k n_uk``; ``n`` per
+cluster under cluster pooling). With ``warmup=True`` a policy first shows
+every unseen item once, lowest index first (with clusters: each unseen
+cluster's most popular item).
 
 :class:`TrustworthyRecommender` is the *insulated* design: what it shows user
 ``u`` is a function of the population view (built from *other* users' data),
@@ -34,27 +51,30 @@ questions). Why sincere engagement is a best response under it: by induction
 on ``t``, the recommendations ``x_1..x_t`` shown to ``u`` do not depend on ``u``'s
 engagement (``x_t`` is a function of the view, of counts of ``x_1..x_{t-1}`` and
 of the platform's random numbers). Hence for any engagement ``e_t`` the
-distribution of the future ``x_{t+1}, x_{t+2}, ...`` and so the user's
-continuation value is the same, and the user's problem at ``t`` reduces to
+distribution of the future ``x_{t+1}, x_{t+2}, ...``, and so the user's
+continuation value, is the same, and the user's problem at ``t`` reduces to
 ``max_e r(x_t, e) = v(x_t) - c(e | v(x_t))``, solved by natural engagement
-(uniquely when distortion costs are positive). The user's strategization gap
-is exactly zero: the platform is trustworthy with ``eps = 0``. In the one-user
-repeated game this is exact. In a population the view itself is leave-one-out
+(uniquely when distortion costs are positive). The strategization gap is
+exactly zero: the platform is trustworthy with ``eps = 0``. In the one-user
+repeated game this is exact. In a population the view is leave-one-out
 (:class:`Platform` removes ``u``'s own contributions), so ``u``'s engagement
 cannot reach its own recommendations directly; it can only through other
 users' behaviour in response to what ``u`` taught the platform, an indirect
-channel of order ``1 / N`` that planners in this toolkit ignore.
+channel of order ``1 / N`` that planners in this toolkit ignore. The price of
+insulation is personalisation: naive users earn what the population profile
+gives them (the ``kappa`` of a kappa-trustworthy platform), which is low for
+minorities.
 
-:class:`Platform` holds the states of many users, the population learning
+:class:`Platform` holds the states of many users and the population learning
 (online soft-EM over the type profiles when ``learn=True``: each signal
 counts towards every type's item mean with the user's current posterior
-weight) and calls its recommender policy.
+weight), and calls its recommender.
 
 Examples
 --------
 >>> from agents.strategic.platforms import Platform, GreedyRecommender
 >>> from agents.strategic.engagement import Engagement
->>> p = Platform(GreedyRecommender(warmup=True), prior=[0.0, 0.0, 0.0], alpha=1.0)
+>>> p = Platform(GreedyRecommender(alpha=1.0, warmup=True), prior=[0.0, 0.0, 0.0])
 >>> u = p.add_user()
 >>> [p.recommend(u) for _ in range(1)]
 [0]
@@ -70,8 +90,9 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import math
-from dataclasses import dataclass
+import operator
 from typing import ClassVar, NamedTuple
 
 import numpy as np
@@ -82,11 +103,13 @@ from sim.random import make_rng
 from sim.registry import register_policy
 from sim.validate import check_array, check_choice, check_int, check_probability, check_real
 
-from .engagement import check_engagement, read_signal
+from .engagement import ACTIONS, check_engagement, read_signal
 
 __all__ = [
     "PopulationView",
+    "RecState",
     "RecObservation",
+    "engagement_units",
     "Recommender",
     "GreedyRecommender",
     "EpsilonGreedyRecommender",
@@ -118,7 +141,8 @@ class PopulationView:
     sim.errors.ValidationError: type_means must describe at least one item (an empty catalog), got shape (1, 0)
     """
 
-    __slots__ = ("means", "prior", "log_prior", "marginal", "n_types", "n_items", "_key")
+    __slots__ = ("means", "prior", "log_prior", "marginal", "n_types", "n_items", "_key", "means_sq",
+                 "columns", "two")
 
     def __init__(self, type_means, type_prior=None):
         m = check_array("type_means", type_means)
@@ -144,10 +168,20 @@ class PopulationView:
         self.log_prior = tuple(math.log(p) for p in prior)
         self.n_types = len(means)
         self.n_items = len(means[0])
+        # precomputed for the type posterior (hot in planners)
+        self.means_sq = tuple(tuple(m * m for m in row) for row in means)
+        self.columns = tuple(zip(*means))
+        if self.n_types == 2:
+            # two types: the posterior is a logistic function of two dot products
+            (m0, m1), (q0, q1) = means, self.means_sq
+            self.two = (self.log_prior[0] - self.log_prior[1], m1,
+                        tuple(a - b for a, b in zip(m0, m1)), tuple(a - b for a, b in zip(q0, q1)))
+        else:
+            self.two = None
         if self.n_types == 1:
             self.marginal = means[0]
         else:
-            self.marginal = tuple(sum(p * row[k] for p, row in zip(prior, means)) for k in range(self.n_items))
+            self.marginal = tuple(sum(map(operator.mul, prior, col)) for col in self.columns)
         self._key = (means, prior)
 
     @classmethod
@@ -167,16 +201,39 @@ class PopulationView:
         return f"PopulationView(n_types={self.n_types}, n_items={self.n_items})"
 
 
-class RecObservation(NamedTuple):
-    """What a recommender decides on for one user.
+class RecState(NamedTuple):
+    """A recommender's state for one user (exact integer sufficient statistics).
 
-    ``counts[k]`` and ``sums[k]`` are the number of signals and their sum for
-    item ``k`` from this user; ``view`` is the population prior.
+    ``counts[k]``: signals on item ``k``. ``explicit[j]`` and ``dwell[j]``: sums
+    of the explicit signals and of dwell in half units, per item ``j`` or, under
+    cluster pooling, per cluster ``j``.
     """
 
     counts: tuple
-    sums: tuple
+    explicit: tuple
+    dwell: tuple
+
+
+class RecObservation(NamedTuple):
+    """What a recommender decides on for one user: its state and the population view."""
+
+    state: RecState
     view: PopulationView
+
+
+#: Engagement -> (explicit, dwell in half units).
+_UNITS = {a: (a[0], int(round(a[1] * 2))) for a in ACTIONS}
+
+
+def engagement_units(engagement) -> tuple:
+    """``(explicit, dwell in half units)`` of an engagement, as integers.
+
+    Examples
+    --------
+    >>> engagement_units((1, 0.5))
+    (1, 1)
+    """
+    return _UNITS[check_engagement("engagement", engagement)]
 
 
 def _argmax(values) -> int:
@@ -193,19 +250,25 @@ class Recommender(Policy):
 
     Parameters
     ----------
+    alpha : float
+        Weight of explicit signals in ``s = alpha explicit + (1 - alpha) dwell``, in [0, 1].
     prior_weight : float
         Weight ``w > 0`` of the population prior, in pseudo-observations.
     noise : float
-        Signal noise standard deviation the platform assumes (> 0); it sets how
-        fast the type posterior concentrates.
+        Signal noise standard deviation assumed (> 0); it sets how fast the
+        type posterior concentrates.
     warmup : bool
-        Show every unseen item once (lowest index first) before following the rule.
+        Show every unseen item once (lowest index first) before following the
+        rule; with clusters, every unseen cluster's most popular item.
+    clusters : array_like of int, shape (K,), optional
+        Pool the user's signals by cluster (small state; one population type only).
     rng : numpy.random.Generator or int
         Randomness of stochastic policies.
 
     Subclasses implement :meth:`_distribution_from` (a function of the
-    estimates and counts). :meth:`distribution` is the pure function of a user's
-    state that planners use as their model of the platform.
+    estimates and the state). :meth:`distribution` and :meth:`advance` are the
+    pure functions of a user's state that planners use as their model of the
+    platform.
     """
 
     domain: ClassVar[str] = "recommender"
@@ -214,61 +277,156 @@ class Recommender(Policy):
     #: Whether recommendations ignore the user's own engagement (see module docstring).
     insulated: ClassVar[bool] = False
 
-    def __init__(self, prior_weight: float = 1.0, noise: float = 0.5, warmup: bool = False, rng=0):
+    def __init__(self, alpha: float = 0.5, prior_weight: float = 1.0, noise: float = 0.5,
+                 warmup: bool = False, clusters=None, rng=0):
+        self.alpha = check_probability("alpha", alpha)
         self.prior_weight = check_real("prior_weight", prior_weight, low=0.0, low_open=True)
         self.noise = check_real("noise", noise, low=0.0, low_open=True)
         if not isinstance(warmup, (bool, np.bool_)):
             raise InputTypeError(f"warmup must be a bool, got {warmup!r}")
         self.warmup = bool(warmup)
+        if clusters is None:
+            self.clusters = None
+            self._members = None
+        else:
+            arr = check_array("clusters", clusters, ndim=1, allow_empty=False)
+            if np.any(arr < 0) or np.any(arr != np.round(arr)):
+                raise ValidationError(f"clusters must be non-negative integers, got {np.asarray(clusters).tolist()}")
+            self.clusters = tuple(int(c) for c in arr)
+            missing = sorted(set(range(max(self.clusters) + 1)) - set(self.clusters))
+            if missing:
+                raise ValidationError(f"clusters must number clusters 0..C-1 without gaps, missing {missing}")
+            self._members = tuple(tuple(k for k, c in enumerate(self.clusters) if c == j)
+                                  for j in range(max(self.clusters) + 1))
         self._rng = make_rng(rng)
+        self._set_alpha(self.alpha)
         self._inv2var = 1.0 / (2.0 * self.noise * self.noise)
 
+    def _set_alpha(self, alpha):
+        self.alpha = alpha
+        self._a = alpha
+        self._b = (1.0 - alpha) * 0.5  # dwell is kept in half units
+
+    def with_alpha(self, alpha: float) -> "Recommender":
+        """A copy of this rule attending to likes with weight ``alpha`` (for beliefs)."""
+        alpha = check_probability("alpha", alpha)
+        twin = copy.copy(self)
+        twin._set_alpha(alpha)
+        return twin
+
+    # --- the state ---------------------------------------------------------
+    def check_view(self, view: PopulationView) -> PopulationView:
+        """Return ``view`` if this recommender can use it (cluster pooling needs one type)."""
+        if not isinstance(view, PopulationView):
+            raise InputTypeError(f"view must be a PopulationView, got {type(view).__name__}")
+        if self.clusters is not None:
+            if view.n_types != 1:
+                raise ValidationError(f"cluster pooling needs a one-type view, got {view.n_types} types")
+            if view.n_items != len(self.clusters):
+                raise ValidationError(
+                    f"clusters has {len(self.clusters)} entries but the view has {view.n_items} items")
+        return view
+
+    def initial_state(self, n_items: int) -> RecState:
+        """The state of a user without any signal."""
+        m = n_items if self.clusters is None else len(self._members)
+        return RecState((0,) * n_items, (0,) * m, (0,) * m)
+
+    def advance(self, state: RecState, item: int, explicit: int, dwell_half: int) -> RecState:
+        """The state after engagement ``(explicit, dwell_half / 2)`` with ``item`` (pure)."""
+        counts, ex, dw = state
+        j = item if self.clusters is None else self.clusters[item]
+        return RecState(counts[:item] + (counts[item] + 1,) + counts[item + 1:],
+                        ex[:j] + (ex[j] + explicit,) + ex[j + 1:],
+                        dw[:j] + (dw[j] + dwell_half,) + dw[j + 1:])
+
+    def signal_sums(self, state: RecState) -> list:
+        """``S_j = alpha E_j + (1 - alpha) D_j / 2`` per item (or cluster)."""
+        a, b = self._a, self._b
+        return [a * e + b * d for e, d in zip(state.explicit, state.dwell)]
+
     # --- estimation -----------------------------------------------------
-    def type_posterior(self, counts, sums, view: PopulationView) -> tuple:
-        """``P(tau | u)`` from the user's counts and sums (the prior for G = 1)."""
+    def type_posterior(self, state: RecState, view: PopulationView) -> tuple:
+        """``P(tau | u)`` from the user's state (the prior when ``G = 1``)."""
         if view.n_types == 1:
             return (1.0,)
-        logs = []
-        for lp, row in zip(view.log_prior, view.means):
-            acc = 0.0
-            for k, n in enumerate(counts):
-                if n:
-                    m = row[k]
-                    acc += 2.0 * m * sums[k] - n * m * m
-            logs.append(lp + acc * self._inv2var)
+        return self._posterior(state.counts, self.signal_sums(state), view)
+
+    def _posterior(self, counts, sums, view):
+        mul, inv = operator.mul, self._inv2var
+        logs = [lp + (2.0 * sum(map(mul, m, sums)) - sum(map(mul, m2, counts))) * inv
+                for lp, m, m2 in zip(view.log_prior, view.means, view.means_sq)]
         top = max(logs)
         w = [math.exp(x - top) for x in logs]
         z = sum(w)
         return tuple(x / z for x in w)
 
-    def prior_means(self, counts, sums, view: PopulationView) -> tuple:
+    def prior_means(self, state: RecState, view: PopulationView) -> tuple:
         """The user's prior ``p_k = sum_tau P(tau | u) m_{tau,k}``."""
         if view.n_types == 1:
             return view.means[0]
-        post = self.type_posterior(counts, sums, view)
-        return tuple(sum(p * row[k] for p, row in zip(post, view.means)) for k in range(view.n_items))
+        post = self.type_posterior(state, view)
+        return tuple(sum(map(operator.mul, post, col)) for col in view.columns)
 
-    def estimates(self, counts, sums, view: PopulationView) -> list:
-        """Personalised estimates ``mu_k = (w p_k + S_k) / (w + n_k)``."""
+    def estimates(self, state: RecState, view: PopulationView) -> list:
+        """Personalised estimates ``mu_k`` (see the module docstring)."""
         w = self.prior_weight
-        p = self.prior_means(counts, sums, view)
-        return [(w * p[k] + sums[k]) / (w + counts[k]) for k in range(len(counts))]
+        counts = state.counts
+        a, b = self._a, self._b
+        sums = [a * e + b * d for e, d in zip(state.explicit, state.dwell)]
+        if self.clusters is None:
+            if view.n_types == 1:
+                p = view.means[0]
+            elif view.two is not None:
+                lp, m1, dm, dq = view.two
+                mul = operator.mul
+                logit = lp + (2.0 * sum(map(mul, dm, sums)) - sum(map(mul, dq, counts))) * self._inv2var
+                p0 = 1.0 / (1.0 + math.exp(-logit)) if logit > -700.0 else 0.0
+                p = [b + p0 * d for b, d in zip(m1, dm)]
+            else:
+                post = self._posterior(counts, sums, view)
+                p = [sum(map(operator.mul, post, col)) for col in view.columns]
+            return [(w * pk + sk) / (w + nk) for pk, sk, nk in zip(p, sums, counts)]
+        p = view.means[0]
+        offsets = []
+        for j, members in enumerate(self._members):
+            n = 0
+            base = 0.0
+            for k in members:
+                if counts[k]:
+                    n += counts[k]
+                    base += counts[k] * p[k]
+            offsets.append((sums[j] - base) / (w + n))
+        cl = self.clusters
+        return [p[k] + offsets[cl[k]] for k in range(len(p))]
+
+    def _seen(self, counts, k: int) -> int:
+        if self.clusters is None:
+            return counts[k]
+        return sum(counts[j] for j in self._members[self.clusters[k]])
 
     # --- the rule ---------------------------------------------------------
-    def distribution(self, counts, sums, view: PopulationView) -> tuple:
+    def distribution(self, state: RecState, view: PopulationView) -> tuple:
         """The recommendation's distribution: a tuple of ``(item, probability)``."""
         if self.warmup:
-            for k, n in enumerate(counts):
-                if n == 0:
-                    return ((k, 1.0),)
-        return self._distribution_from(counts, sums, view)
+            counts = state.counts
+            if self.clusters is None:
+                for k, n in enumerate(counts):
+                    if n == 0:
+                        return ((k, 1.0),)
+            else:
+                p = view.marginal
+                for members in self._members:
+                    if not any(counts[k] for k in members):
+                        return ((max(members, key=lambda k: (p[k], -k)), 1.0),)
+        return self._distribution_from(state, view)
 
-    def _distribution_from(self, counts, sums, view):
+    def _distribution_from(self, state, view):
         raise NotImplementedError
 
-    def draw(self, counts, sums, view: PopulationView, rng=None) -> int:
-        """Draw a recommendation (uses the policy's own generator unless ``rng`` is given)."""
-        dist = self.distribution(counts, sums, view)
+    def draw(self, state: RecState, view: PopulationView, rng=None) -> int:
+        """Draw a recommendation (the policy's own generator unless ``rng`` is given)."""
+        dist = self.distribution(state, view)
         if len(dist) == 1:
             return dist[0][0]
         u = (self._rng if rng is None else rng).random()
@@ -283,17 +441,18 @@ class Recommender(Policy):
     def _check_observation(self, observation):
         if not isinstance(observation, RecObservation):
             raise InputTypeError(
-                f"observation must be a RecObservation(counts, sums, view), got {type(observation).__name__}")
-        if not isinstance(observation.view, PopulationView):
-            raise InputTypeError(f"observation.view must be a PopulationView, got {observation.view!r}")
-        K = observation.view.n_items
-        if len(observation.counts) != K or len(observation.sums) != K:
-            raise ValidationError(
-                f"observation.counts and observation.sums must have length {K} (the view's items), "
-                f"got {len(observation.counts)} and {len(observation.sums)}")
+                f"observation must be a RecObservation(state, view), got {type(observation).__name__}")
+        self.check_view(observation.view)
+        state = observation.state
+        if not isinstance(state, RecState):
+            raise InputTypeError(f"observation.state must be a RecState, got {type(state).__name__}")
+        ref = self.initial_state(observation.view.n_items)
+        for name, got, want in zip(RecState._fields, state, ref):
+            if len(got) != len(want):
+                raise ValidationError(f"observation.state.{name} must have length {len(want)}, got {len(got)}")
 
     def _decide(self, observation):
-        return self.draw(tuple(observation.counts), tuple(observation.sums), observation.view)
+        return self.draw(observation.state, observation.view)
 
     def _check_decision(self, observation, decision):
         if not 0 <= decision < observation.view.n_items:
@@ -303,7 +462,7 @@ class Recommender(Policy):
         """The recommendation probabilities of every item (validated entry point)."""
         self._check_observation(observation)
         out = np.zeros(observation.view.n_items)
-        for k, p in self.distribution(tuple(observation.counts), tuple(observation.sums), observation.view):
+        for k, p in self.distribution(observation.state, observation.view):
             out[k] += p
         return out
 
@@ -313,9 +472,15 @@ class Recommender(Policy):
         rng = make_rng(rng)
         K = 4
         counts = tuple(int(c) for c in rng.integers(0, 3, size=K))
-        sums = tuple(float(round(c * rng.uniform(-1, 1), 3)) for c in counts)
+        explicit = tuple(int(rng.integers(-c, c + 1)) for c in counts)
+        dwell = tuple(int(rng.integers(0, 2 * c + 1)) for c in counts)
         view = PopulationView(rng.uniform(-1, 1, size=(2, K)).round(3), (0.7, 0.3))
-        return RecObservation(counts, sums, view)
+        return RecObservation(RecState(counts, explicit, dwell), view)
+
+
+def _state(counts, explicit, dwell=None):
+    """Doctest helper: a per-item state (dwell defaults to zeros)."""
+    return RecState(tuple(counts), tuple(explicit), tuple(dwell or (0,) * len(counts)))
 
 
 @register_policy("rec.greedy")
@@ -324,13 +489,13 @@ class GreedyRecommender(Recommender):
 
     Examples
     --------
-    >>> obs = RecObservation((1, 0), (0.2, 0.0), PopulationView([0.0, 0.5]))
+    >>> obs = RecObservation(_state((1, 0), (0, 0)), PopulationView([0.0, 0.5]))
     >>> GreedyRecommender().decide(obs)
     1
     """
 
-    def _distribution_from(self, counts, sums, view):
-        return ((_argmax(self.estimates(counts, sums, view)), 1.0),)
+    def _distribution_from(self, state, view):
+        return ((_argmax(self.estimates(state, view)), 1.0),)
 
 
 @register_policy("rec.epsilon_greedy")
@@ -339,21 +504,22 @@ class EpsilonGreedyRecommender(Recommender):
 
     Examples
     --------
-    >>> obs = RecObservation((1, 0), (0.2, 0.0), PopulationView([0.0, 0.5]))
+    >>> obs = RecObservation(_state((1, 0), (0, 0)), PopulationView([0.0, 0.5]))
     >>> EpsilonGreedyRecommender(epsilon=0.2).probabilities(obs).tolist()
     [0.1, 0.9]
     """
 
     deterministic = False
 
-    def __init__(self, epsilon: float = 0.1, prior_weight: float = 1.0, noise: float = 0.5,
-                 warmup: bool = False, rng=0):
-        super().__init__(prior_weight=prior_weight, noise=noise, warmup=warmup, rng=rng)
+    def __init__(self, epsilon: float = 0.1, alpha: float = 0.5, prior_weight: float = 1.0,
+                 noise: float = 0.5, warmup: bool = False, clusters=None, rng=0):
+        super().__init__(alpha=alpha, prior_weight=prior_weight, noise=noise, warmup=warmup,
+                         clusters=clusters, rng=rng)
         self.epsilon = check_probability("epsilon", epsilon)
 
-    def _distribution_from(self, counts, sums, view):
-        K = len(counts)
-        best = _argmax(self.estimates(counts, sums, view))
+    def _distribution_from(self, state, view):
+        K = view.n_items
+        best = _argmax(self.estimates(state, view))
         base = self.epsilon / K
         return tuple((k, base + (1.0 - self.epsilon if k == best else 0.0)) for k in range(K))
 
@@ -364,20 +530,21 @@ class SoftmaxRecommender(Recommender):
 
     Examples
     --------
-    >>> obs = RecObservation((0, 0), (0.0, 0.0), PopulationView([0.0, 0.0]))
+    >>> obs = RecObservation(_state((0, 0), (0, 0)), PopulationView([0.0, 0.0]))
     >>> SoftmaxRecommender().probabilities(obs).tolist()
     [0.5, 0.5]
     """
 
     deterministic = False
 
-    def __init__(self, temperature: float = 0.1, prior_weight: float = 1.0, noise: float = 0.5,
-                 warmup: bool = False, rng=0):
-        super().__init__(prior_weight=prior_weight, noise=noise, warmup=warmup, rng=rng)
+    def __init__(self, temperature: float = 0.1, alpha: float = 0.5, prior_weight: float = 1.0,
+                 noise: float = 0.5, warmup: bool = False, clusters=None, rng=0):
+        super().__init__(alpha=alpha, prior_weight=prior_weight, noise=noise, warmup=warmup,
+                         clusters=clusters, rng=rng)
         self.temperature = check_real("temperature", temperature, low=0.0, low_open=True)
 
-    def _distribution_from(self, counts, sums, view):
-        mu = self.estimates(counts, sums, view)
+    def _distribution_from(self, state, view):
+        mu = self.estimates(state, view)
         top = max(mu)
         w = [math.exp((m - top) / self.temperature) for m in mu]
         z = sum(w)
@@ -390,21 +557,23 @@ class UCBRecommender(Recommender):
 
     Examples
     --------
-    >>> obs = RecObservation((5, 0), (2.5, 0.0), PopulationView([0.0, 0.3]))
+    >>> obs = RecObservation(_state((5, 0), (3, 0), (10, 0)), PopulationView([0.0, 0.3]))
     >>> UCBRecommender(c=0.0).decide(obs), UCBRecommender(c=1.0).decide(obs)
     (0, 1)
     """
 
-    def __init__(self, c: float = 0.5, prior_weight: float = 1.0, noise: float = 0.5,
-                 warmup: bool = False, rng=0):
-        super().__init__(prior_weight=prior_weight, noise=noise, warmup=warmup, rng=rng)
+    def __init__(self, c: float = 0.5, alpha: float = 0.5, prior_weight: float = 1.0,
+                 noise: float = 0.5, warmup: bool = False, clusters=None, rng=0):
+        super().__init__(alpha=alpha, prior_weight=prior_weight, noise=noise, warmup=warmup,
+                         clusters=clusters, rng=rng)
         self.c = check_real("c", c, low=0.0)
 
-    def _distribution_from(self, counts, sums, view):
-        mu = self.estimates(counts, sums, view)
+    def _distribution_from(self, state, view):
+        mu = self.estimates(state, view)
+        counts = state.counts
         log_t = math.log(sum(counts) + 1.0)
         w = self.prior_weight
-        scores = [mu[k] + self.c * math.sqrt(log_t / (w + counts[k])) for k in range(len(mu))]
+        scores = [mu[k] + self.c * math.sqrt(log_t / (w + self._seen(counts, k))) for k in range(len(mu))]
         return ((_argmax(scores), 1.0),)
 
 
@@ -414,10 +583,10 @@ class TrustworthyRecommender(Recommender):
 
     It shows every item once (``warmup``, on by default), then acts on the
     population view's marginal means ``sum_tau pi_tau m_{tau,k}`` (built from
-    other users) either greedily or by softmax sampling. Its personalised
-    :meth:`estimates` are still computed from the user's engagement, for
-    estimation and counterfactual questions. See the module docstring for why
-    sincere engagement is a best response (strategization gap exactly 0).
+    other users) greedily or by softmax sampling. Its personalised
+    :meth:`estimates` still use the user's engagement, for estimation and
+    counterfactual questions. See the module docstring for why sincere
+    engagement is a best response (strategization gap exactly 0).
 
     Parameters
     ----------
@@ -430,21 +599,24 @@ class TrustworthyRecommender(Recommender):
     --------
     >>> view = PopulationView([0.0, 0.5])
     >>> t = TrustworthyRecommender(base="greedy", warmup=False)
-    >>> t.decide(RecObservation((3, 0), (3.0, 0.0), view)) == t.decide(RecObservation((3, 0), (-3.0, 0.0), view))
+    >>> liked, disliked = _state((3, 0), (3, 0)), _state((3, 0), (-3, 0))
+    >>> t.decide(RecObservation(liked, view)) == t.decide(RecObservation(disliked, view))
     True
     """
 
     insulated = True
 
-    def __init__(self, base: str = "softmax", temperature: float = 0.1, prior_weight: float = 1.0,
-                 noise: float = 0.5, warmup: bool = True, rng=0):
-        super().__init__(prior_weight=prior_weight, noise=noise, warmup=warmup, rng=rng)
+    def __init__(self, base: str = "softmax", temperature: float = 0.1, alpha: float = 0.5,
+                 prior_weight: float = 1.0, noise: float = 0.5, warmup: bool = True, clusters=None,
+                 rng=0):
+        super().__init__(alpha=alpha, prior_weight=prior_weight, noise=noise, warmup=warmup,
+                         clusters=clusters, rng=rng)
         self.base = check_choice("base", base, ("softmax", "greedy"))
         self.temperature = check_real("temperature", temperature, low=0.0, low_open=True)
         self.deterministic = self.base == "greedy"
 
-    def _distribution_from(self, counts, sums, view):
-        mu = view.marginal  # population only: the user's sums never enter
+    def _distribution_from(self, state, view):
+        mu = view.marginal  # population only: the user's engagement never enters
         if self.base == "greedy":
             return ((_argmax(mu), 1.0),)
         top = max(mu)
@@ -459,14 +631,12 @@ class Platform:
     Parameters
     ----------
     policy : Recommender
-        The recommendation rule (and its estimator settings).
+        The recommendation rule (with its ``alpha`` and estimator settings).
     prior : array_like, shape (G, K) or (K,)
         Initial type profiles (mean signal per type and item), e.g. learned
         from historical data; a 1-D array is a single population mean per item.
     type_prior : array_like, shape (G,), optional
         Type shares (default uniform).
-    alpha : float
-        Weight of the explicit signal in ``s = alpha explicit + (1 - alpha) dwell``, in [0, 1].
     learn : bool
         Update the type profiles from users' signals (population learning).
     pseudo_count : float
@@ -475,20 +645,22 @@ class Platform:
         Randomness of the recommendations (stochastic policies).
     """
 
-    def __init__(self, policy: Recommender, prior, *, type_prior=None, alpha: float = 0.5,
-                 learn: bool = False, pseudo_count: float = 10.0, rng=0):
+    def __init__(self, policy: Recommender, prior, *, type_prior=None, learn: bool = False,
+                 pseudo_count: float = 10.0, rng=0):
         if not isinstance(policy, Recommender):
             raise InputTypeError(f"policy must be a Recommender, got {type(policy).__name__}")
         self.policy = policy
-        self.alpha = check_probability("alpha", alpha)
-        self.base_view = PopulationView(prior, type_prior)
+        self.base_view = policy.check_view(PopulationView(prior, type_prior))
+        if not isinstance(learn, (bool, np.bool_)):
+            raise InputTypeError(f"learn must be a bool, got {learn!r}")
         self.learn = bool(learn)
         self.pseudo_count = check_real("pseudo_count", pseudo_count, low=0.0, low_open=True)
         self.rng = make_rng(rng)
         G, K = self.base_view.n_types, self.base_view.n_items
         self.n_items, self.n_types = K, G
-        self._counts: list[list[int]] = []
-        self._sums: list[list[float]] = []
+        self._states: list[RecState] = []
+        # per-item signal sums, kept for analysis (the recommender's state may pool them)
+        self._item_sums: list[list[float]] = []
         # population sufficient statistics, and each user's share of them (for leave-one-out)
         self._tot_s = [[0.0] * K for _ in range(G)]
         self._tot_n = [[0.0] * K for _ in range(G)]
@@ -496,24 +668,29 @@ class Platform:
         self._own_n: list[list[list[float]]] = []
 
     @property
+    def alpha(self) -> float:
+        """The recommender's weight of explicit signals."""
+        return self.policy.alpha
+
+    @property
     def n_users(self) -> int:
         """Number of users added."""
-        return len(self._counts)
+        return len(self._states)
 
     def add_user(self) -> int:
         """Register a new user; returns its id."""
         K, G = self.n_items, self.n_types
-        self._counts.append([0] * K)
-        self._sums.append([0.0] * K)
+        self._states.append(self.policy.initial_state(K))
+        self._item_sums.append([0.0] * K)
         if self.learn:
             self._own_s.append([[0.0] * K for _ in range(G)])
             self._own_n.append([[0.0] * K for _ in range(G)])
-        return len(self._counts) - 1
+        return len(self._states) - 1
 
     def _uid(self, uid) -> int:
         uid = check_int("uid", uid, low=0)
-        if uid >= len(self._counts):
-            raise ValidationError(f"uid must be a registered user (0..{len(self._counts) - 1}), got {uid}")
+        if uid >= len(self._states):
+            raise ValidationError(f"uid must be a registered user (0..{len(self._states) - 1}), got {uid}")
         return uid
 
     def view(self, uid: int) -> PopulationView:
@@ -531,7 +708,7 @@ class Platform:
     def state(self, uid: int) -> RecObservation:
         """The recommender's observation for user ``uid``."""
         uid = self._uid(uid)
-        return RecObservation(tuple(self._counts[uid]), tuple(self._sums[uid]), self.view(uid))
+        return RecObservation(self._states[uid], self.view(uid))
 
     def recommend(self, uid: int) -> int:
         """The next item for user ``uid``."""
@@ -540,18 +717,17 @@ class Platform:
     def recommend_with_view(self, uid: int):
         """The next item for user ``uid`` and the population view it was chosen with."""
         view = self.view(uid)
-        return self.policy.draw(self._counts[uid], self._sums[uid], view, self.rng), view
+        return self.policy.draw(self._states[uid], view, self.rng), view
 
     def observe(self, uid: int, item: int, engagement) -> float:
         """Record ``engagement`` of user ``uid`` with ``item``; returns the signal read."""
-        engagement = check_engagement("engagement", engagement)
+        explicit, dwell_half = engagement_units(engagement)
         item = check_int("item", item, low=0, high=self.n_items - 1)
-        s = read_signal(engagement, self.alpha)
-        counts, sums = self._counts[uid], self._sums[uid]
-        counts[item] += 1
-        sums[item] += s
+        s = read_signal(engagement, self.policy.alpha)
+        state = self._states[uid] = self.policy.advance(self._states[uid], item, explicit, dwell_half)
+        self._item_sums[uid][item] += s
         if self.learn:
-            post = self.policy.type_posterior(counts, sums, self.view(uid))
+            post = self.policy.type_posterior(state, self.view(uid))
             for g, w in enumerate(post):
                 self._tot_s[g][item] += w * s
                 self._tot_n[g][item] += w
@@ -562,20 +738,19 @@ class Platform:
     def estimates(self, uid: int) -> list:
         """The personalised estimates ``mu_uk`` of user ``uid``."""
         obs = self.state(uid)
-        return self.policy.estimates(obs.counts, obs.sums, obs.view)
-
-    def raw_means(self, uid: int) -> np.ndarray:
-        """Mean signal per item from user ``uid`` (NaN where never shown)."""
-        uid = self._uid(uid)
-        n = np.array(self._counts[uid], dtype=float)
-        s = np.array(self._sums[uid], dtype=float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(n > 0, s / np.maximum(n, 1), np.nan)
+        return self.policy.estimates(obs.state, obs.view)
 
     def counts(self, uid: int) -> np.ndarray:
         """How often each item was shown to user ``uid``."""
-        return np.array(self._counts[self._uid(uid)], dtype=int)
+        return np.array(self._states[self._uid(uid)].counts, dtype=int)
+
+    def raw_means(self, uid: int) -> np.ndarray:
+        """Mean signal per item from user ``uid`` (NaN where never shown)."""
+        n = self.counts(uid).astype(float)
+        s = np.array(self._item_sums[uid], dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(n > 0, s / np.maximum(n, 1), np.nan)
 
     def __repr__(self):
-        return (f"Platform(policy={self.policy!r}, alpha={self.alpha}, n_items={self.n_items}, "
-                f"n_types={self.n_types}, learn={self.learn}, users={self.n_users})")
+        return (f"Platform(policy={self.policy!r}, n_items={self.n_items}, n_types={self.n_types}, "
+                f"learn={self.learn}, users={self.n_users})")

@@ -28,7 +28,7 @@ Examples
 >>> from agents.strategic.population import simulate_population
 >>> from agents.strategic.platforms import Platform, GreedyRecommender
 >>> from agents.strategic.users import NaiveUser, UserModel
->>> platform = Platform(GreedyRecommender(), prior=[0.5, 0.4], alpha=0.5, learn=True)
+>>> platform = Platform(GreedyRecommender(), prior=[0.5, 0.4], learn=True)
 >>> users = [NaiveUser(UserModel([0.9, -0.8])), NaiveUser(UserModel([-0.8, 0.9]))]
 >>> log = simulate_population(users, platform, session_length=3, sessions=2, seed=1)
 >>> len(log), sorted(set(log.user.tolist()))

@@ -61,7 +61,7 @@ from sim.validate import check_array, check_choice, check_int, check_probability
 
 from .engagement import Engagement, EngagementModel, check_engagement, read_signal
 from .planner import Planner
-from .platforms import GreedyRecommender, PopulationView, Recommender
+from .platforms import GreedyRecommender, PopulationView, Recommender, engagement_units
 
 __all__ = [
     "UserModel",
@@ -153,10 +153,11 @@ class PlatformBelief:
 
     Parameters
     ----------
-    alpha : float
-        Believed weight of explicit signals, in [0, 1].
+    alpha : float, optional
+        Believed weight of explicit signals, in [0, 1] (default: the rule's own,
+        0.5 for the default rule). This is the *information condition*.
     rule : Recommender, optional
-        Believed recommendation rule (default: greedy).
+        Believed recommendation rule (default: greedy); ``alpha`` overrides its weight.
     prior : PopulationView or array_like, optional
         Believed population prior, used when observations carry no view
         (default: zero means).
@@ -165,29 +166,39 @@ class PlatformBelief:
 
     Examples
     --------
+    >>> PlatformBelief(alpha=1.0).rule.alpha
+    1.0
     >>> PlatformBelief(alpha=1.5)
     Traceback (most recent call last):
     ...
     sim.errors.ValidationError: alpha must be in [0.0, 1.0], got 1.5
     """
 
-    def __init__(self, alpha: float = 0.5, rule: Recommender | None = None, prior=None,
+    def __init__(self, alpha: float | None = None, rule: Recommender | None = None, prior=None,
                  adaptive: bool = True):
-        self.alpha = check_probability("alpha", alpha)
         if rule is None:
             rule = GreedyRecommender()
         if not isinstance(rule, Recommender):
             raise InputTypeError(f"rule must be a Recommender, got {type(rule).__name__}")
+        if alpha is not None:
+            alpha = check_probability("alpha", alpha)
+            if alpha != rule.alpha:
+                rule = rule.with_alpha(alpha)
         self.rule = rule
         if prior is not None and not isinstance(prior, PopulationView):
             prior = PopulationView(prior)
         self.prior = prior
         self.adaptive = bool(adaptive)
 
+    @property
+    def alpha(self) -> float:
+        """The believed weight of explicit signals."""
+        return self.rule.alpha
+
     @classmethod
     def of(cls, platform) -> "PlatformBelief":
-        """The correct belief about ``platform`` (its alpha, rule and prior)."""
-        return cls(alpha=platform.alpha, rule=platform.policy, prior=platform.base_view)
+        """The correct belief about ``platform`` (its rule, alpha and prior)."""
+        return cls(rule=platform.policy, prior=platform.base_view)
 
     def view_for(self, n_items: int, observed=None) -> PopulationView:
         """The population view to plan with: the observed one, else the believed prior."""
@@ -301,22 +312,6 @@ class NaiveUser(UserAgent):
     """
 
 
-class _BeliefTracker:
-    """The platform state a user believes in: its counts and believed signal sums."""
-
-    __slots__ = ("alpha", "counts", "sums")
-
-    def __init__(self, alpha: float, n_items: int):
-        self.alpha = alpha
-        self.counts = (0,) * n_items
-        self.sums = (0.0,) * n_items
-
-    def add(self, item, engagement):
-        s = read_signal(engagement, self.alpha)
-        self.counts = self.counts[:item] + (self.counts[item] + 1,) + self.counts[item + 1:]
-        self.sums = self.sums[:item] + (self.sums[item] + s,) + self.sums[item + 1:]
-
-
 @register_policy("user.strategic")
 class StrategicUser(UserAgent):
     """Plans engagement to shape future recommendations.
@@ -359,16 +354,25 @@ class StrategicUser(UserAgent):
         self.method = check_choice("method", method, ("auto", "exact", "sampled"))
         self.samples = check_int("samples", samples, low=1)
         self._rng = make_rng(rng)
-        self._tracker = _BeliefTracker(belief.alpha, self.model.n_items)
+        # the platform's state as the user believes it (its own engagement history, exactly)
+        self._state = belief.rule.initial_state(self.model.n_items)
         self._planner: Planner | None = None
         self._planner_key = None
         self.last_plan = None
 
-    def _get_planner(self, alpha, view):
-        key = (alpha, view)
+    @property
+    def believed_state(self):
+        """The platform's state for this user as the user believes it."""
+        return self._state
+
+    def _rule(self):
+        return self.belief.rule
+
+    def _get_planner(self, rule, view):
+        key = (id(rule), view)
         if self._planner is None or self._planner_key != key:
             m = self.model
-            self._planner = Planner(m.values, m.engagement, alpha, self.belief.rule, view, self.gamma,
+            self._planner = Planner(m.values, m.engagement, rule, view, self.gamma,
                                     satiation=m.satiation, window=m.window, method=self.method,
                                     samples=self.samples, rng=self._rng)
             self._planner_key = key
@@ -382,23 +386,27 @@ class StrategicUser(UserAgent):
             h = min(h, observation.remaining)
         return h
 
-    def _engage(self, observation):
+    def _plan(self, observation, rule, view):
         h = self._plan_horizon(observation)
         if h == 0 or self.gamma == 0.0 or not self.belief.adaptive:
             self.last_plan = None
             return self.natural(observation.item)
-        view = self.belief.view_for(self.model.n_items, observation.view)
-        planner = self._get_planner(self.belief.alpha, view)
-        plan = planner.plan(observation.item, self._tracker.counts, self._tracker.sums, self._recent, h)
+        planner = self._get_planner(rule, view)
+        plan = planner.plan(observation.item, self._state, self._recent, h)
         self.last_plan = plan
         return plan.action
 
+    def _engage(self, observation):
+        view = self.belief.view_for(self.model.n_items, observation.view)
+        return self._plan(observation, self.belief.rule, view)
+
     def _observe(self, item, engagement):
-        self._tracker.add(item, engagement)
+        ex, dw = engagement_units(engagement)
+        self._state = self.belief.rule.advance(self._state, item, ex, dw)
 
     def _reset(self):
         super()._reset()
-        self._tracker = _BeliefTracker(self.belief.alpha, self.model.n_items)
+        self._state = self.belief.rule.initial_state(self.model.n_items)
         self._planner = None
 
 
@@ -406,8 +414,7 @@ class StrategicUser(UserAgent):
 class LearningUser(StrategicUser):
     """A strategic user who learns the platform's ``alpha`` from experience.
 
-    It keeps log-weights over ``candidates`` (each with its own believed
-    platform state). When shown an item it scores every candidate by the
+    It keeps log-weights over ``candidates``. When shown an item it scores every candidate by the
     probability its believed rule gave that item,
     ``(1 - slack) * P_candidate(item) + slack / K``, and plans against the
     candidate with the highest weight (ties: the one closest to 0.5, the
@@ -437,18 +444,19 @@ class LearningUser(StrategicUser):
         # ties resolved towards the uninformed guess 0.5
         self.candidates = tuple(sorted((float(c) for c in cands), key=lambda a: (abs(a - 0.5), a)))
         self.slack = check_real("slack", slack, low=0.0, high=1.0, low_open=True)
-        self._trackers = [_BeliefTracker(a, self.model.n_items) for a in self.candidates]
+        # the believed state does not depend on alpha (exact counts), only its reading does
+        self._rules = tuple(self.belief.rule.with_alpha(a) for a in self.candidates)
         self._logw = [0.0] * len(self.candidates)
         self._pending = False
 
     @property
     def believed_alpha(self) -> float:
         """The candidate ``alpha`` with the highest posterior weight."""
+        return self.candidates[self._map_index()]
+
+    def _map_index(self) -> int:
         best = max(self._logw)
-        for a, w in zip(self.candidates, self._logw):
-            if w == best:
-                return a
-        return self.candidates[0]  # pragma: no cover
+        return self._logw.index(best)
 
     @property
     def posterior(self) -> dict:
@@ -462,32 +470,20 @@ class LearningUser(StrategicUser):
         K = self.model.n_items
         view = self.belief.view_for(K, observation.view)
         if self._pending:
-            rule = self.belief.rule
-            for i, tr in enumerate(self._trackers):
+            for i, rule in enumerate(self._rules):
                 p = 0.0
-                for k, q in rule.distribution(tr.counts, tr.sums, view):
+                for k, q in rule.distribution(self._state, view):
                     if k == observation.item:
                         p += q
                 self._logw[i] += math.log((1.0 - self.slack) * p + self.slack / K)
             self._pending = False
-        alpha = self.believed_alpha
-        self._tracker = self._trackers[self.candidates.index(alpha)]
-        h = self._plan_horizon(observation)
-        if h == 0 or self.gamma == 0.0 or not self.belief.adaptive:
-            self.last_plan = None
-            return self.natural(observation.item)
-        planner = self._get_planner(alpha, view)
-        plan = planner.plan(observation.item, self._tracker.counts, self._tracker.sums, self._recent, h)
-        self.last_plan = plan
-        return plan.action
+        return self._plan(observation, self._rules[self._map_index()], view)
 
     def _observe(self, item, engagement):
-        for tr in self._trackers:
-            tr.add(item, engagement)
+        super()._observe(item, engagement)
         self._pending = True
 
     def _reset(self):
         super()._reset()
-        self._trackers = [_BeliefTracker(a, self.model.n_items) for a in self.candidates]
         self._logw = [0.0] * len(self.candidates)
         self._pending = False
