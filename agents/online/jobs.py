@@ -76,6 +76,9 @@ class JobSet:
             predictions = check_array("predictions", predictions, ndim=1, shape=(sizes.size,))
             predictions = _check_nonneg("predictions", predictions)
         self.predictions = predictions
+        # Private read-only copies: the caller's arrays stay writable and cannot change ours.
+        self.sizes, self.release = self.sizes.copy(), self.release.copy()
+        self.predictions = None if predictions is None else predictions.copy()
         for arr in (self.sizes, self.release, self.predictions):
             if arr is not None:
                 arr.setflags(write=False)

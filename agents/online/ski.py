@@ -169,6 +169,8 @@ class BuyDays:
         days, probs = days[order], probs[order]
         if np.any(np.diff(days) == 0):
             raise ValidationError("days must be distinct")
+        days.setflags(write=False)
+        probs.setflags(write=False)
         self.days = days
         self.probs = probs
         # P(D >= days[i]) as a suffix sum: more accurate than 1 - cumsum for tiny tails.
