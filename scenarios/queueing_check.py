@@ -124,7 +124,7 @@ def plot(results, out_dir) -> list:
         ax.set_xlim(-0.5, len(names) - 0.2)
         ax.set(xlabel="discipline", ylabel="mean response time E[T] (mean service times)",
                title=f"M/M/1, rho = {rho:g}")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="center left")
         rel = sims / np.array(theory)[:, None] - 1.0
         axes[-1].errorbar(x + (j - (len(rhos) - 1) / 2) * 0.15, 100 * rel[:, 0],
                           yerr=[100 * (rel[:, 0] - rel[:, 1]), 100 * (rel[:, 2] - rel[:, 0])],
