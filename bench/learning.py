@@ -14,6 +14,9 @@ assignment solve). It is compared in one run with
 * a loop that solves each round's primal LP (P) as a cvxpy ``Parameter``
   problem with HiGHS (timed on fewer rounds; rounds per second are compared).
 
+The rarely-switching variant ``MatchUCB(refresh="doubling")`` is timed too
+(``ratio_doubling``, against the bare loop on its own per-round matrices).
+
 Targets: MatchUCB >= 0.5 x the bare loop's rounds per second; >= 100 x the
 cvxpy loop's. Times are medians over interleaved repeats.
 
@@ -40,29 +43,27 @@ sys.path.insert(0, str(_HERE.parent))
 import numpy as np  # noqa: E402
 from scipy.optimize import linear_sum_assignment  # noqa: E402
 
-import agents.matching.learners as learners_module  # noqa: E402
 from agents.matching import MatchUCB, random_market, run_bandit  # noqa: E402
 
 
-def record_matrices(market, T, seed):
-    """The UCB surplus matrix MatchUCB solves in each round (untimed)."""
+def record_matrices(market, T, seed, refresh="every"):
+    """The UCB surplus matrix MatchUCB decides on in each round (untimed)."""
     seen = []
-    real = learners_module.stable_step
+    learner = MatchUCB(*market.shape, horizon=T, refresh=refresh)
+    decide = learner.decide
 
-    def spy(w):
-        seen.append(np.array(w))
-        return real(w)
+    def spy(obs):
+        d = decide(obs)
+        seen.append(learner._w.copy())
+        return d
 
-    learners_module.stable_step = spy
-    try:
-        run_bandit(market, MatchUCB(*market.shape, horizon=T), T, rng=seed)
-    finally:
-        learners_module.stable_step = real
+    learner.decide = spy
+    run_bandit(market, learner, T, rng=seed)
     return seen
 
 
-def matchucb_loop(market, T, seed):
-    run_bandit(market, MatchUCB(*market.shape, horizon=T), T, rng=seed)
+def matchucb_loop(market, T, seed, refresh="every"):
+    run_bandit(market, MatchUCB(*market.shape, horizon=T, refresh=refresh), T, rng=seed)
 
 
 def bare_loop(matrices):
@@ -96,23 +97,29 @@ def main(argv=None) -> dict:
     market = random_market(size, size, rng=0)
     mats = record_matrices(market, T, 1)
     fixed = [market.surplus] * T
-    ucb, bare, bare_fixed = [], [], []
+    mats_dbl = record_matrices(market, T, 1, "doubling")
+    ucb, dbl, bare, bare_dbl, bare_fixed = [], [], [], [], []
     for _ in range(repeats):  # interleaved, so drifts in machine load hit every loop
         ucb.append(timed(matchucb_loop, market, T, 1))
         bare.append(timed(bare_loop, mats))
+        dbl.append(timed(matchucb_loop, market, T, 1, "doubling"))
+        bare_dbl.append(timed(bare_loop, mats_dbl))
         bare_fixed.append(timed(bare_loop, fixed))
     cvx_rounds = min(cvx_rounds, T)
     cvx = timed(cvxpy_loop, mats[:cvx_rounds])
-    u, b, bf = (T / statistics.median(x) for x in (ucb, bare, bare_fixed))
+    u, d, b, bd, bf = (T / statistics.median(x) for x in (ucb, dbl, bare, bare_dbl, bare_fixed))
     c = cvx_rounds / cvx
     print(f"MatchUCB {size} x {size}, T = {T}, per-round Subset Instability included; median of {repeats}")
     print(f"{'loop':<58}{'rounds/s':>12}{'us/round':>10}")
     print(f"{'MatchUCB (run_bandit, instability each round)':<58}{u:12.0f}{1e6 / u:10.1f}")
     print(f"{'bare linear_sum_assignment on the same UCB matrices':<58}{b:12.0f}{1e6 / b:10.1f}")
     print(f"{'bare linear_sum_assignment on one fixed matrix':<58}{bf:12.0f}{1e6 / bf:10.1f}")
+    print(f"{'MatchUCB refresh=doubling (rarely switching variant)':<58}{d:12.0f}{1e6 / d:10.1f}")
+    print(f"{'bare linear_sum_assignment on its per-round matrices':<58}{bd:12.0f}{1e6 / bd:10.1f}")
     print(f"{f'cvxpy Parameter LP + HiGHS ({cvx_rounds} rounds)':<58}{c:12.1f}{1e6 / c:10.1f}")
     print(f"{'ratio MatchUCB / bare LSA (same matrices)':<58}{u / b:12.3f}   (target >= 0.5)")
     print(f"{'ratio MatchUCB / bare LSA (fixed matrix)':<58}{u / bf:12.3f}")
+    print(f"{'ratio MatchUCB doubling / bare LSA (its matrices)':<58}{d / bd:12.3f}")
     print(f"{'speed-up MatchUCB / cvxpy loop':<58}{u / c:12.1f}   (target >= 100)")
     result = {
         "benchmark": "learning",
@@ -120,11 +127,13 @@ def main(argv=None) -> dict:
         "baseline": "bare loop calling scipy.optimize.linear_sum_assignment (on MatchUCB's per-round UCB matrices)",
         "target": ">= 0.5",
         "ratio_fixed_matrix": round(u / bf, 4),
+        "ratio_doubling": round(d / bd, 4),
         "cvxpy_speedup": round(u / c, 1),
         "cvxpy_target": ">= 100",
         "T": T,
         "size": size,
         "matchucb_rounds_per_s": round(u, 1),
+        "matchucb_doubling_rounds_per_s": round(d, 1),
         "bare_lsa_rounds_per_s": round(b, 1),
         "bare_lsa_fixed_rounds_per_s": round(bf, 1),
         "cvxpy_rounds_per_s": round(c, 2),

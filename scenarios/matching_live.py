@@ -25,8 +25,8 @@ Examples
 --------
 >>> import numpy as np
 >>> rows = run(Params(horizon=20.0, bins=2), np.random.default_rng(0))
->>> sorted({r["metric"] for r in rows})[:3]
-['abandoned', 'instability', 'matched']
+>>> {"instability", "welfare_regret", "mean_transfer", "mean_wait", "abandoned"} <= {r["metric"] for r in rows}
+True
 """
 
 from __future__ import annotations

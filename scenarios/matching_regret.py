@@ -37,8 +37,8 @@ Examples
 --------
 >>> import numpy as np
 >>> rows = run(Params(learner="ucb", T=50), np.random.default_rng(0))
->>> sorted({r["metric"] for r in rows})[:3]
-['customer_payoff', 'provider_payoff', 'regret']
+>>> sorted({r["metric"] for r in rows})
+['customer_payoff', 'final_instability', 'provider_payoff', 'regret', 'welfare_regret']
 """
 
 from __future__ import annotations

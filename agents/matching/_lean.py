@@ -70,17 +70,16 @@ def stable_step(w):
     # lapjv potentials: -w+_ij - u_i - v_j >= 0, tight on the assignment, so
     # (P, Q) = (-u, -v) is dual feasible; shift it to be non-negative (see markets.assignment).
     shift = u.max()
-    p = shift - u
-    q = -v
-    q -= shift
+    p = np.subtract(shift, u, out=u)
+    q = np.subtract(-shift, v, out=v)
     np.maximum(p, 0.0, out=p)
     np.maximum(q, 0.0, out=q)
+    rows = _arange(m)
     cols = x.astype(np.int64)
-    rows = np.arange(m)
     wm = w[rows, cols]
-    keep = wm > 0
-    if not keep.all():
+    if wm.min() <= 0:
         # non-positive pairs are better left single; complementary slackness puts both ends at 0
+        keep = wm > 0
         p[rows[~keep]] = 0.0
         q[cols[~keep]] = 0.0
         rows, cols, wm = rows[keep], cols[keep], wm[keep]
@@ -90,6 +89,18 @@ def stable_step(w):
     q[cols] = qc
     p[rows] = wm - qc
     return rows, cols, p, q
+
+
+_ARANGES = {}
+
+
+def _arange(m):
+    """``arange(m)``, cached (a fresh copy is cheap, but not free in a hot loop)."""
+    a = _ARANGES.get(m)
+    if a is None:
+        a = _ARANGES[m] = np.arange(m, dtype=np.int64)
+        a.setflags(write=False)
+    return a
 
 
 def instability_value(w, p, q, atol=0.0):
@@ -130,15 +141,15 @@ def instability_value(w, p, q, atol=0.0):
     r = w - p[:, None]
     r -= q
     pos = r > atol
-    if not pos.any():
-        return float(value)
     rp = pos.any(axis=1)
-    cp = pos.any(axis=0)
     ri = np.flatnonzero(rp)
+    if len(ri) == 0:
+        return float(value)
+    cp = pos.any(axis=0)
     ci = np.flatnonzero(cp)
     if len(ri) == 1 or len(ci) == 1:
         return float(value + r[pos].max())
-    sub = r[np.ix_(ri, ci)]
-    sub[~pos[np.ix_(ri, ci)]] = 0.0
+    np.multiply(r, pos, out=r)  # residuals within tolerance do not block
+    sub = r[ri][:, ci]
     a, b = linear_sum_assignment(sub, maximize=True)
     return float(value + sub[a, b].sum())

@@ -155,6 +155,7 @@ class BanditMarket:
         self._atol = 1e-9 * max(float(np.abs(self.surplus).max()) if self.surplus.size else 1.0, 1e-300)
         self._full = MatchingObservation.full(m, n)
         self._opt = None
+        self._last = None  # (decision, observation, true utilities, metrics) of the last play
 
     @property
     def shape(self):
@@ -208,25 +209,31 @@ class BanditMarket:
         t = decision.transfers
         if observation.dense:
             ci, pj = mt[:, 0], mt[:, 1]
-            kc, kp = observation.shape
-            w = self.surplus if (kc, kp) == self.shape else self.surplus[:kc, :kp]
         else:
             ci = observation.customers[mt[:, 0]]
             pj = observation.providers[mt[:, 1]]
+        last = self._last
+        if last is not None and last[0] is decision and last[1] is observation:
+            # the same outcome replayed on the same agents: only the noise is new
+            true, metrics = last[2], last[3]
+        else:
             kc, kp = observation.shape
-            w = self.surplus[np.ix_(observation.customers, observation.providers)]
-        n = self.shape[1]
-        true = self._flat[:, ci * n + pj]
+            if observation.dense:
+                w = self.surplus if (kc, kp) == self.shape else self.surplus[:kc, :kp]
+            else:
+                w = self.surplus[np.ix_(observation.customers, observation.providers)]
+            true = self._flat[:, ci * self.shape[1] + pj]
+            p = np.zeros(kc)
+            q = np.zeros(kp)
+            pc = true[0] - t
+            pp = true[1] + t
+            p[mt[:, 0]] = pc
+            q[mt[:, 1]] = pp
+            metrics = (instability_value(w, p, q, self._atol), float(true[0].sum() + true[1].sum()),
+                       float(pc.sum()), float(pp.sum()))
+            self._last = (decision, observation, true, metrics)
         obs = self._noisy(true, rng)
-        p = np.zeros(kc)
-        q = np.zeros(kp)
-        pc = true[0] - t
-        pp = true[1] + t
-        p[mt[:, 0]] = pc
-        q[mt[:, 1]] = pp
-        inst = instability_value(w, p, q, self._atol)
-        fb = MatchingFeedback(observation, mt, obs[0], obs[1])
-        return fb, (inst, float(true[0].sum() + true[1].sum()), float(pc.sum()), float(pp.sum()))
+        return MatchingFeedback(observation, mt, obs[0], obs[1]), metrics
 
     def instability(self, observation, decision):
         """Subset Instability of ``decision`` on the true utilities (no feedback drawn)."""

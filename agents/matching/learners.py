@@ -82,7 +82,7 @@ from sim.errors import InputTypeError, ValidationError
 from sim.policy import Policy
 from sim.random import make_rng
 from sim.registry import register_policy
-from sim.validate import check_int, check_real
+from sim.validate import check_choice, check_int, check_real
 
 from ._lean import stable_step
 from .environment import _check_types, check_features
@@ -225,17 +225,28 @@ class _PairStats(MatchingLearner):
 
 @register_policy("match.ucb")
 class MatchUCB(_PairStats):
-    """MatchUCB: the primal-dual step on upper confidence bounds.
+    r"""MatchUCB: the primal-dual step on upper confidence bounds.
 
     Parameters
     ----------
     customers, providers : int
         Market size.
     horizon : int
-        :math:`T` in the width :math:`c \\sqrt{\\log(|A| T) / n}`.
+        :math:`T` in the width :math:`c \sqrt{\log(|A| T) / n}`.
     c : float
         Confidence constant (> 0; the paper's is 8, the default 1.0: see the
         module docstring).
+    refresh : {"every", "doubling"}
+        ``"every"`` (default, the paper's algorithm): every observed pair's
+        interval is recomputed after each round and the primal-dual step is
+        solved every round (its solution is reused only when no interval
+        changed, e.g. all still capped at 1: the same LP). ``"doubling"`` (rarely switching): a pair's interval
+        is recomputed only when its count reaches 1, 2, 4, 8, ...; in between
+        the older interval is still a valid confidence interval (from fewer
+        samples), at most :math:`\sqrt 2` wider than the current one, so the
+        regret bound holds up to that factor, while the outcome (and its
+        solve) is reused for as long as no interval changes: much faster
+        rounds on a static market.
 
     Examples
     --------
@@ -250,8 +261,9 @@ class MatchUCB(_PairStats):
     sim.errors.ValidationError: c must be > 0.0, got 0.0
     """
 
-    def __init__(self, customers=5, providers=5, horizon=1000, c=1.0):
+    def __init__(self, customers=5, providers=5, horizon=1000, c=1.0, refresh="every"):
         self.c = check_real("c", c, low=0.0, low_open=True)
+        self.refresh = check_choice("refresh", refresh, ("every", "doubling"))
         super().__init__(customers, providers, horizon)
 
     def _reset(self):
@@ -262,6 +274,8 @@ class MatchUCB(_PairStats):
         self._ucb_flat = self._ucb.reshape(2, -1)
         self._w = np.full((m, n), 2.0)
         self._w_flat = self._w.reshape(-1)
+        self._next_refresh = np.ones(m * n)  # count at which a pair's index is recomputed ("doubling")
+        self._cached = None                  # the last full-market decision, while the index is unchanged
 
     def _index(self, observation):
         if observation.dense and observation.shape == (self.customers, self.providers):
@@ -272,15 +286,27 @@ class MatchUCB(_PairStats):
         # the surplus of the UCBs is kept up to date incrementally (only matched pairs change)
         if u is self._ucb:
             self.last_utilities = u
+            if self._cached is not None:
+                return self._cached
             rows, cols, p, q = stable_step(self._w)
             t = q[cols] - u[1][rows, cols]
-            return MatchingDecision(np.stack([rows, cols], axis=1), t, p, q)
+            self._cached = d = MatchingDecision(np.stack([rows, cols], axis=1), t, p, q)
+            return d
         return super()._primal_dual(u)
 
     def _learn(self, ci, pj, rewards):
         f, k, mu = self._fold(ci, pj, rewards)
+        if self.refresh == "doubling":
+            due = k >= self._next_refresh[f]
+            if not due.any():
+                return
+            f, k, mu = f[due], k[due], mu[:, due]
+            self._next_refresh[f] = 2.0 * k
         ub = mu + self.c * np.sqrt(self._log / k)
         np.minimum(ub, 1.0, out=ub)
+        if np.array_equal(ub, self._ucb_flat[:, f]):
+            return  # e.g. intervals still capped at 1: the index, hence the outcome, is unchanged
+        self._cached = None
         self._ucb_flat[:, f] = ub
         self._w_flat[f] = ub[0] + ub[1]
 
