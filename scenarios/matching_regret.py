@@ -206,10 +206,11 @@ def fit_slope(x, y):
     return round(float(np.polyfit(np.log(x[ok]), np.log(y[ok]), 1)[0]), 6)
 
 
-def _log_ticks(ax, xs):
+def _log_ticks(ax, xs, logy=True):
     """Log x axis labelled at the data's x values (minor labels would collide)."""
     ax.set_xscale("log")
-    ax.set_yscale("log")
+    if logy:
+        ax.set_yscale("log")
     ax.xaxis.set_major_locator(FixedLocator(sorted(xs)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
@@ -228,7 +229,7 @@ def _loglog_panel(ax, summaries, ylabel, title):
 
 
 def plot(results, out_dir) -> list:
-    """Regret vs T (log-log, fitted slopes), the regret trajectory, regret vs |A|, and structure."""
+    """Regret vs T (log-log, fitted slopes), each side's payoffs, the regret trajectory, regret vs |A|, structure."""
     paths = []
     hz = results.filter(study="horizon")
     if hz.rows:
@@ -239,6 +240,19 @@ def plot(results, out_dir) -> list:
                       "cumulative welfare regret (utility units)", "Welfare regret")
         fig.suptitle("Learning a stable matching with transfers: mean and 95% CI over replications")
         paths += save_figure(fig, out_dir, "matching_regret_vs_T")
+        fig, axes = new_figure(1, 2)
+        fig.set_layout_engine("constrained")
+        for ax, metric, side in ((axes[0], "customer_payoff", "customers"), (axes[1], "provider_payoff", "providers")):
+            xs = set()
+            for s in hz.summary(x="T", metric=metric, by="learner"):
+                band(ax, s.x, s.mean, s.lo, s.hi, label=_LABELS.get(s.label, s.label))
+                xs.update(s.x.tolist())
+            _log_ticks(ax, xs, logy=False)
+            ax.set(xlabel="horizon T (rounds)", ylabel=f"true payoff of all {side} per round (utility units)",
+                   title=f"What the {side} get (utility + transfers)")
+            ax.legend(fontsize="small")
+        fig.suptitle("Each side's realised payoff, averaged over the run (mean, 95% CI)")
+        paths += save_figure(fig, out_dir, "matching_regret_payoffs")
         traj = hz.filter(metric="regret_t")
         if traj.rows:
             fig, ax = new_figure()

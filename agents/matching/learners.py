@@ -53,7 +53,8 @@ All learners are :class:`sim.policy.Policy` objects of domain ``"matching"``:
 ``update(MatchingFeedback)``. After each decision, ``last_utilities`` holds the
 ``(customer, provider)`` utility matrices (on the present agents) that the
 primal-dual step was solved on, so the played outcome can be checked to be
-stable for them.
+stable for them (it may be the learner's live array: read it before the next
+``update``).
 
 Examples
 --------
