@@ -204,6 +204,13 @@ class BanditMarket:
         metrics : tuple of float
             ``(instability, welfare, customer_payoff_sum, provider_payoff_sum)``
             on the true utilities.
+
+        Notes
+        -----
+        When the same decision object is played again on the same observation
+        object (a learner replaying its outcome), the metrics of the previous
+        play are reused and only fresh noise is drawn; learners must therefore
+        not modify a returned decision's arrays in place.
         """
         mt = decision.matching
         t = decision.transfers
@@ -276,8 +283,9 @@ def random_market(m=5, n=5, *, structure="unstructured", rng=None, types=3, dim=
     structure : {"unstructured", "typed", "linear"}
         See the module docstring. Typed markets get ``types`` types per side
         (assigned round-robin, so every type is present); linear markets get
-        ``dim``-dimensional features and preference vectors drawn uniformly in
-        the unit ball's cube and scaled into it (so utilities lie in [-1, 1]).
+        ``dim``-dimensional features and preference vectors drawn uniformly
+        from :math:`[-1, 1]^d` and shrunk into the unit ball (so utilities lie
+        in [-1, 1]).
     rng : numpy.random.Generator or int
         Source of the draw.
     types, dim : int
