@@ -21,7 +21,7 @@ Examples
 --------
 >>> from agents.strategic import (UserModel, NaiveUser, StrategicUser, PlatformBelief,
 ...                               Platform, GreedyRecommender, play)
->>> model = UserModel([0.6, 0.9, 0.0])
+>>> model = UserModel([0.85, 1.2, 0.0])
 >>> platform = Platform(GreedyRecommender(alpha=1.0), prior=[0.0, 0.0, 0.0])
 >>> user = StrategicUser(model, PlatformBelief.of(platform), horizon=3, gamma=1.0)
 >>> play(user, platform, 4).items.tolist()

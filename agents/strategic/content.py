@@ -12,9 +12,11 @@ A :class:`Catalog` holds ``K >= 1`` items, each with a feature vector
 holds the largest share of items). A :class:`UserType` is a population segment
 with a preference centroid; a user of that type has
 ``theta* = centroid + spread * N(0, I)``. :func:`default_types` returns a
-*mainstream* type (80%, loves genre 0, mildly dislikes genre 1) and a
-*minority* type (20%, loves genre 1, is lukewarm about genre 0), the setting of
-the cold-start study (Haupt, Hadfield-Menell and Podimata 2023).
+*mainstream* type (80%, likes genre 0, dislikes genre 1) and a *minority*
+type (20%, likes genre 1, is lukewarm about genre 0), the setting of the
+cold-start study (Haupt, Hadfield-Menell and Podimata 2023). With the default
+feature noise, a user's values spread over roughly [-1.5, 1.5]: within its
+favourite genre some items are great, many are merely fine.
 
 Examples
 --------
@@ -98,8 +100,8 @@ class Catalog:
         return f"Catalog(n_items={self.n_items}, dim={self.dim}, n_genres={self.n_genres})"
 
 
-def make_catalog(n_items: int = 8, n_genres: int = 2, *, minority_share: float = 0.25,
-                 noise: float = 0.15, rng=0) -> Catalog:
+def make_catalog(n_items: int = 10, n_genres: int = 2, *, minority_share: float = 0.3,
+                 noise: float = 0.5, rng=0) -> Catalog:
     """Draw a catalog of ``n_items`` items in ``n_genres`` genres.
 
     Genre 0 (mainstream) holds ``1 - minority_share`` of the items, the others
@@ -167,8 +169,8 @@ class UserType:
 
 def default_types() -> tuple[UserType, UserType]:
     """A mainstream type (80%) and a minority type (20%) over two genres."""
-    return (UserType("mainstream", (1.0, -0.3), spread=0.1, share=0.8),
-            UserType("minority", (0.25, 1.0), spread=0.1, share=0.2))
+    return (UserType("mainstream", (0.6, -0.6), spread=0.15, share=0.8),
+            UserType("minority", (-0.2, 0.8), spread=0.15, share=0.2))
 
 
 def sample_users(types, n_users: int, *, rng=0):

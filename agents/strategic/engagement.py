@@ -36,7 +36,7 @@ Examples
 >>> m.natural(0.8), m.natural(0.0), m.natural(-0.9)
 (Engagement(explicit=1, dwell=1.0), Engagement(explicit=0, dwell=0.5), Engagement(explicit=-1, dwell=0.0))
 >>> m.cost(Engagement(-1, 0.0), m.natural(0.8))  # dislike and skip an item one enjoys
-0.4
+0.2
 >>> read_signal(Engagement(1, 0.5), alpha=1.0), read_signal(Engagement(1, 0.5), alpha=0.0)
 (1.0, 0.5)
 """
@@ -138,11 +138,11 @@ class EngagementModel:
     sim.errors.ValidationError: dislike_at must be < like_at=-1.0, got 0.0
     """
 
-    like_at: float = 0.5
+    like_at: float = 0.8
     dislike_at: float = -0.5
-    dwell_cutoffs: tuple[float, float] = (-0.2, 0.3)
-    explicit_cost: float = 0.1
-    dwell_cost: float = 0.1
+    dwell_cutoffs: tuple[float, float] = (-0.2, 0.4)
+    explicit_cost: float = 0.05
+    dwell_cost: float = 0.05
 
     def __post_init__(self):
         like = check_real("like_at", self.like_at)

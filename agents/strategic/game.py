@@ -21,14 +21,14 @@ Examples
 >>> from agents.strategic.game import play, strategization_gap
 >>> from agents.strategic.platforms import Platform, GreedyRecommender
 >>> from agents.strategic.users import UserModel, NaiveUser
->>> model = UserModel([0.6, 0.9, 0.0])
+>>> model = UserModel([0.85, 1.2, 0.0])
 >>> make = lambda: Platform(GreedyRecommender(alpha=1.0), prior=[0.0, 0.0, 0.0])
 >>> traj = play(NaiveUser(model), make(), 4)
 >>> traj.items.tolist(), traj.explicit.tolist()
 ([0, 0, 0, 0], [1, 1, 1, 1])
 >>> best, naive, gap = strategization_gap(model, make, steps=4, gamma=1.0)
 >>> round(best, 3), round(naive, 3), round(gap, 3)
-(3.1, 2.4, 0.7)
+(4.35, 3.4, 0.95)
 """
 
 from __future__ import annotations

@@ -22,14 +22,17 @@ For the platform's knowledge of one user:
   natural engagement at the unsatiated value gives. It is the signal-space
   version of ``|theta_hat - theta*|``: zero for a naive user without satiation.
 - :func:`counterfactual`: the platform's answer to "what engagement would the
-  alternative policy ``pi`` (a fixed distribution over items, uniform by
-  default) get from this user?". Predicted: ``sum_k pi_k mu_k`` from its
-  personalised estimates. True: the engagement the user gives under ``pi``.
-  ``pi`` does not react to engagement, so sincere engagement is the user's best
-  response to it (as under an insulated platform) and the truth is the exact
-  expectation ``sum_k pi_k E[s_nat(v_k - satiation * M_k)]`` with
-  ``M_k ~ Binomial(window, pi_k)`` the item's count among the last ``window``
-  i.i.d. draws. The counterfactual error is predicted minus true.
+  alternative policy ``pi`` get from this user?", for a fixed distribution
+  ``pi`` over items (default: uniform over the items it has shown the user, the
+  ones it has data on). Predicted: ``sum_k pi_k s_hat_k`` from its records
+  (the personalised estimate ``mu_k`` for items never shown). True: the
+  engagement the user gives under ``pi``. ``pi`` does not react to engagement,
+  so sincere engagement is the user's best response to it (as under an
+  insulated platform) and the truth is the exact expectation
+  ``sum_k pi_k E[s_nat(v_k - satiation * M_k)]`` with ``M_k ~ Binomial(window, pi_k)``
+  the item's count among the last ``window`` i.i.d. draws. The counterfactual
+  error is predicted minus true: zero for a naive user without satiation,
+  whatever the platform.
 
 Examples
 --------
@@ -45,7 +48,7 @@ Examples
 0.0
 >>> pred, true = counterfactual(platform, 0, model)
 >>> round(true, 3), round(pred, 3)
-(0.0, 0.125)
+(0.0, 0.0)
 """
 
 from __future__ import annotations
@@ -119,15 +122,19 @@ def counterfactual(platform, uid: int, model, policy=None) -> tuple[float, float
     model : UserModel
         The user's true model.
     policy : array_like, shape (K,), optional
-        Probabilities of recommending each item (default uniform).
+        Probabilities of recommending each item (default: uniform over the
+        items shown to the user, or over the catalog if none was).
     """
     K = platform.n_items
+    raw = platform.raw_means(uid)
+    shown = np.isfinite(raw)
     if policy is None:
-        pi = np.full(K, 1.0 / K)
+        pi = shown.astype(float) if shown.any() else np.ones(K)
+        pi = pi / pi.sum()
     else:
         pi = check_array("policy", policy, ndim=1, shape=(K,))
         if np.any(pi < 0) or not np.isclose(pi.sum(), 1.0):
             raise ValidationError(f"policy must be a probability vector, got {pi.tolist()}")
-    mu = np.asarray(platform.estimates(uid), dtype=float)
-    predicted = float(pi @ mu)
+    s_hat = np.where(shown, raw, np.asarray(platform.estimates(uid), dtype=float))
+    predicted = float(pi @ s_hat)
     return predicted, float(_true_engagement(model, platform.alpha, pi))

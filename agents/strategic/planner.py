@@ -30,7 +30,10 @@ coincide along different paths) ``|S_H|`` grows polynomially in ``H``
 greedy rules, whose item sequence is pinned down by the state), and the bench
 (``bench/strategic.py``) measures it. Stochastic rules are handled exactly
 (expectation over the rule's distribution) or, with ``method="sampled"``, by
-sparse sampling of ``samples`` recommendations per chance node.
+sparse sampling of ``samples`` recommendations per chance node, with common
+random numbers (the same uniforms at a given depth in every state), so that
+sampling noise never makes a distortion look profitable against a rule that
+ignores it.
 
 Ties: natural engagement is kept unless another action is better by more than
 ``1e-12`` (relative), so a best response equals naive play whenever
@@ -42,12 +45,12 @@ Examples
 >>> from agents.strategic.platforms import GreedyRecommender, PopulationView
 >>> from agents.strategic.engagement import EngagementModel
 >>> rule = GreedyRecommender(alpha=1.0)
->>> planner = Planner(values=[0.6, 0.9], engagement=EngagementModel(), rule=rule,
+>>> planner = Planner(values=[0.85, 1.2], engagement=EngagementModel(), rule=rule,
 ...                   view=PopulationView([0.0, 0.0]), gamma=1.0)
->>> # shown item 0 (worth 0.6, naturally liked): disliking it moves the greedy platform to item 1
+>>> # shown item 0 (worth 0.85, naturally liked): disliking it moves the greedy platform to item 1
 >>> plan = planner.plan(item=0, state=rule.initial_state(2), recent=(), horizon=3)
 >>> plan.action, round(plan.value, 6)
-(Engagement(explicit=-1, dwell=1.0), 3.1)
+(Engagement(explicit=-1, dwell=1.0), 4.35)
 """
 
 from __future__ import annotations
@@ -149,8 +152,10 @@ class Planner:
         self.method = method
         self.samples = check_int("samples", samples, low=1)
         self.rng = make_rng(rng)
+        self._key = rule.memo_key
         self._classes: dict[Engagement, tuple] = {}
         self._memo: dict = {}
+        self._crn: list = []
         self.nodes = 0
         # bound[h] >= any discounted value of h future steps: prunes actions that cannot win
         vmax = max(max(self.values), 0.0)
@@ -175,21 +180,28 @@ class Planner:
             return self.values[item] - self.satiation * recent.count(item)
         return self.values[item]
 
-    def _next_items(self, state):
+    def _next_items(self, state, h):
         dist = self.rule.distribution(state, self.view)
         if self.method == "exact" or len(dist) == 1:
             return dist
+        # common random numbers: the j-th draw at depth h inverts the same uniform in every
+        # state, so states the rule treats alike get the same samples (no spurious gains)
         draws = []
-        rng = self.rng
-        for _ in range(self.samples):
-            u, acc, pick = rng.random(), 0.0, dist[-1][0]
+        weight = 1.0 / self.samples
+        for u in self._uniforms(h):
+            acc, pick = 0.0, dist[-1][0]
             for k, p in dist:
                 acc += p
                 if u < acc:
                     pick = k
                     break
-            draws.append((pick, 1.0 / self.samples))
+            draws.append((pick, weight))
         return tuple(draws)
+
+    def _uniforms(self, h):
+        while len(self._crn) <= h:
+            self._crn.append(tuple(float(x) for x in self.rng.random(self.samples)))
+        return self._crn[h]
 
     def _best(self, item, state, recent, h):
         """``(value, action)`` of being shown ``item`` with ``h`` future steps to go."""
@@ -197,7 +209,7 @@ class Planner:
         natural = self.engagement.natural(v)
         if h == 0 or self.gamma == 0.0:
             return v, natural
-        key = (item, state, recent, h)
+        key = (item, self._key(state), recent, h)
         hit = self._memo.get(key)
         if hit is not None:
             return hit
@@ -215,7 +227,7 @@ class Planner:
                 continue  # even the best possible future cannot make this distortion win
             state2 = advance(state, item, ex, dw)
             cont = 0.0
-            for nxt, p in self._next_items(state2):
+            for nxt, p in self._next_items(state2, h):
                 cont += p * self._best(nxt, state2, recent2, h - 1)[0]
             q = (v - cost) + gamma * cont
             if nat_q is None:  # the natural action's class comes first

@@ -340,6 +340,15 @@ class Recommender(Policy):
                         ex[:j] + (ex[j] + explicit,) + ex[j + 1:],
                         dw[:j] + (dw[j] + dwell_half,) + dw[j + 1:])
 
+    def memo_key(self, state: RecState):
+        """The part of ``state`` that the rule's future behaviour depends on.
+
+        Contract: two states with equal keys get the same recommendation
+        distribution, and stay equal-keyed after the same engagement with the
+        same item. Planners memoise on it. The default is the whole state.
+        """
+        return state
+
     def signal_sums(self, state: RecState) -> list:
         """``S_j = alpha E_j + (1 - alpha) D_j / 2`` per item (or cluster)."""
         a, b = self._a, self._b
@@ -583,42 +592,59 @@ class TrustworthyRecommender(Recommender):
 
     It shows every item once (``warmup``, on by default), then acts on the
     population view's marginal means ``sum_tau pi_tau m_{tau,k}`` (built from
-    other users) greedily or by softmax sampling. Its personalised
-    :meth:`estimates` still use the user's engagement, for estimation and
-    counterfactual questions. See the module docstring for why sincere
-    engagement is a best response (strategization gap exactly 0).
+    other users) and on how often it has shown each item to the user:
+
+    - ``base="rotate"`` (default, deterministic): among the ``top`` most
+      popular items, the one shown least often so far (ties: the more popular);
+    - ``base="greedy"``: the most popular item;
+    - ``base="softmax"``: popularity-proportional sampling at ``temperature``.
+
+    Its personalised :meth:`estimates` still use the user's engagement, for
+    estimation and counterfactual questions. See the module docstring for why
+    sincere engagement is a best response (strategization gap exactly 0).
 
     Parameters
     ----------
-    base : {"softmax", "greedy"}
+    base : {"rotate", "greedy", "softmax"}
         How it acts on the population means.
+    top : int
+        Number of popular items rotated (>= 1).
     temperature : float
         Softmax temperature (> 0).
 
     Examples
     --------
-    >>> view = PopulationView([0.0, 0.5])
-    >>> t = TrustworthyRecommender(base="greedy", warmup=False)
-    >>> liked, disliked = _state((3, 0), (3, 0)), _state((3, 0), (-3, 0))
-    >>> t.decide(RecObservation(liked, view)) == t.decide(RecObservation(disliked, view))
-    True
+    >>> view = PopulationView([0.0, 0.5, 0.4])
+    >>> t = TrustworthyRecommender(warmup=False, top=2)
+    >>> liked, disliked = _state((0, 3, 0), (0, 3, 0)), _state((0, 3, 0), (0, -3, 0))
+    >>> t.decide(RecObservation(liked, view)), t.decide(RecObservation(disliked, view))
+    (2, 2)
     """
 
     insulated = True
 
-    def __init__(self, base: str = "softmax", temperature: float = 0.1, alpha: float = 0.5,
+    def __init__(self, base: str = "rotate", top: int = 3, temperature: float = 0.1, alpha: float = 0.5,
                  prior_weight: float = 1.0, noise: float = 0.5, warmup: bool = True, clusters=None,
                  rng=0):
         super().__init__(alpha=alpha, prior_weight=prior_weight, noise=noise, warmup=warmup,
                          clusters=clusters, rng=rng)
-        self.base = check_choice("base", base, ("softmax", "greedy"))
+        self.base = check_choice("base", base, ("rotate", "greedy", "softmax"))
+        self.top = check_int("top", top, low=1)
         self.temperature = check_real("temperature", temperature, low=0.0, low_open=True)
-        self.deterministic = self.base == "greedy"
+        self.deterministic = self.base != "softmax"
+
+    def memo_key(self, state: RecState):
+        """Only the counts: what this rule does never depends on the sums."""
+        return state.counts
 
     def _distribution_from(self, state, view):
         mu = view.marginal  # population only: the user's engagement never enters
         if self.base == "greedy":
             return ((_argmax(mu), 1.0),)
+        if self.base == "rotate":
+            order = sorted(range(len(mu)), key=lambda k: (-mu[k], k))[:self.top]
+            counts = state.counts  # what it has shown: its own past actions, not engagement
+            return ((min(order, key=lambda k: (counts[k], -mu[k], k)), 1.0),)
         top = max(mu)
         w = [math.exp((m - top) / self.temperature) for m in mu]
         z = sum(w)

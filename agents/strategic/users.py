@@ -39,7 +39,7 @@ feedback is :class:`UserFeedback` (the item and the engagement chosen).
 Examples
 --------
 >>> from agents.strategic.users import UserModel, NaiveUser, StrategicUser, PlatformBelief, UserObservation
->>> model = UserModel([0.6, 0.9])
+>>> model = UserModel([0.85, 1.2])
 >>> NaiveUser(model).decide(UserObservation(0))
 Engagement(explicit=1, dwell=1.0)
 >>> StrategicUser(model, PlatformBelief(alpha=1.0), horizon=3, gamma=1.0).decide(UserObservation(0))
