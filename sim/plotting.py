@@ -68,8 +68,29 @@ def plot_summaries(ax, summaries, *, marker="o"):
         band(ax, s.x, s.mean, s.lo, s.hi, label=s.label, marker=marker)
 
 
+def _fit_log_axes(fig) -> None:
+    """On log-scaled y axes, keep the view on the curves.
+
+    A confidence band whose lower end is at or below zero (few replications,
+    a noisy metric) cannot be drawn on a log axis; matplotlib would stretch the
+    axis down to its floor and flatten every curve. The band is then cut at the
+    bottom of the view, a third of the smallest positive value a line shows.
+    """
+    for ax in fig.axes:
+        if ax.get_yscale() != "log":
+            continue
+        ys = [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
+        ys = np.concatenate([y[np.isfinite(y) & (y > 0)] for y in ys]) if ys else np.empty(0)
+        if ys.size and ax.get_ylim()[0] < ys.min() / 30:
+            ax.set_ylim(bottom=ys.min() / 3)
+
+
 def save_figure(fig, out_dir, name: str, *, formats=("png", "pdf")) -> list[Path]:
-    """Save ``fig`` as ``out_dir/name.{png,pdf}`` with fixed metadata; close it."""
+    """Save ``fig`` as ``out_dir/name.{png,pdf}`` with fixed metadata; close it.
+
+    Log-scaled y axes are fitted to the drawn curves (see :func:`_fit_log_axes`).
+    """
+    _fit_log_axes(fig)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
