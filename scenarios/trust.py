@@ -1,0 +1,284 @@
+"""Trust: what strategization does to the platform, and a platform that removes the reason for it.
+
+Model (the repeated game of Cen, Ilyas and Madry 2023). Each replication draws
+a catalog of ``n_items`` items and ``n_users`` users of the default mainstream
+and minority types. Each user plays ``steps`` rounds against its own copy of a
+platform that reads ``s = alpha * explicit + (1 - alpha) * dwell`` and shrinks
+per-item estimates towards the population profile:
+
+- ``greedy``: recommends its best estimate;
+- ``ucb``: adds an exploration bonus ``ucb_c * sqrt(log(t + 1) / (1 + n_k))``;
+- ``trustworthy``: the insulated design
+  (:class:`~agents.strategic.platforms.TrustworthyRecommender`): it shows every
+  item once and then rotates among the ``trust_top`` most popular items,
+  whatever the user does; it still learns the user's values from engagement.
+
+Users know the platform's rule (correct belief) and plan ``H`` steps ahead
+(``H = 0`` is naive); all horizons are played on the same users and catalog.
+Measured per ``H``: the platform's engagement (mean signal it reads) in the
+first and last quarter of the game, the user's utility, the estimation error
+(mean ``|s_hat_k - s*_k|`` over items shown, against sincere signals) and the
+counterfactual error (predicted minus true engagement of the uniform policy
+over the items shown; see :mod:`agents.strategic.metrics`). Separately, on a
+short game of ``gap_steps`` rounds, the exact *strategization gap*: the
+utility of the best response (full-horizon planner) minus naive utility, and
+the naive utility itself (``kappa``).
+
+Figures (written to ``out_dir``):
+
+- ``trust_engagement``: short- and long-run platform engagement against ``H``.
+  Strategization raises the engagement the learning platforms read (strategic
+  users like what they want kept), most for UCB, whose exploration gives them
+  the most to steer; the trustworthy platform's engagement does not move.
+- ``trust_estimation``: estimation error and absolute counterfactual error
+  (predicted minus true engagement of the alternative policy) against ``H``:
+  zero for naive users, growing with strategization on the learning platforms
+  (the data is corrupted, and predictions of what another policy would get are
+  off: UCB over-predicts, inflated by strategic likes, greedy under-predicts,
+  deflated by strategic dislikes; the signed error is in the results as
+  ``counterfactual_error``), exactly zero at every ``H`` on the trustworthy
+  platform.
+- ``trust_gap``: the exact strategization gap and naive utility per platform,
+  and the realised utility gain of ``H``-step planners: the trustworthy
+  platform closes the gap (exactly 0: sincere engagement is a best response),
+  at the price of less personalisation (lower naive utility).
+
+Run it with ``stratsim run trust`` or ``python -m scenarios.trust``.
+
+Examples
+--------
+>>> import dataclasses, numpy as np
+>>> p = SCENARIO.make_params({"n_users": 1, "steps": 8, "horizons": (0, 1)}, quick=True)
+>>> rows = run(dataclasses.replace(p, platform="trustworthy"), np.random.default_rng(0))
+>>> sorted({r["value"] for r in rows if r["metric"] == "strategization_gap"})
+[0.0]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.strategic import (
+    EngagementModel,
+    GreedyRecommender,
+    NaiveUser,
+    Platform,
+    PlatformBelief,
+    StrategicUser,
+    TrustworthyRecommender,
+    UCBRecommender,
+    UserModel,
+    counterfactual,
+    default_types,
+    engagement_metrics,
+    estimation_error,
+    make_catalog,
+    metric_rows,
+    play,
+    sample_users,
+    strategization_gap,
+    type_profiles,
+)
+from sim.plotting import band, new_figure, save_figure
+from sim.results import mean_ci
+from sim.errors import ValidationError
+from sim.scenario import Scenario
+from sim.validate import check_choice, check_int, check_probability, check_real
+
+__all__ = ["Params", "run", "plot", "SCENARIO", "PLATFORMS"]
+
+PLATFORMS = ("greedy", "ucb", "trustworthy")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of the trust study.
+
+    Attributes
+    ----------
+    n_items : int
+        Catalog size (>= 2).
+    n_users : int
+        Users (independent repeated games) per replication (>= 1).
+    steps : int
+        Rounds per game (>= 4).
+    horizons : tuple of int
+        Planning horizons played (0 = naive).
+    gamma : float
+        Discount factor, in [0, 1].
+    alpha : float
+        The platforms' weight on explicit signals, in [0, 1].
+    ucb_c : float
+        UCB exploration weight (>= 0).
+    trust_top : int
+        Popular items the trustworthy platform rotates (>= 1).
+    gap_steps : int
+        Rounds of the short game on which the exact strategization gap is computed (>= 1).
+    like_at : float
+        Natural like threshold (see :mod:`scenarios.strategization`).
+    platforms : tuple of str
+        Platforms compared (the grid).
+    platform : str
+        The platform of one cell (set by the grid).
+    """
+
+    n_items: int = 8
+    n_users: int = 12
+    steps: int = 30
+    horizons: tuple[int, ...] = (0, 1, 2, 3, 4)
+    gamma: float = 0.9
+    alpha: float = 0.5
+    ucb_c: float = 0.3
+    trust_top: int = 3
+    gap_steps: int = 6
+    like_at: float = 1.2
+    platforms: tuple[str, ...] = PLATFORMS
+    platform: str = "greedy"
+
+    def __post_init__(self):
+        check_int("n_items", self.n_items, low=2)
+        check_int("n_users", self.n_users, low=1)
+        check_int("steps", self.steps, low=4)
+        if not self.horizons:
+            raise ValidationError("horizons must list at least one horizon, got ()")
+        for h in self.horizons:
+            check_int("horizons", h, low=0)
+        check_probability("gamma", self.gamma)
+        check_probability("alpha", self.alpha)
+        check_real("ucb_c", self.ucb_c, low=0.0)
+        check_int("trust_top", self.trust_top, low=1)
+        check_int("gap_steps", self.gap_steps, low=1)
+        EngagementModel(like_at=self.like_at)
+        for p in self.platforms:
+            check_choice("platforms", p, PLATFORMS)
+        check_choice("platform", self.platform, PLATFORMS)
+
+
+def _make_platform(params, prior):
+    if params.platform == "greedy":
+        policy = GreedyRecommender(alpha=params.alpha)
+    elif params.platform == "ucb":
+        policy = UCBRecommender(c=params.ucb_c, alpha=params.alpha)
+    else:
+        policy = TrustworthyRecommender(alpha=params.alpha, top=params.trust_top)
+    return Platform(policy, prior)
+
+
+def _one_game(params, model, prior, horizon):
+    platform = _make_platform(params, prior)
+    if horizon == 0:
+        user = NaiveUser(model)
+    else:
+        user = StrategicUser(model, PlatformBelief.of(platform), horizon=horizon, gamma=params.gamma)
+    traj = play(user, platform, params.steps, know_end=False)
+    q = max(params.steps // 4, 1)
+    m = engagement_metrics(traj)
+    predicted, true = counterfactual(platform, 0, model)
+    m.update(engagement_short=float(traj.signal[:q].mean()), engagement_long=float(traj.signal[-q:].mean()),
+             estimation_error=estimation_error(platform, 0, model),
+             counterfactual_error=predicted - true, counterfactual_abs_error=abs(predicted - true))
+    return m
+
+
+def run(params: Params, rng) -> list[dict]:
+    """One replication for one platform: every horizon on the same users, and the exact gap."""
+    catalog = make_catalog(params.n_items, rng=rng)
+    types = default_types()
+    type_idx, thetas = sample_users(types, params.n_users, rng=rng)
+    engagement = EngagementModel(like_at=params.like_at)
+    profiles, shares = type_profiles(catalog, types, alpha=params.alpha, engagement=engagement)
+    prior = shares @ profiles
+    models = [UserModel.from_preferences(catalog, th, engagement=engagement) for th in thetas]
+    names = [types[i].name for i in type_idx]
+    rows = []
+    base = None
+    for h in sorted(set(params.horizons) | {0}):
+        per_user = [_one_game(params, m, prior, h) for m in models]
+        if h == 0:
+            base = per_user
+        if h in params.horizons:
+            rows += metric_rows(per_user, names, platform=params.platform, horizon=h)
+            gains = [{"utility_gain": a["utility"] - b["utility"]} for a, b in zip(per_user, base)]
+            rows += metric_rows(gains, names, platform=params.platform, horizon=h)
+    gaps = []
+    for m in models:
+        best, naive, gap = strategization_gap(m, lambda: _make_platform(params, prior), params.gap_steps,
+                                              params.gamma)
+        scale = sum(params.gamma ** t for t in range(params.gap_steps))  # per-step units
+        gaps.append({"strategization_gap": gap / scale, "naive_utility": naive / scale,
+                     "best_response_utility": best / scale})
+    rows += metric_rows(gaps, names, platform=params.platform, horizon=params.gap_steps - 1)
+    return rows
+
+
+_COLORS = {"greedy": "tab:blue", "ucb": "tab:orange", "trustworthy": "tab:green"}
+
+
+def _lines(ax, results, metric, ylabel):
+    for s in results.summary(x="horizon", metric=metric, by="platform"):
+        band(ax, s.x, s.mean, s.lo, s.hi, label=f"{s.label} platform (95% CI)", color=_COLORS.get(s.label))
+    ax.set(xlabel="users' planning horizon H (steps; 0 = naive)", ylabel=ylabel)
+    ax.set_xticks(results.filter(metric=metric).unique("horizon"))
+    ax.legend(fontsize=8)
+
+
+def plot(results, out_dir) -> list:
+    """Draw the three figures described in the module docstring."""
+    res = results.filter(user_type="all")
+    paths = []
+    fig, (ax1, ax2) = new_figure(1, 2)
+    _lines(ax1, res, "engagement_short", "platform engagement, first quarter (mean signal read)")
+    ax1.set_title("Short-run engagement as strategization grows")
+    _lines(ax2, res, "engagement_long", "platform engagement, last quarter (mean signal read)")
+    ax2.set_title("Long-run engagement as strategization grows")
+    paths += save_figure(fig, out_dir, "trust_engagement")
+
+    fig, (ax1, ax2) = new_figure(1, 2)
+    _lines(ax1, res, "estimation_error", "estimation error (mean |s_hat - s*| over items shown)")
+    ax1.set_title("Corrupted data: estimation error")
+    _lines(ax2, res, "counterfactual_abs_error", "|predicted - true| engagement of the uniform policy")
+    ax2.set_title("Counterfactual error of an alternative policy")
+    paths += save_figure(fig, out_dir, "trust_estimation")
+
+    fig, (ax1, ax2) = new_figure(1, 2)
+    platforms = [p for p in PLATFORMS if p in res.unique("platform")]
+    x = np.arange(len(platforms))
+    width = 0.38
+    for j, (metric, label) in enumerate((("strategization_gap", "strategization gap (best response - naive)"),
+                                         ("naive_utility", "naive utility (kappa)"))):
+        stats = [mean_ci(res.filter(metric=metric, platform=p).values()) for p in platforms]
+        m = np.array([s[0] for s in stats])
+        err = np.array([[s[0] - s[1] for s in stats], [s[2] - s[0] for s in stats]])
+        bars = ax1.bar(x + (j - 0.5) * width, m, width, yerr=err, capsize=3, label=f"{label}, 95% CI")
+        if metric == "strategization_gap":
+            ax1.bar_label(bars, labels=[f"{v:.3f}" for v in m], padding=8, fontsize=8)
+    ax1.set_xticks(x, platforms)
+    ax1.axhline(0.0, color="black", linewidth=0.8)
+    ax1.set(ylabel="utility per step (exact, short game)", title="Trustworthiness: the strategization gap")
+    ax1.legend(fontsize=8)
+    _lines(ax2, res, "utility_gain", "utility per step minus naive utility")
+    ax2.axhline(0.0, color="black", linewidth=0.8, linestyle=":")
+    ax2.set_title("Realised gain of H-step planners")
+    paths += save_figure(fig, out_dir, "trust_gap")
+    return paths
+
+
+SCENARIO = Scenario(
+    name="trust",
+    description="Repeated user-platform game: engagement, estimation and counterfactual error vs "
+                "strategization; the trustworthy platform closes the gap.",
+    params=Params,
+    run=run,
+    plot=plot,
+    grid=lambda p: [{"platform": x} for x in p.platforms],
+    quick={"n_users": 3, "steps": 16, "horizons": (0, 1, 2, 3), "gap_steps": 4},
+    replications=10,
+    quick_replications=2,
+)
+
+if __name__ == "__main__":
+    from sim.cli import main
+
+    raise SystemExit(main(["run", "trust", *__import__("sys").argv[1:]]))
