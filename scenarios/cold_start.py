@@ -1,0 +1,361 @@
+"""Cold start: strategic users exaggerate how they differ from the mainstream (Haupt et al. 2023).
+
+Model. Each replication draws a catalog of ``n_items`` items (genre 0
+mainstream, genre 1 minority) and ``n_users`` users, 80% mainstream and 20%
+minority (:func:`~agents.strategic.content.default_types`). They live in the
+discrete-event population model (:mod:`agents.strategic.population`): Poisson
+arrivals, ``sessions`` visits of ``session_length`` recommendations, returns
+after exponential absences. The platform is greedy on shrinkage estimates
+whose prior is a type mixture: it starts from the two types' sincere signal
+profiles (learned from historical, naive data) and, for each user, infers the
+user's type from its engagement (posterior with assumed signal noise
+``noise``); it keeps learning the profiles from everyone's signals (online
+soft-EM, leave-one-out for each user), so one user's strategy changes what
+others are shown. New users are cold: the prior is 80% mainstream, so a
+minority user first sees mainstream content.
+
+Strategic users know the rule and plan ``H`` steps ahead; ``H = 0`` is naive.
+
+Measured per user type:
+
+- ``own_genre_share``: share of recommendations from the user's own genre,
+  overall and per step since arrival (the cold-start curve);
+- ``exaggeration``: the extra evidence for the user's own type, against the
+  other type, that its signals carry beyond sincere ones:
+  ``mean_t [e(s_t) - e(s*_t)]`` with
+  ``e(s) = ((s - m_other)^2 - (s - m_own)^2) / (2 noise^2)`` on the item shown,
+  ``m`` the initial type profiles (positive: the user looks *more different*
+  from the other type than it is);
+- ``mainstream_distortion``: mean signal minus sincere signal on mainstream
+  items (negative: avoiding mainstream content);
+- ``utility``, and ``type_posterior``: the platform's final posterior on the
+  user's true type.
+
+Two studies (cells): ``horizon`` (everyone naive, or everyone planning with
+horizon ``H``) and ``spillover`` (a share ``strategic_share`` of users,
+drawn at random, plans with ``spill_horizon``; the naive users' outcomes show
+what others' strategies do to them).
+
+Figures (written to ``out_dir``):
+
+- ``cold_start_share``: share of own-genre recommendations against the step
+  since arrival, per type, naive vs strategic (largest ``H``): mainstream
+  users are served from the first step; naive minority users reach their
+  genre slowly (and in some catalogs not within their 15 steps), strategic
+  ones within two steps.
+- ``cold_start_exaggeration``: exaggeration per type against ``H``, and
+  minority users' distortion on mainstream items. From ``H = 2`` strategic
+  minority users exaggerate their difference from the mainstream (positive
+  extra type evidence) by disliking and skipping mainstream content they find
+  merely lukewarm; with ``H = 1`` they cannot see past the next mainstream item
+  and rather keep the least bad one (negative evidence). Mainstream users,
+  already served, barely distort.
+- ``cold_start_welfare``: utility and the platform's final posterior on the
+  true type per type against ``H`` (strategizing pays for minorities from
+  ``H = 2``), and the spillover study: the own-genre share of naive and
+  strategic users against the share of strategic users. Others' exaggeration
+  also helps naive minority users: the platform learns from strategic
+  minorities that minority users reject mainstream content, and recognises
+  naive ones sooner.
+
+Run it with ``stratsim run cold_start`` or ``python -m scenarios.cold_start``.
+
+Examples
+--------
+>>> import numpy as np
+>>> p = SCENARIO.make_params({"n_users": 12, "horizon": 1}, quick=True)
+>>> rows = run(p, np.random.default_rng(0))
+>>> {"own_genre_share", "exaggeration", "utility"} <= {r["metric"] for r in rows}
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.strategic import (
+    EngagementModel,
+    GreedyRecommender,
+    NaiveUser,
+    Platform,
+    PlatformBelief,
+    StrategicUser,
+    UserModel,
+    default_types,
+    make_catalog,
+    metric_rows,
+    sample_users,
+    simulate_population,
+    type_profiles,
+)
+from sim.plotting import band, new_figure, save_figure
+from sim.results import Results
+from sim.scenario import Scenario
+from sim.validate import check_choice, check_int, check_probability, check_real
+
+__all__ = ["Params", "run", "plot", "SCENARIO", "STUDIES"]
+
+STUDIES = ("horizon", "spillover")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of the cold-start study.
+
+    Attributes
+    ----------
+    n_items : int
+        Catalog size (>= 2; 30% minority items).
+    catalog_noise : float
+        Feature noise of the items around their genre (>= 0); small values
+        give a crisp genre structure.
+    n_users : int
+        Population size (>= 2).
+    sessions, session_length : int
+        Visits per user and recommendations per visit (>= 1).
+    arrival_rate : float
+        Rate of first arrivals (> 0).
+    return_time : float
+        Mean absence between visits (> 0).
+    alpha : float
+        The platform's weight on explicit signals, in [0, 1].
+    noise : float
+        Signal noise the platform assumes in its type posterior (> 0).
+    pseudo_count : float
+        Weight of the initial profiles in population learning (> 0).
+    like_at : float
+        Natural like threshold.
+    gamma : float
+        Discount factor, in [0, 1].
+    horizons : tuple of int
+        Horizons of the horizon study (0 = naive).
+    horizon : int
+        The horizon of one cell (set by the grid).
+    strategic_shares : tuple of float
+        Shares of strategic users in the spillover study.
+    strategic_share : float
+        The share of one cell (set by the grid).
+    spill_horizon : int
+        Horizon of strategic users in the spillover study.
+    studies : tuple of str
+        Studies run (the grid).
+    study : str
+        The study of one cell (set by the grid).
+    """
+
+    n_items: int = 10
+    catalog_noise: float = 0.3
+    n_users: int = 200
+    sessions: int = 3
+    session_length: int = 5
+    arrival_rate: float = 1.0
+    return_time: float = 20.0
+    alpha: float = 0.5
+    noise: float = 0.4
+    pseudo_count: float = 10.0
+    like_at: float = 1.2
+    gamma: float = 0.9
+    horizons: tuple[int, ...] = (0, 1, 2, 3)
+    horizon: int = 0
+    strategic_shares: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
+    strategic_share: float = 0.0
+    spill_horizon: int = 2
+    studies: tuple[str, ...] = STUDIES
+    study: str = "horizon"
+
+    def __post_init__(self):
+        check_int("n_items", self.n_items, low=2)
+        check_real("catalog_noise", self.catalog_noise, low=0.0)
+        check_int("n_users", self.n_users, low=2)
+        check_int("sessions", self.sessions, low=1)
+        check_int("session_length", self.session_length, low=1)
+        check_real("arrival_rate", self.arrival_rate, low=0.0, low_open=True)
+        check_real("return_time", self.return_time, low=0.0, low_open=True)
+        check_probability("alpha", self.alpha)
+        check_real("noise", self.noise, low=0.0, low_open=True)
+        check_real("pseudo_count", self.pseudo_count, low=0.0, low_open=True)
+        EngagementModel(like_at=self.like_at)
+        check_probability("gamma", self.gamma)
+        for h in self.horizons + (self.horizon, self.spill_horizon):
+            check_int("horizon", h, low=0)
+        for s in self.strategic_shares + (self.strategic_share,):
+            check_probability("strategic_share", s)
+        for s in self.studies:
+            check_choice("studies", s, STUDIES)
+        check_choice("study", self.study, STUDIES)
+
+
+def run(params: Params, rng) -> list[dict]:
+    """One population run: per-type metrics, and the own-genre share per step since arrival."""
+    catalog = make_catalog(params.n_items, noise=params.catalog_noise, rng=rng)
+    types = default_types()
+    type_idx, thetas = sample_users(types, params.n_users, rng=rng)
+    engagement = EngagementModel(like_at=params.like_at)
+    profiles, shares = type_profiles(catalog, types, alpha=params.alpha, engagement=engagement)
+    policy = GreedyRecommender(alpha=params.alpha, noise=params.noise)
+    platform = Platform(policy, profiles, type_prior=shares, learn=True, pseudo_count=params.pseudo_count,
+                        rng=int(rng.integers(2**63)))
+    if params.study == "horizon":
+        horizon = params.horizon
+        strategic = np.full(params.n_users, horizon > 0)
+    else:
+        horizon = params.spill_horizon
+        strategic = rng.random(params.n_users) < params.strategic_share
+    users = []
+    for theta, s in zip(thetas, strategic):
+        model = UserModel.from_preferences(catalog, theta, engagement=engagement)
+        if s and horizon > 0:
+            users.append(StrategicUser(model, PlatformBelief.of(platform), horizon=horizon, gamma=params.gamma))
+        else:
+            users.append(NaiveUser(model))
+    log = simulate_population(users, platform, arrival_rate=params.arrival_rate,
+                              session_length=params.session_length, sessions=params.sessions,
+                              return_time=params.return_time, seed=int(rng.integers(2**63)))
+
+    # the user's own genre is the genre its type likes: genre 0 for mainstream, 1 for minority
+    own_genre = np.where(type_idx == 0, 0, 1)
+    u = log.user
+    own = (catalog.genres[log.item] == own_genre[u]).astype(float)
+    sincere = params.alpha * log.natural_explicit + (1 - params.alpha) * log.natural_dwell
+    m_own = profiles[type_idx[u], log.item]
+    m_other = profiles[1 - type_idx[u], log.item]
+    inv = 1.0 / (2 * params.noise**2)
+
+    def evidence(s):
+        return ((s - m_other) ** 2 - (s - m_own) ** 2) * inv
+
+    exaggeration = evidence(log.signal) - evidence(sincere)
+    distortion = log.signal - sincere
+    mainstream_item = catalog.genres[log.item] == 0
+    step = log.session * params.session_length + log.step
+
+    per_user, names, kinds = [], [], []
+    for i in range(params.n_users):
+        sel = u == i
+        main = sel & mainstream_item
+        post = policy.type_posterior(platform.state(i).state, platform.view(i))[type_idx[i]]
+        per_user.append({
+            "own_genre_share": float(own[sel].mean()),
+            "exaggeration": float(exaggeration[sel].mean()),
+            "mainstream_distortion": float(distortion[main].mean()) if main.any() else float("nan"),
+            "utility": float(log.utility[sel].mean()),
+            "type_posterior": float(post),
+        })
+        names.append(types[type_idx[i]].name)
+        kinds.append("strategic" if strategic[i] and horizon > 0 else "naive")
+    rows = []
+    for kind in ("naive", "strategic"):
+        idx = [i for i, k in enumerate(kinds) if k == kind]
+        rows += metric_rows([per_user[i] for i in idx], [names[i] for i in idx], behaviour=kind)
+        for t in range(params.sessions * params.session_length):
+            for g, t_ in enumerate(types):
+                sel = (step == t) & (type_idx[u] == g) & np.isin(u, idx)
+                if sel.any():
+                    rows.append({"metric": "own_genre_share_by_step", "value": float(own[sel].mean()),
+                                 "user_type": t_.name, "behaviour": kind, "t": t})
+    return rows
+
+
+_STYLE = {("minority", "naive"): ("tab:red", "--"), ("minority", "strategic"): ("tab:red", "-"),
+          ("mainstream", "naive"): ("tab:blue", "--"), ("mainstream", "strategic"): ("tab:blue", "-")}
+
+
+def plot(results, out_dir) -> list:
+    """Draw the three figures described in the module docstring."""
+    paths = []
+    hor = results.filter(study="horizon")
+    if hor.rows:
+        top = max(hor.unique("horizon"))
+        fig, ax = new_figure()
+        for (tname, kind), (color, ls) in _STYLE.items():
+            sub = hor.filter(metric="own_genre_share_by_step", user_type=tname, behaviour=kind,
+                             horizon=0 if kind == "naive" else top)
+            if sub.rows:
+                s = sub.summary(x="t", metric="own_genre_share_by_step")[0]
+                label = f"{tname}, {kind}" + (f" (H={top})" if kind == "strategic" else "") + ", 95% CI"
+                band(ax, s.x, s.mean, s.lo, s.hi, label=label, color=color, linestyle=ls)
+        ax.set(xlabel="recommendations since first arrival (steps)",
+               ylabel="share of recommendations from own genre",
+               title="Cold start: how fast each type reaches its own content")
+        ax.legend(fontsize=8)
+        paths += save_figure(fig, out_dir, "cold_start_share")
+
+        fig, (ax1, ax2) = new_figure(1, 2)
+        # the curves against H start from the all-naive population at H = 0
+        strat = Results(hor.filter(behaviour="strategic").rows + hor.filter(horizon=0, behaviour="naive").rows)
+        for s in strat.filter(user_type=("mainstream", "minority")).summary(x="horizon", metric="exaggeration",
+                                                                             by="user_type"):
+            band(ax1, s.x, s.mean, s.lo, s.hi, label=f"{s.label} users (95% CI)",
+                 color=_STYLE[(s.label, "strategic")][0])
+        ax1.axhline(0.0, color="black", linewidth=0.8, linestyle=":")
+        ax1.set(xlabel="planning horizon H (steps; 0 = naive)",
+                ylabel="extra type evidence per step (log-likelihood ratio)",
+                title="Exaggerating the difference from the other type")
+        ax1.legend(fontsize=8)
+        for s in strat.filter(user_type="minority").summary(x="horizon", metric="mainstream_distortion"):
+            band(ax2, s.x, s.mean, s.lo, s.hi, label="minority users (95% CI)", color="tab:red")
+        ax2.axhline(0.0, color="black", linewidth=0.8, linestyle=":")
+        ax2.set(xlabel="planning horizon H (steps; 0 = naive)",
+                ylabel="signal minus sincere signal on mainstream items",
+                title="Minorities avoid mainstream content")
+        ax2.legend(fontsize=8)
+        for ax in (ax1, ax2):
+            ax.set_xticks(hor.unique("horizon"))
+        paths += save_figure(fig, out_dir, "cold_start_exaggeration")
+
+    fig, axes = new_figure(1, 3)
+    if hor.rows:
+        for ax, metric, label in ((axes[0], "utility", "utility per step"),
+                                  (axes[1], "type_posterior", "platform's final posterior on the true type")):
+            for s in strat.filter(user_type=("mainstream", "minority")).summary(x="horizon", metric=metric,
+                                                                                 by="user_type"):
+                band(ax, s.x, s.mean, s.lo, s.hi, label=f"{s.label} users (95% CI)",
+                     color=_STYLE[(s.label, "strategic")][0])
+            ax.set(xlabel="planning horizon H (steps; 0 = naive)", ylabel=label)
+            ax.set_xticks(hor.unique("horizon"))
+            ax.legend(fontsize=8)
+        axes[0].set_title("Welfare by type")
+        axes[1].set_title("Is the user recognised?")
+    spill = results.filter(study="spillover", user_type=("mainstream", "minority"), metric="own_genre_share")
+    if spill.rows:
+        for (tname, kind), (color, ls) in _STYLE.items():
+            sub = spill.filter(user_type=tname, behaviour=kind)
+            if sub.rows:
+                s = sub.summary(x="strategic_share", metric="own_genre_share")[0]
+                band(axes[2], s.x, s.mean, s.lo, s.hi, label=f"{tname}, {kind} (95% CI)", color=color,
+                     linestyle=ls)
+        axes[2].set(xlabel="share of users who plan (strategic)", ylabel="share of own-genre recommendations",
+                    title="Spillover: others' strategies")
+        axes[2].legend(fontsize=8)
+    paths += save_figure(fig, out_dir, "cold_start_welfare")
+    return paths
+
+
+def _grid(p):
+    cells = []
+    if "horizon" in p.studies:
+        cells += [{"study": "horizon", "horizon": h} for h in p.horizons]
+    if "spillover" in p.studies:
+        cells += [{"study": "spillover", "strategic_share": s} for s in p.strategic_shares]
+    return cells
+
+
+SCENARIO = Scenario(
+    name="cold_start",
+    description="Population of mainstream and minority users: strategic users exaggerate their "
+                "difference to escape the cold start.",
+    params=Params,
+    run=run,
+    plot=plot,
+    grid=_grid,
+    quick={"n_users": 50, "horizons": (0, 1, 2), "strategic_shares": (0.0, 0.5, 1.0)},
+    replications=10,
+    quick_replications=2,
+)
+
+if __name__ == "__main__":
+    from sim.cli import main
+
+    raise SystemExit(main(["run", "cold_start", *__import__("sys").argv[1:]]))
