@@ -95,7 +95,7 @@ from sim.results import Results
 from sim.scenario import Scenario
 from sim.validate import check_choice, check_int, check_probability, check_real
 
-__all__ = ["Params", "run", "plot", "SCENARIO", "STUDIES"]
+__all__ = ["SCENARIO", "STUDIES", "Params", "plot", "run"]
 
 STUDIES = ("horizon", "spillover")
 

@@ -93,7 +93,7 @@ from sim.results import mean_ci
 from sim.scenario import Scenario
 from sim.validate import check_choice, check_int, check_probability, check_real
 
-__all__ = ["Params", "run", "plot", "SCENARIO", "CONDITIONS", "STUDIES"]
+__all__ = ["CONDITIONS", "SCENARIO", "STUDIES", "Params", "plot", "run"]
 
 #: Information conditions and the alpha each makes a planner believe (None: special).
 CONDITIONS = {"likes": 1.0, "dwell": 0.0, "nothing": 0.5, "static": None, "learning": None}

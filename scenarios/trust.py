@@ -81,13 +81,13 @@ from agents.strategic import (
     strategization_gap,
     type_profiles,
 )
+from sim.errors import ValidationError
 from sim.plotting import band, new_figure, save_figure
 from sim.results import mean_ci
-from sim.errors import ValidationError
 from sim.scenario import Scenario
 from sim.validate import check_choice, check_int, check_probability, check_real
 
-__all__ = ["Params", "run", "plot", "SCENARIO", "PLATFORMS"]
+__all__ = ["PLATFORMS", "SCENARIO", "Params", "plot", "run"]
 
 PLATFORMS = ("greedy", "ucb", "trustworthy")
 

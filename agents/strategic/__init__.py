@@ -28,23 +28,37 @@ Examples
 [0, 1, 1, 1]
 """
 
-from .content import Catalog, UserType, default_types, make_catalog, sample_users
-from .engagement import ACTIONS, DWELL_LEVELS, EXPLICIT_LEVELS, Engagement, EngagementModel, read_signal
+from .content import (
+    Catalog,
+    UserType,
+    default_types,
+    make_catalog,
+    sample_users,
+    type_profiles,
+)
+from .engagement import (
+    ACTIONS,
+    DWELL_LEVELS,
+    EXPLICIT_LEVELS,
+    Engagement,
+    EngagementModel,
+    read_signal,
+)
 from .game import Trajectory, play, strategization_gap
-from .metrics import counterfactual, engagement_metrics, estimation_error
+from .metrics import counterfactual, engagement_metrics, estimation_error, metric_rows
 from .planner import Plan, Planner, signal_classes
 from .platforms import (
-    RecState,
-    engagement_units,
     EpsilonGreedyRecommender,
     GreedyRecommender,
     Platform,
     PopulationView,
     RecObservation,
     Recommender,
+    RecState,
     SoftmaxRecommender,
     TrustworthyRecommender,
     UCBRecommender,
+    engagement_units,
 )
 from .population import PopulationLog, simulate_population
 from .users import (
@@ -59,15 +73,47 @@ from .users import (
 )
 
 __all__ = [
-    "Catalog", "UserType", "default_types", "make_catalog", "sample_users",
-    "ACTIONS", "DWELL_LEVELS", "EXPLICIT_LEVELS", "Engagement", "EngagementModel", "read_signal",
-    "Trajectory", "play", "strategization_gap",
-    "counterfactual", "engagement_metrics", "estimation_error",
-    "Plan", "Planner", "signal_classes",
-    "EpsilonGreedyRecommender", "GreedyRecommender", "Platform", "PopulationView", "RecObservation",
-    "RecState", "engagement_units",
-    "Recommender", "SoftmaxRecommender", "TrustworthyRecommender", "UCBRecommender",
-    "PopulationLog", "simulate_population",
-    "LearningUser", "NaiveUser", "PlatformBelief", "StrategicUser", "UserAgent", "UserFeedback",
-    "UserModel", "UserObservation",
+    "ACTIONS",
+    "DWELL_LEVELS",
+    "EXPLICIT_LEVELS",
+    "Catalog",
+    "Engagement",
+    "EngagementModel",
+    "EpsilonGreedyRecommender",
+    "GreedyRecommender",
+    "LearningUser",
+    "NaiveUser",
+    "Plan",
+    "Planner",
+    "Platform",
+    "PlatformBelief",
+    "PopulationLog",
+    "PopulationView",
+    "RecObservation",
+    "RecState",
+    "Recommender",
+    "SoftmaxRecommender",
+    "StrategicUser",
+    "Trajectory",
+    "TrustworthyRecommender",
+    "UCBRecommender",
+    "UserAgent",
+    "UserFeedback",
+    "UserModel",
+    "UserObservation",
+    "UserType",
+    "counterfactual",
+    "default_types",
+    "engagement_metrics",
+    "engagement_units",
+    "estimation_error",
+    "make_catalog",
+    "metric_rows",
+    "play",
+    "read_signal",
+    "sample_users",
+    "signal_classes",
+    "simulate_population",
+    "strategization_gap",
+    "type_profiles",
 ]

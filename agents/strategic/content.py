@@ -42,9 +42,11 @@ import numpy as np
 
 from sim.errors import ValidationError
 from sim.random import make_rng
-from sim.validate import check_array, check_int, check_real
+from sim.validate import check_array, check_int, check_probability, check_real
 
-__all__ = ["Catalog", "make_catalog", "UserType", "default_types", "sample_users"]
+from .engagement import EngagementModel, read_signal
+
+__all__ = ["Catalog", "UserType", "default_types", "make_catalog", "sample_users", "type_profiles"]
 
 
 class Catalog:
@@ -130,7 +132,7 @@ def make_catalog(n_items: int = 10, n_genres: int = 2, *, minority_share: float 
     if n_genres == 1:
         genres = np.zeros(n_items, dtype=int)
     else:
-        n_minor = int(round(share * n_items))
+        n_minor = round(share * n_items)
         n_minor = min(max(n_minor, min(n_genres - 1, n_items - 1)), n_items)
         genres = np.zeros(n_items, dtype=int)
         minor = np.arange(n_items - n_minor, n_items)
@@ -196,3 +198,36 @@ def sample_users(types, n_users: int, *, rng=0):
     d = cents.shape[1]
     thetas = cents[idx] + spreads[idx, None] * rng.standard_normal((n_users, d))
     return idx.astype(int), thetas
+
+
+def type_profiles(catalog: Catalog, types, *, alpha: float = 0.5, engagement: EngagementModel | None = None):
+    """Each type's sincere signal profile: what a platform learns from historical, naive data.
+
+    Row ``g`` holds, for every item, the signal a user at type ``g``'s centroid
+    gives by natural engagement, read with weight ``alpha``. Mixing the rows
+    by the type shares gives a single population profile.
+
+    Returns
+    -------
+    profiles : ndarray, shape (G, K)
+    shares : ndarray, shape (G,)
+
+    Examples
+    --------
+    >>> cat = make_catalog(4, rng=0)
+    >>> prof, shares = type_profiles(cat, default_types(), alpha=1.0)
+    >>> prof.shape, shares.tolist()
+    ((2, 4), [0.8, 0.2])
+    """
+    if engagement is None:
+        engagement = EngagementModel()
+    alpha = check_probability("alpha", alpha)
+    types = tuple(types)
+    if not types:
+        raise ValidationError("types must name at least one UserType, got none")
+    rows = []
+    for t in types:
+        values = catalog.values(t.centroid)
+        rows.append([read_signal(engagement.natural(float(v)), alpha) for v in values])
+    shares = np.array([t.share for t in types], dtype=float)
+    return np.array(rows, dtype=float), shares / shares.sum()

@@ -50,13 +50,13 @@ from sim.errors import InputTypeError, ValidationError
 from sim.validate import check_probability, check_real
 
 __all__ = [
-    "EXPLICIT_LEVELS",
-    "DWELL_LEVELS",
-    "Engagement",
     "ACTIONS",
+    "DWELL_LEVELS",
+    "EXPLICIT_LEVELS",
+    "Engagement",
     "EngagementModel",
-    "read_signal",
     "check_engagement",
+    "read_signal",
 ]
 
 #: Explicit signals: dislike, none, like.

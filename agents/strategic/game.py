@@ -41,7 +41,15 @@ from sim.errors import InputTypeError
 from sim.validate import check_callable, check_int, check_probability
 
 from .platforms import Platform
-from .users import NaiveUser, PlatformBelief, StrategicUser, UserAgent, UserFeedback, UserModel, UserObservation
+from .users import (
+    NaiveUser,
+    PlatformBelief,
+    StrategicUser,
+    UserAgent,
+    UserFeedback,
+    UserModel,
+    UserObservation,
+)
 
 __all__ = ["Trajectory", "play", "strategization_gap"]
 
@@ -91,7 +99,7 @@ class Trajectory:
         return total
 
     @classmethod
-    def from_steps(cls, steps) -> "Trajectory":
+    def from_steps(cls, steps) -> Trajectory:
         """Build from a list of per-step tuples in field order."""
         cols = list(zip(*steps)) if steps else [()] * 9
         dtypes = (int, int, float, int, float, float, float, float, float)

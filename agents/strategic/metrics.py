@@ -62,7 +62,7 @@ from sim.validate import check_array
 
 from .engagement import read_signal
 
-__all__ = ["engagement_metrics", "estimation_error", "counterfactual"]
+__all__ = ["counterfactual", "engagement_metrics", "estimation_error", "metric_rows"]
 
 
 def engagement_metrics(traj) -> dict:
@@ -138,3 +138,47 @@ def counterfactual(platform, uid: int, model, policy=None) -> tuple[float, float
     s_hat = np.where(shown, raw, np.asarray(platform.estimates(uid), dtype=float))
     predicted = float(pi @ s_hat)
     return predicted, float(_true_engagement(model, platform.alpha, pi))
+
+
+def metric_rows(per_user, type_names, **columns) -> list[dict]:
+    """Tidy rows of per-user metrics averaged over all users and over each user type.
+
+    Parameters
+    ----------
+    per_user : list of dict
+        One ``{metric: value}`` dict per user (NaN values are skipped).
+    type_names : list of str
+        The type of each user.
+    **columns
+        Extra columns copied into every row (``condition="likes"``, ...).
+
+    Returns
+    -------
+    list of dict
+        ``{"metric", "value", "user_type", **columns}`` rows; ``user_type`` is
+        ``"all"`` or a type name.
+
+    Examples
+    --------
+    >>> rows = metric_rows([{"u": 1.0}, {"u": 3.0}], ["a", "b"], condition="x")
+    >>> [(r["user_type"], r["value"]) for r in rows]
+    [('all', 2.0), ('a', 1.0), ('b', 3.0)]
+    """
+    per_user = list(per_user)
+    type_names = list(type_names)
+    if len(per_user) != len(type_names):
+        raise ValidationError(
+            f"type_names must name the type of each of the {len(per_user)} users, got {len(type_names)}")
+    if not per_user:
+        return []
+    groups = [("all", list(range(len(per_user))))]
+    for name in dict.fromkeys(type_names):
+        groups.append((name, [i for i, t in enumerate(type_names) if t == name]))
+    rows = []
+    for label, idx in groups:
+        for metric in per_user[0]:
+            vals = np.array([per_user[i][metric] for i in idx], dtype=float)
+            vals = vals[np.isfinite(vals)]
+            if vals.size:
+                rows.append({"metric": metric, "value": float(vals.mean()), "user_type": label, **columns})
+    return rows

@@ -101,7 +101,7 @@ def signal_classes(engagement: EngagementModel, natural: Engagement, alpha: floa
     nat_signal = read_signal(natural, alpha)
     # natural first, then cheapest first: cheap candidates raise the bar that prunes costly ones
     items = sorted(best.items(), key=lambda kv: (kv[0] != nat_signal, kv[1][0]))
-    return tuple((s, rank[0], a, (a[0], int(round(a[1] * 2)))) for s, (rank, a) in items)
+    return tuple((s, rank[0], a, (a[0], round(a[1] * 2))) for s, (rank, a) in items)
 
 
 class Planner:

@@ -101,22 +101,28 @@ from sim.errors import InputTypeError, ValidationError
 from sim.policy import Policy
 from sim.random import make_rng
 from sim.registry import register_policy
-from sim.validate import check_array, check_choice, check_int, check_probability, check_real
+from sim.validate import (
+    check_array,
+    check_choice,
+    check_int,
+    check_probability,
+    check_real,
+)
 
 from .engagement import ACTIONS, check_engagement, read_signal
 
 __all__ = [
-    "PopulationView",
-    "RecState",
-    "RecObservation",
-    "engagement_units",
-    "Recommender",
-    "GreedyRecommender",
     "EpsilonGreedyRecommender",
-    "SoftmaxRecommender",
-    "UCBRecommender",
-    "TrustworthyRecommender",
+    "GreedyRecommender",
     "Platform",
+    "PopulationView",
+    "RecObservation",
+    "RecState",
+    "Recommender",
+    "SoftmaxRecommender",
+    "TrustworthyRecommender",
+    "UCBRecommender",
+    "engagement_units",
 ]
 
 
@@ -141,8 +147,18 @@ class PopulationView:
     sim.errors.ValidationError: type_means must describe at least one item (an empty catalog), got shape (1, 0)
     """
 
-    __slots__ = ("means", "prior", "log_prior", "marginal", "n_types", "n_items", "_key", "means_sq",
-                 "columns", "two")
+    __slots__ = (
+        "_key",
+        "columns",
+        "log_prior",
+        "marginal",
+        "means",
+        "means_sq",
+        "n_items",
+        "n_types",
+        "prior",
+        "two",
+    )
 
     def __init__(self, type_means, type_prior=None):
         m = check_array("type_means", type_means)
@@ -222,7 +238,7 @@ class RecObservation(NamedTuple):
 
 
 #: Engagement -> (explicit, dwell in half units).
-_UNITS = {a: (a[0], int(round(a[1] * 2))) for a in ACTIONS}
+_UNITS = {a: (a[0], round(a[1] * 2)) for a in ACTIONS}
 
 
 def engagement_units(engagement) -> tuple:
@@ -307,7 +323,7 @@ class Recommender(Policy):
         self._a = alpha
         self._b = (1.0 - alpha) * 0.5  # dwell is kept in half units
 
-    def with_alpha(self, alpha: float) -> "Recommender":
+    def with_alpha(self, alpha: float) -> Recommender:
         """A copy of this rule attending to likes with weight ``alpha`` (for beliefs)."""
         alpha = check_probability("alpha", alpha)
         twin = copy.copy(self)

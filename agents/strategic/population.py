@@ -73,7 +73,7 @@ class PopulationLog:
     def __len__(self):
         return len(self.time)
 
-    def select(self, mask) -> "PopulationLog":
+    def select(self, mask) -> PopulationLog:
         """The rows where boolean ``mask`` holds."""
         return PopulationLog(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
 

@@ -57,21 +57,27 @@ from sim.errors import InputTypeError, ValidationError
 from sim.policy import Policy
 from sim.random import make_rng
 from sim.registry import register_policy
-from sim.validate import check_array, check_choice, check_int, check_probability, check_real
+from sim.validate import (
+    check_array,
+    check_choice,
+    check_int,
+    check_probability,
+    check_real,
+)
 
 from .engagement import Engagement, EngagementModel, check_engagement, read_signal
 from .planner import Planner
 from .platforms import GreedyRecommender, PopulationView, Recommender, engagement_units
 
 __all__ = [
-    "UserModel",
-    "PlatformBelief",
-    "UserObservation",
-    "UserFeedback",
-    "UserAgent",
-    "NaiveUser",
-    "StrategicUser",
     "LearningUser",
+    "NaiveUser",
+    "PlatformBelief",
+    "StrategicUser",
+    "UserAgent",
+    "UserFeedback",
+    "UserModel",
+    "UserObservation",
 ]
 
 _DEFAULT_VALUES = (0.9, 0.6, 0.1, -0.6)
@@ -115,7 +121,7 @@ class UserModel:
         self.window = check_int("window", window, low=0)
 
     @classmethod
-    def from_preferences(cls, catalog, theta, **kwargs) -> "UserModel":
+    def from_preferences(cls, catalog, theta, **kwargs) -> UserModel:
         """A user with values ``<theta, x_k>`` over ``catalog`` (``theta`` of length ``d``)."""
         return cls(catalog.values(theta), **kwargs)
 
@@ -196,7 +202,7 @@ class PlatformBelief:
         return self.rule.alpha
 
     @classmethod
-    def of(cls, platform) -> "PlatformBelief":
+    def of(cls, platform) -> PlatformBelief:
         """The correct belief about ``platform`` (its rule, alpha and prior)."""
         return cls(rule=platform.policy, prior=platform.base_view)
 
