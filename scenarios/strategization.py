@@ -16,7 +16,11 @@ plan ``horizon`` steps ahead (discount ``gamma``) against what they were told
 - ``static``: engagement is only used to learn preferences, not to choose what
   is shown (a non-adaptive belief);
 - ``learning``: not told; the user learns ``alpha`` from which items it is shown
-  (:class:`~agents.strategic.users.LearningUser`).
+  (:class:`~agents.strategic.users.LearningUser`). Against a greedy platform
+  the recommendations rarely tell the candidate values apart (natural explicit
+  and dwell signals agree), so these users mostly keep their uninformed guess
+  0.5, which here is the truth: they behave like the ``nothing`` group
+  (``believed_alpha`` is in the results).
 
 Every instance is shared by all conditions of a replication (common random
 numbers), so differences between conditions are paired. Three studies
@@ -44,7 +48,9 @@ Figures (written to ``out_dir``):
   is naive; one step of foresight already makes likes-told users press the
   buttons much more (longer horizons make them slightly more selective);
   dwell-told users change dwell, and their explicit usage moves only because
-  they end up seeing other items (their explicit signals stay natural).
+  they end up seeing other items (their explicit signals stay natural). Their
+  utility gain grows with ``H``, while likes-told users gain almost nothing:
+  the platform (``alpha = 0.5``) reads likes less than they believe.
 - ``strategization_satiation``: the share of enjoyed items (natural like) a
   user does not like, against satiation strength: zero for naive users and
   rising with satiation for strategic ones, who withhold likes so that content
@@ -327,6 +333,7 @@ def plot(results, out_dir) -> list:
         _bars(ax1, sub, "explicit_usage", conditions)
         ax1.set(ylabel="explicit-signal usage (share of steps with like/dislike)",
                 title="Explicit feedback by information condition")
+        ax1.set_ylim(0, ax1.get_ylim()[1] * 1.25)  # room for the ratios printed on top
         text = []
         for user in ("strategic", "naive"):
             likes, dwell = (_per_rep(sub, "explicit_usage", user, c) for c in ("likes", "dwell"))

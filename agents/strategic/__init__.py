@@ -16,6 +16,8 @@ Madry 2023; Haupt, Hadfield-Menell, Podimata 2023), one module per topic:
 - :mod:`~agents.strategic.population`: the discrete-event population model.
 - :mod:`~agents.strategic.metrics`: behaviour, welfare, estimation and
   counterfactual metrics.
+- :mod:`~agents.strategic.strategies`: hypothesis strategies for user models,
+  recommenders and games (needs hypothesis; not imported here).
 
 Examples
 --------
