@@ -38,7 +38,7 @@ import numpy as np
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-from agents.strategic import (  # noqa: E402
+from agents.strategic import (
     EngagementModel,
     GreedyRecommender,
     NaiveUser,
