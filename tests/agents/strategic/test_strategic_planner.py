@@ -182,3 +182,23 @@ def test_only_the_most_costly_distortion_moves_the_platform():
     assert traj.discounted_utility(1.0) == pytest.approx(3.65)
     assert play(NaiveUser(model), make(), 3).discounted_utility(1.0) == pytest.approx(2.55)
     assert brute_force_best(model, make, 3, 1.0) == pytest.approx(3.65)
+
+
+@given(seed=st.integers(0, 2**16), K=st.integers(2, 6), genres=st.integers(1, 3), horizon=st.integers(0, 3),
+       theta=st.lists(st.floats(-1.5, 1.5), min_size=3, max_size=3), ucb=st.booleans(),
+       alpha=st.sampled_from([0.0, 0.5, 1.0]))
+def test_on_random_catalogs_planning_never_loses_to_naive_when_horizon_covers_the_game(
+        seed, K, genres, horizon, theta, ucb, alpha):
+    """Users from random catalogs and preferences: a full-horizon planner earns >= naive utility."""
+    from agents.strategic import UCBRecommender, make_catalog
+
+    catalog = make_catalog(K, n_genres=genres, rng=seed)
+    model = UserModel.from_preferences(catalog, theta[:genres])
+    rule = UCBRecommender(alpha=alpha, c=0.3) if ucb else GreedyRecommender(alpha=alpha)
+    prior = np.random.default_rng(seed).uniform(-0.5, 0.5, K)
+    steps = horizon + 1
+    make = lambda: Platform(rule, prior)
+    p = make()
+    best = play(StrategicUser(model, PlatformBelief.of(p), horizon=horizon, gamma=1.0), p, steps)
+    naive = play(NaiveUser(model), make(), steps)
+    assert best.discounted_utility(1.0) >= naive.discounted_utility(1.0) - TOL
