@@ -26,7 +26,7 @@ import numpy as np
 
 from sim.errors import StratsimError, ValidationError
 
-from .market import as_market
+from .market import Market, as_market
 from .outcome import check_outcome, market_for
 
 __all__ = ["LP", "primal_lp", "dual_lp", "core_lp", "solve_lp", "subset_instability_lp",
@@ -181,13 +181,18 @@ def solve_lp(surplus=None, *, capacities=None, solver=DEFAULT_SOLVER):
     m, n = w.shape
     if m == 0 or n == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(m), np.zeros(n)
-    lp = primal_lp(market)
+    # LP solvers' tolerances are absolute (~1e-7): solve a power-of-two rescaled copy
+    # (exact in floating point) so a market of 1e-100 or 1e100 is solved as well as one of 1.
+    top = float(np.abs(w).max())
+    scale = 2.0 ** int(np.frexp(top)[1]) if top > 0 else 1.0
+    scaled = Market(w / scale, market.allowed, market.capacities)
+    lp = primal_lp(scaled)
     _solve(lp.problem, solver)
     z = lp.variables["Z"].value
     rows, cols = np.nonzero((z > 0.5) & (w > 0))
     p = np.maximum(np.asarray(lp.constraints["rows"].dual_value, dtype=float).reshape(m), 0.0)
     q = np.maximum(np.asarray(lp.constraints["cols"].dual_value, dtype=float).reshape(n), 0.0)
-    return rows.astype(np.int64), cols.astype(np.int64), p, q
+    return rows.astype(np.int64), cols.astype(np.int64), p * scale, q * scale
 
 
 def subset_instability_lp(surplus, outcome, *, solver=DEFAULT_SOLVER):
