@@ -38,7 +38,7 @@ from .errors import ResultsMismatchError, ValidationError
 from .manifest import build_manifest, read_manifest, write_manifest
 from .registry import get_scenario
 from .results import Results, write_csv
-from .sweep import BACKENDS, connect_dask, default_backend, run_sweep
+from .sweep import BACKENDS, connect_dask, cpu_count, default_backend, run_sweep
 from .validate import check_choice, check_int
 
 __all__ = ["RunSummary", "check_output_folder", "plot_folder", "run_scenario"]
@@ -141,7 +141,7 @@ def run_scenario(name: str, out, *, overrides=None, quick: bool = False, seed: i
     params_dict = dataclasses.asdict(params)
     manifest = build_manifest(scenario=name, description=scenario.description, params=params_dict,
                               cells=cells, seed=seed, replications=reps, quick=quick,
-                              backend=backend, jobs=jobs or os.cpu_count() or 1, argv=argv)
+                              backend=backend, jobs=jobs or cpu_count(), argv=argv)
     old = read_manifest(out) if out.exists() else None
     if old is not None and old.get("fingerprint") != manifest["fingerprint"]:
         raise ResultsMismatchError(

@@ -171,14 +171,13 @@ def coerce_value(name: str, value, hint):
         if value is None or (isinstance(value, str) and value.lower() == "none"):
             if type(None) in args:
                 return None
-        errors = []
         for arg in args:
             if arg is type(None):
                 continue
             try:
                 return coerce_value(name, value, arg)
-            except StratsimError as exc:
-                errors.append(exc)
+            except StratsimError:
+                continue
         raise InputTypeError(f"parameter {name} must be {hint}, got {value!r}")
     if origin is tuple or hint is tuple:
         if isinstance(value, str):

@@ -52,17 +52,18 @@ from .errors import BackendError, ResultsMismatchError, ValidationError
 from .random import task_seed_sequence
 from .validate import check_callable, check_choice, check_int
 
-__all__ = ["BACKENDS", "Journal", "SweepResult", "default_backend", "run_sweep"]
+__all__ = ["BACKENDS", "Journal", "SweepResult", "cpu_count", "default_backend", "run_sweep"]
 
 BACKENDS = ("serial", "processes", "dask")
 
 
 def default_backend() -> str:
     """``"processes"`` when more than one core is available, else ``"serial"``."""
-    return "processes" if _cpu_count() > 1 else "serial"
+    return "processes" if cpu_count() > 1 else "serial"
 
 
-def _cpu_count() -> int:
+def cpu_count() -> int:
+    """Cores this process may run on (its CPU affinity where the OS reports it)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -204,7 +205,7 @@ def run_sweep(
         if backend != "dask":
             raise ValidationError(f"scheduler is only used by backend 'dask', got backend={backend!r}")
     backend = check_choice("backend", backend or default_backend(), BACKENDS)
-    jobs = check_int("jobs", jobs if jobs is not None else _cpu_count(), low=1)
+    jobs = check_int("jobs", jobs if jobs is not None else cpu_count(), low=1)
 
     store = Journal(journal, sweep_fingerprint(fn, grid, seed)) if journal is not None else None
     done = store.load() if store else {}
