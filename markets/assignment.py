@@ -67,6 +67,8 @@ __all__ = ["solve_assignment", "available_backends", "DEFAULT_BACKEND"]
 DEFAULT_BACKEND = "lapjv" if _lapjv is not None else "scipy"
 
 _EMPTY_I = np.zeros(0, dtype=np.int64)
+# Bellman-Ford threshold on the rescaled surplus in [0, 1): a few units of rounding
+_BF_TOL = 8 * np.finfo(float).eps
 
 
 def available_backends():
@@ -125,7 +127,9 @@ def _scipy_duals(w, scale):
             cand = (wr - q).max(axis=1)
         else:
             cand = (wr[:, frontier] - q[frontier]).max(axis=1)
-        better = cand > pr
+        # an improvement below rounding level is not one: scipy's matching may be "optimal"
+        # only up to absorbed rounding (0.5 + 1e-227 == 0.5), and chasing that gain cycles
+        better = cand > pr + _BF_TOL
         if not better.any():
             break
         pr[better] = cand[better]

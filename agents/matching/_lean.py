@@ -1,20 +1,11 @@
-r"""Lean per-round kernels: a stable outcome and the Subset Instability value.
+r"""Per-round kernels of the learning loop: a stable outcome and the Subset Instability value.
 
-Both are the markets package's mathematics stripped of input validation and of
-everything a bandit loop does not need, because they run once per round:
-
-* :func:`stable_step` is :func:`markets.solve_assignment` (maximum-weight
-  matching of :math:`W^+` plus core payoffs made exactly complementary-slack)
-  calling the compiled Jonker-Volgenant solver directly on square matrices whose
-  entries are moderate (learners' index surpluses lie in :math:`[-2, 2]`), so
-  the power-of-two rescaling is unnecessary. Other shapes go to
-  :func:`markets.solve_assignment`.
-* :func:`instability_value` is the one-solve reduction of
-  :func:`markets.subset_instability` (see :mod:`markets.instability`):
-  :math:`I = \sum_a \max(0, -p_a) + \max_X \sum_{(i,j) \in X} r^+_{ij}` with
-  :math:`r_{ij} = w_{ij} - p'_i - p'_j`, returning the value only. The residual
-  is usually sparse, so the assignment is solved on the rows and columns that
-  carry a positive residual (and skipped when those already form a matching).
+Thin wrappers over the compiled :mod:`markets.kernels` (the markets package's
+mathematics without input validation, for loops that solve a small market
+every round). They only make the arrays C-contiguous float64, so every caller
+runs one compiled specialization of each kernel and the same arithmetic: the
+round-by-round loop and the compiled MatchUCB loop of :mod:`._fused` stay
+bit-identical.
 
 The tests check both against the validating markets functions and the
 independent certificate checker.
@@ -23,18 +14,14 @@ independent certificate checker.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
-from markets import solve_assignment
+from markets import kernels
 
-try:  # the same optional compiled solver the markets package uses
-    from lapjv import lapjv as _lapjv
-except ImportError:  # pragma: no cover - the markets fallback is used then
-    _lapjv = None
+__all__ = ["stable_step", "instability_value", "outcome_metrics"]
 
-__all__ = ["stable_step", "instability_value"]
 
-_EMPTY = np.zeros(0, dtype=np.int64)
+def _f64(a):
+    return np.ascontiguousarray(a, dtype=np.float64)
 
 
 def stable_step(w):
@@ -42,7 +29,7 @@ def stable_step(w):
 
     Parameters
     ----------
-    w : ndarray of float64, shape (m, n)
+    w : array_like of float, shape (m, n)
         Finite surplus with moderate magnitudes (say ``|w| < 1e6``).
 
     Returns
@@ -57,50 +44,11 @@ def stable_step(w):
     Examples
     --------
     >>> import numpy as np
-    >>> rows, cols, p, q = stable_step(np.array([[3.0, 1.0], [2.0, -1.0]]))
+    >>> rows, cols, p, q = stable_step(np.array([[3.0, 1.0], [2.5, -1.0]]))
     >>> rows.tolist(), cols.tolist(), float(p.sum() + q.sum())
-    ([0, 1], [1, 0], 3.0)
+    ([0, 1], [1, 0], 3.5)
     """
-    m, n = w.shape
-    if _lapjv is None or m != n or m < 2:
-        return solve_assignment(w)
-    wp = np.maximum(w, 0.0)
-    np.negative(wp, out=wp)
-    x, _, (_, u, v) = _lapjv(wp, force_doubles=True)
-    # lapjv potentials: -w+_ij - u_i - v_j >= 0, tight on the assignment, so
-    # (P, Q) = (-u, -v) is dual feasible; shift it to be non-negative (see markets.assignment).
-    shift = u.max()
-    p = np.subtract(shift, u, out=u)
-    q = np.subtract(-shift, v, out=v)
-    np.maximum(p, 0.0, out=p)
-    np.maximum(q, 0.0, out=q)
-    rows = _arange(m)
-    cols = x.astype(np.int64)
-    wm = w[rows, cols]
-    if wm.min() <= 0:
-        # non-positive pairs are better left single; complementary slackness puts both ends at 0
-        keep = wm > 0
-        p[rows[~keep]] = 0.0
-        q[cols[~keep]] = 0.0
-        rows, cols, wm = rows[keep], cols[keep], wm[keep]
-        if rows.size == 0:
-            return _EMPTY, _EMPTY, p, q
-    qc = np.minimum(q[cols], wm)
-    q[cols] = qc
-    p[rows] = wm - qc
-    return rows, cols, p, q
-
-
-_ARANGES = {}
-
-
-def _arange(m):
-    """``arange(m)``, cached (a fresh copy is cheap, but not free in a hot loop)."""
-    a = _ARANGES.get(m)
-    if a is None:
-        a = _ARANGES[m] = np.arange(m, dtype=np.int64)
-        a.setflags(write=False)
-    return a
+    return kernels.stable_step(_f64(w))
 
 
 def instability_value(w, p, q, atol=0.0):
@@ -108,9 +56,9 @@ def instability_value(w, p, q, atol=0.0):
 
     Parameters
     ----------
-    w : ndarray, shape (m, n)
+    w : array_like, shape (m, n)
         True pair surplus.
-    p, q : ndarray, shape (m,) and (n,)
+    p, q : array_like, shape (m,) and (n,)
         The outcome's net payoffs (feasible: :math:`p_i + q_j = w_{ij}` on its
         pairs, 0 for single agents).
     atol : float
@@ -129,27 +77,20 @@ def instability_value(w, p, q, atol=0.0):
     >>> instability_value(w, np.array([1.0, 2.0]), np.array([0.0, 0.0]))  # pairs (0,1), (1,0)
     3.0
     """
-    neg_p = p < -atol
-    neg_q = q < -atol
-    value = 0.0
-    if neg_p.any():
-        value -= p[neg_p].sum()
-        p = np.where(neg_p, 0.0, p)
-    if neg_q.any():
-        value -= q[neg_q].sum()
-        q = np.where(neg_q, 0.0, q)
-    r = w - p[:, None]
-    r -= q
-    pos = r > atol
-    rp = pos.any(axis=1)
-    ri = np.flatnonzero(rp)
-    if len(ri) == 0:
-        return float(value)
-    cp = pos.any(axis=0)
-    ci = np.flatnonzero(cp)
-    if len(ri) == 1 or len(ci) == 1:
-        return float(value + r[pos].max())
-    np.multiply(r, pos, out=r)  # residuals within tolerance do not block
-    sub = r[ri][:, ci]
-    a, b = linear_sum_assignment(sub, maximize=True)
-    return float(value + sub[a, b].sum())
+    return float(kernels.instability_value(_f64(w), _f64(p), _f64(q), float(atol)))
+
+
+def outcome_metrics(w, true_c, true_p, rows, cols, transfers, atol=0.0):
+    """Instability, welfare and each side's payoff sum of an outcome (see :func:`markets.kernels.outcome_metrics`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ix = np.array([0, 1])
+    >>> outcome_metrics(np.eye(2), [0.5, 0.5], [0.5, 0.5], ix, ix, [0.25, 0.0])
+    (0.0, 2.0, 0.75, 1.25)
+    """
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    cols = np.ascontiguousarray(cols, dtype=np.int64)
+    return kernels.outcome_metrics(_f64(w), _f64(true_c), _f64(true_p), rows, cols, _f64(transfers),
+                                   float(atol))

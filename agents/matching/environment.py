@@ -51,7 +51,7 @@ from sim.errors import ValidationError
 from sim.random import make_rng
 from sim.validate import check_array, check_choice, check_int, check_real
 
-from ._lean import instability_value
+from ._lean import instability_value, outcome_metrics
 from .types import MatchingDecision, MatchingFeedback, MatchingObservation
 
 __all__ = ["BanditMarket", "random_market", "STRUCTURES", "NOISES"]
@@ -230,14 +230,7 @@ class BanditMarket:
             else:
                 w = self.surplus[np.ix_(observation.customers, observation.providers)]
             true = self._flat[:, ci * self.shape[1] + pj]
-            p = np.zeros(kc)
-            q = np.zeros(kp)
-            pc = true[0] - t
-            pp = true[1] + t
-            p[mt[:, 0]] = pc
-            q[mt[:, 1]] = pp
-            metrics = (instability_value(w, p, q, self._atol), float(true[0].sum() + true[1].sum()),
-                       float(pc.sum()), float(pp.sum()))
+            metrics = outcome_metrics(w, true[0], true[1], mt[:, 0], mt[:, 1], t, self._atol)
             self._last = (decision, observation, true, metrics)
         obs = self._noisy(true, rng)
         return MatchingFeedback(observation, mt, obs[0], obs[1]), metrics

@@ -211,3 +211,15 @@ def test_bad_lapjv_result_is_caught_and_retried(monkeypatch):
     o = stable_outcome(w, backend="lapjv")  # the certificate fails, the scipy retry succeeds
     assert_core_point(w, o)
     assert o.welfare == pytest.approx(lp_optimum(w), rel=1e-9)
+
+
+def test_gain_absorbed_by_rounding_is_not_a_negative_cycle():
+    # Found by hypothesis: a 1e-227 surplus next to unit ones. 1.0 + 6.7e-227 == 1.0, so scipy's
+    # matching is optimal only up to rounding, and the dual recovery must not chase that "gain".
+    w = np.zeros((5, 4))
+    w[1, 3], w[2, 2], w[2, 3], w[3, 2] = 1.0, 0.5, 6.73797504e-227, 1.0
+    caps = np.array([0, 2, 1, 2])
+    for backend in BACKENDS:
+        o = stable_outcome(w, capacities=caps, backend=backend)
+        assert_core_point(np.where(caps[None, :] > 0, w, 0.0), o, caps)
+        assert o.welfare == pytest.approx(max_matching_weight(w, capacities=caps), abs=1e-12)

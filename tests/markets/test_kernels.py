@@ -1,0 +1,55 @@
+"""The compiled kernels: optimal assignments with feasible, tight duals; metrics as defined."""
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from scipy.optimize import linear_sum_assignment
+
+from markets import kernels, subset_instability
+from markets.strategies import markets_with_outcomes
+
+# integers make ties (degenerate problems) common; floats cover the generic case
+_entries = st.one_of(st.integers(-3, 3).map(float), st.floats(-10.0, 10.0, allow_subnormal=False))
+
+
+@st.composite
+def _square(draw, max_n=9):
+    n = draw(st.integers(1, max_n))
+    return draw(hnp.arrays(np.float64, (n, n), elements=_entries))
+
+
+@given(c=_square())
+def test_lap_square_is_optimal_with_feasible_tight_duals(c):
+    x, u, v = kernels.lap_square(c)
+    n = len(c)
+    assert sorted(x.tolist()) == list(range(n))  # a permutation
+    r, s = linear_sum_assignment(c)
+    scale = max(1.0, float(np.abs(c).max()))
+    assert c[np.arange(n), x].sum() == np.float64(c[r, s].sum()) or abs(
+        c[np.arange(n), x].sum() - c[r, s].sum()) <= 1e-12 * n * scale
+    reduced = c - u[:, None] - v[None, :]
+    assert reduced.min() >= -1e-12 * n * scale  # dual feasible
+    assert np.abs(reduced[np.arange(n), x]).max() <= 1e-12 * n * scale  # complementary slackness
+
+
+@given(wo=markets_with_outcomes(max_customers=6, max_providers=6))
+def test_outcome_metrics_agree_with_their_definitions(wo):
+    w, o = wo
+    w = np.asarray(w, dtype=float)
+    if w.size == 0:
+        return
+    rows = o.matching[:, 0].astype(np.int64)
+    cols = o.matching[:, 1].astype(np.int64)
+    # any split of the pair surplus into utilities, then transfers that give the outcome's payoffs
+    uc = 0.25 * w[rows, cols]
+    up = w[rows, cols] - uc
+    t = uc - o.customer_payoffs[rows]
+    scale = max(1.0, float(np.abs(w).max()))
+    inst, welfare, pay_c, pay_p = kernels.outcome_metrics(
+        np.ascontiguousarray(w), uc, up, rows, cols, t, 1e-9 * scale)
+    assert abs(welfare - w[rows, cols].sum()) <= 1e-12 * scale * max(1, len(rows))
+    assert abs(pay_c - o.customer_payoffs.sum()) <= 1e-9 * scale * max(1, len(rows))
+    assert abs(pay_p - (up + t).sum()) <= 1e-12 * scale * max(1, len(rows))
+    expected = subset_instability(w, o)
+    assert abs(inst - expected) <= 1e-8 * scale
