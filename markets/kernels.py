@@ -50,7 +50,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["lap_square", "stable_step", "instability_value", "outcome_metrics"]
+__all__ = ["instability_value", "lap_square", "outcome_metrics", "stable_step"]
 
 _jit = nb.njit(cache=True, nogil=True)
 
@@ -224,7 +224,7 @@ def stable_step(w):
         i = rows[a]
         j = cols[a]
         wm = w[i, j]
-        qc = q[j] if q[j] < wm else wm
+        qc = min(wm, q[j])
         q[j] = qc
         p[i] = wm - qc
     return rows[:cnt], cols[:cnt], p, q
@@ -281,8 +281,7 @@ def instability_value(w, p, q, atol):
             if r > atol:
                 row_pos[i] = True
                 col_pos[j] = True
-                if r > top:
-                    top = r
+                top = max(top, r)
     ri = np.flatnonzero(row_pos)
     ci = np.flatnonzero(col_pos)
     a, b = ri.size, ci.size

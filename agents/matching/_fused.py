@@ -70,7 +70,7 @@ def _rounds(t, T, out, w, cu, pu, atol, opt, kind, sigma, buf, pos,
         if kind != _NONE and buf.size - pos < per:
             break
         if dirty:  # the index moved: solve the primal-dual step again (MatchUCB._primal_dual)
-            rows, cols, p, q = stable_step(wsum)
+            rows, cols, _, q = stable_step(wsum)
             k = rows.size
             tr = np.empty(k)
             true_c = np.empty(k)
@@ -121,9 +121,9 @@ def _rounds(t, T, out, w, cu, pu, atol, opt, kind, sigma, buf, pos,
                 next_refresh[f] = 2.0 * kk
             width = c * math.sqrt(logterm / kk)
             x = mc + width
-            ub_c[due] = x if x < 1.0 else 1.0  # np.minimum(ub, 1.0)
+            ub_c[due] = min(1.0, x)  # np.minimum(ub, 1.0)
             x = mp + width
-            ub_p[due] = x if x < 1.0 else 1.0
+            ub_p[due] = min(1.0, x)
             flat[due] = f
             due += 1
         changed = False

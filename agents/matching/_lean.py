@@ -17,7 +17,7 @@ import numpy as np
 
 from markets import kernels
 
-__all__ = ["stable_step", "instability_value", "outcome_metrics"]
+__all__ = ["instability_value", "outcome_metrics", "stable_step"]
 
 
 def _f64(a):

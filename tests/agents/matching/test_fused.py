@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.matching import MatchUCB, random_market, run_bandit
-from agents.matching import _fused
+from agents.matching import MatchUCB, _fused, random_market, run_bandit
 from agents.matching import loop as loop_module
 
 _STATE = ("_count", "_mean", "_ucb", "_w", "_next_refresh", "rounds")
