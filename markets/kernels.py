@@ -231,6 +231,19 @@ def stable_step(w):
 
 
 @_jit
+def _subsidise(x, atol, out):
+    """Copy ``x`` into ``out`` with payoffs below ``-atol`` raised to 0; return the total raise."""
+    value = 0.0
+    for i in range(x.size):
+        y = x[i]
+        if y < -atol:
+            value -= y
+            y = 0.0
+        out[i] = y
+    return value
+
+
+@_jit
 def instability_value(w, p, q, atol):
     r"""Subset Instability of payoffs ``(p, q)`` in the market ``w`` (no validation).
 
@@ -257,21 +270,9 @@ def instability_value(w, p, q, atol):
     1.5
     """
     m, n = w.shape
-    value = 0.0
     pc = np.empty(m)
     qc = np.empty(n)
-    for i in range(m):
-        x = p[i]
-        if x < -atol:
-            value -= x
-            x = 0.0
-        pc[i] = x
-    for j in range(n):
-        x = q[j]
-        if x < -atol:
-            value -= x
-            x = 0.0
-        qc[j] = x
+    value = _subsidise(p, atol, pc) + _subsidise(q, atol, qc)
     row_pos = np.zeros(m, np.bool_)
     col_pos = np.zeros(n, np.bool_)
     top = 0.0

@@ -31,13 +31,13 @@ from .market import as_market
 from .outcome import Outcome
 
 __all__ = [
+    "bipartite_graphs",
+    "capacities_for",
+    "markets_with_outcomes",
+    "outcomes",
+    "preference_profiles",
     "surplus_matrices",
     "utility_matrices",
-    "capacities_for",
-    "outcomes",
-    "markets_with_outcomes",
-    "bipartite_graphs",
-    "preference_profiles",
 ]
 
 
@@ -57,7 +57,7 @@ def _sizes(min_customers, max_customers, min_providers, max_providers):
 
 
 def surplus_matrices(*, min_customers=0, max_customers=5, min_providers=0, max_providers=5,
-                     elements=None):
+                     elements=None, square=False):
     """Surplus matrices ``(m, n)`` of floats.
 
     Parameters
@@ -66,8 +66,16 @@ def surplus_matrices(*, min_customers=0, max_customers=5, min_providers=0, max_p
         Size bounds (rectangular and empty markets included by default).
     elements : hypothesis strategy of float, optional
         Entry strategy; default mixes integers in [-3, 6] and floats in [-10, 10].
+    square : bool
+        Only ``n x n`` matrices, ``n`` within the customer bounds (the
+        provider bounds are then ignored).
     """
-    sizes = _sizes(min_customers, max_customers, min_providers, max_providers)
+    if square:
+        lo = check_int("min_customers", min_customers, low=0)
+        hi = check_int("max_customers", max_customers, low=lo)
+        sizes = st.integers(lo, hi).map(lambda k: (k, k))
+    else:
+        sizes = _sizes(min_customers, max_customers, min_providers, max_providers)
     el = _default_elements() if elements is None else elements
     return sizes.flatmap(lambda s: hnp.arrays(np.float64, s, elements=el))
 

@@ -25,26 +25,12 @@ def _f64(a):
 
 
 def stable_step(w):
-    """Maximum-weight matching of ``w`` with core payoffs (no validation).
-
-    Parameters
-    ----------
-    w : array_like of float, shape (m, n)
-        Finite surplus with moderate magnitudes (say ``|w| < 1e6``).
-
-    Returns
-    -------
-    rows, cols : ndarray of int64
-        Matched pairs with positive surplus, sorted by row.
-    p, q : ndarray
-        Core payoffs: :math:`p \\ge 0`, :math:`q \\ge 0`,
-        :math:`p_i + q_j \\ge w_{ij}` up to rounding, equality on matched pairs,
-        0 for unmatched agents.
+    """:func:`markets.kernels.stable_step` on ``w`` as C-contiguous float64.
 
     Examples
     --------
     >>> import numpy as np
-    >>> rows, cols, p, q = stable_step(np.array([[3.0, 1.0], [2.5, -1.0]]))
+    >>> rows, cols, p, q = stable_step([[3.0, 1.0], [2.5, -1.0]])
     >>> rows.tolist(), cols.tolist(), float(p.sum() + q.sum())
     ([0, 1], [1, 0], 3.5)
     """
@@ -52,36 +38,18 @@ def stable_step(w):
 
 
 def instability_value(w, p, q, atol=0.0):
-    """Subset Instability of payoffs ``(p, q)`` in the market ``w`` (no validation).
-
-    Parameters
-    ----------
-    w : array_like, shape (m, n)
-        True pair surplus.
-    p, q : array_like, shape (m,) and (n,)
-        The outcome's net payoffs (feasible: :math:`p_i + q_j = w_{ij}` on its
-        pairs, 0 for single agents).
-    atol : float
-        Violations up to ``atol`` are not counted (as in
-        :func:`markets.subset_instability`, which uses ``tol * max|w|``).
-
-    Returns
-    -------
-    float
-        The least total subsidy that makes the outcome stable.
+    """:func:`markets.kernels.instability_value` (as a Python float; ``atol`` defaults to 0).
 
     Examples
     --------
-    >>> import numpy as np
-    >>> w = np.array([[4.0, 1.0], [2.0, 1.0]])
-    >>> instability_value(w, np.array([1.0, 2.0]), np.array([0.0, 0.0]))  # pairs (0,1), (1,0)
+    >>> instability_value([[4.0, 1.0], [2.0, 1.0]], [1.0, 2.0], [0.0, 0.0])  # pairs (0,1), (1,0)
     3.0
     """
     return float(kernels.instability_value(_f64(w), _f64(p), _f64(q), float(atol)))
 
 
 def outcome_metrics(w, true_c, true_p, rows, cols, transfers, atol=0.0):
-    """Instability, welfare and each side's payoff sum of an outcome (see :func:`markets.kernels.outcome_metrics`).
+    """:func:`markets.kernels.outcome_metrics` (``atol`` defaults to 0).
 
     Examples
     --------

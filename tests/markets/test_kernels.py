@@ -3,23 +3,16 @@
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 from scipy.optimize import linear_sum_assignment
 
 from markets import kernels, subset_instability
-from markets.strategies import markets_with_outcomes
+from markets.strategies import markets_with_outcomes, surplus_matrices
 
 # integers make ties (degenerate problems) common; floats cover the generic case
 _entries = st.one_of(st.integers(-3, 3).map(float), st.floats(-10.0, 10.0, allow_subnormal=False))
 
 
-@st.composite
-def _square(draw, max_n=9):
-    n = draw(st.integers(1, max_n))
-    return draw(hnp.arrays(np.float64, (n, n), elements=_entries))
-
-
-@given(c=_square())
+@given(c=surplus_matrices(min_customers=1, max_customers=9, square=True, elements=_entries))
 def test_lap_square_is_optimal_with_feasible_tight_duals(c):
     x, u, v = kernels.lap_square(c)
     n = len(c)

@@ -3,23 +3,16 @@
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from agents.matching._lean import instability_value, stable_step
 from markets import check_certificate, subset_instability
-from markets.strategies import markets_with_outcomes
+from markets.strategies import markets_with_outcomes, surplus_matrices
 
 # index surpluses of learners lie in [-2, 2]; integers make ties (degenerate LPs) common
 _entries = st.one_of(st.integers(-2, 2).map(float), st.floats(-2.0, 2.0, allow_subnormal=False))
 
 
-@st.composite
-def _square(draw, max_n=7):
-    n = draw(st.integers(1, max_n))
-    return draw(hnp.arrays(np.float64, (n, n), elements=_entries))
-
-
-@given(w=_square())
+@given(w=surplus_matrices(min_customers=1, max_customers=7, square=True, elements=_entries))
 def test_stable_step_returns_a_certified_optimal_primal_dual_pair(w):
     rows, cols, p, q = stable_step(w)
     # the checker shares no code with the solver: optimality of the matching and core payoffs
@@ -28,7 +21,7 @@ def test_stable_step_returns_a_certified_optimal_primal_dual_pair(w):
     assert np.allclose(p[rows] + q[cols], w[rows, cols], rtol=0, atol=1e-12)
 
 
-@given(w=hnp.arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(1, 5)), elements=_entries))
+@given(w=surplus_matrices(min_customers=1, min_providers=1, elements=_entries))
 def test_stable_step_on_rectangular_markets_is_certified_too(w):
     rows, cols, p, q = stable_step(w)
     check_certificate(w, rows, cols, p, q, tol=1e-9)
