@@ -16,6 +16,7 @@ import json
 import statistics
 import time
 
+import _repo_path  # noqa: F401  (the repository's packages first: see bench/_repo_path.py)
 import numpy as np
 import simpy
 

@@ -31,20 +31,13 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
-from pathlib import Path
 
-# Running `python bench/learning.py` puts bench/ first on sys.path, where bench/markets.py
-# would shadow the markets package: drop it and use the repository root instead.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+import _repo_path  # noqa: F401  (the repository's packages first: see bench/_repo_path.py)
+import numpy as np
+from scipy.optimize import linear_sum_assignment
 
-import numpy as np  # noqa: E402
-from scipy.optimize import linear_sum_assignment  # noqa: E402
-
-from agents.matching import MatchUCB, random_market, run_bandit  # noqa: E402
+from agents.matching import MatchUCB, random_market, run_bandit
 
 
 def record_matrices(market, T, seed, refresh="every"):

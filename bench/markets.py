@@ -17,17 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
-from pathlib import Path
 
+import _repo_path  # noqa: F401  (the repository's packages first: see bench/_repo_path.py)
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import markets  # noqa: E402
-from markets import outcome_from_payoffs, stable_outcome, subset_instability  # noqa: E402
+import markets
+from markets import outcome_from_payoffs, stable_outcome, subset_instability
 
 
 def timed(fn, *args, **kwargs):

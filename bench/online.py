@@ -26,17 +26,11 @@ import argparse
 import collections
 import json
 import statistics
-import sys
 import time
-from pathlib import Path
 
+import _repo_path  # noqa: F401  (the repository's packages first: see bench/_repo_path.py)
 import numpy as np
 import simpy
-
-# `python bench/online.py` puts bench/ first on sys.path, where bench/markets.py would
-# shadow the markets package that `import agents` needs: search the repository root instead.
-_BENCH = Path(__file__).resolve().parent
-sys.path[:] = [str(_BENCH.parent) if Path(p or ".").resolve() == _BENCH else p for p in sys.path]
 
 from agents.online.jobs import poisson_jobs
 from agents.online.predictors import GaussianNoisePredictor

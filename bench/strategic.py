@@ -27,16 +27,10 @@ import argparse
 import json
 import math
 import statistics
-import sys
 import time
-from pathlib import Path
 
+import _repo_path  # noqa: F401  (the repository's packages first: see bench/_repo_path.py)
 import numpy as np
-
-# `python bench/strategic.py` puts bench/ first on sys.path, where bench/markets.py would
-# shadow the markets package that agents imports
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 from agents.strategic import (
     EngagementModel,

@@ -14,6 +14,8 @@ import argparse
 import json
 import time
 
+import _repo_path  # noqa: F401  (the repository's packages first: see bench/_repo_path.py)
+
 from sim.sweep import run_sweep
 
 
