@@ -74,7 +74,8 @@ def _fit_log_axes(fig) -> None:
     A confidence band whose lower end is at or below zero (few replications,
     a noisy metric) cannot be drawn on a log axis; matplotlib would stretch the
     axis down to its floor and flatten every curve. The band is then cut at the
-    bottom of the view, a third of the smallest positive value a line shows.
+    bottom of the view, a third of the smallest positive value a line shows,
+    and band vertices at or below zero are drawn at that bottom.
     """
     for ax in fig.axes:
         if ax.get_yscale() != "log":
@@ -83,6 +84,17 @@ def _fit_log_axes(fig) -> None:
         ys = np.concatenate([y[np.isfinite(y) & (y > 0)] for y in ys]) if ys else np.empty(0)
         if ys.size and ax.get_ylim()[0] < ys.min() / 30:
             ax.set_ylim(bottom=ys.min() / 3)
+        # A band vertex at or below 0 has no place on a log axis: matplotlib drops it and
+        # leaves a wedge-shaped hole in the band. Pin such vertices to the bottom of the view.
+        bottom = ax.get_ylim()[0]
+        for coll in ax.collections:
+            for path in coll.get_paths():
+                v = path.vertices
+                low = ~(v[:, 1] > 0)
+                if low.any():
+                    v = v.copy()
+                    v[low, 1] = bottom
+                    path.vertices = v
 
 
 def save_figure(fig, out_dir, name: str, *, formats=("png", "pdf")) -> list[Path]:
