@@ -45,7 +45,7 @@ from agents.online.jobs import JobSet, opt_batch_cost, pareto_sizes
 from agents.online.predictors import GaussianNoisePredictor
 from agents.online.scheduling import PRR, SPJF, RoundRobin, TwoStage
 from agents.online.server import simulate
-from sim.plotting import band, new_figure, save_figure
+from sim.plotting import band, new_figure, plot_parts, save_figure
 from sim.scenario import Scenario
 from sim.validate import check_choice, check_int, check_real
 
@@ -185,13 +185,7 @@ def _plot_frontier(results, out_dir):
 
 def plot(results, out_dir) -> list:
     """Two figures: ratio against noise (Fig. 2b) and the two-job frontier."""
-    parts = set(results.unique("part"))
-    paths = []
-    if "ratio" in parts:
-        paths += _plot_ratio(results, out_dir)
-    if "frontier" in parts:
-        paths += _plot_frontier(results, out_dir)
-    return paths
+    return plot_parts(results, out_dir, {"ratio": _plot_ratio, "frontier": _plot_frontier})
 
 
 def grid(p: Params) -> list[dict]:

@@ -44,7 +44,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.online import bounds
-from agents.online.predictors import ExactPredictor, GaussianNoisePredictor, LearnedPredictor
+from agents.online.predictors import (
+    ExactPredictor,
+    GaussianNoisePredictor,
+    LearnedPredictor,
+)
 from agents.online.ski import (
     BreakEven,
     ClassicalRandomized,
@@ -56,7 +60,7 @@ from agents.online.ski import (
 )
 from agents.online.ski_sim import SeasonModel, simulate_ski_rental
 from sim.errors import ValidationError
-from sim.plotting import band, new_figure, save_figure
+from sim.plotting import band, new_figure, plot_parts, save_figure
 from sim.scenario import Scenario
 from sim.validate import check_choice, check_int, check_real
 
@@ -260,15 +264,8 @@ def _plot_learning(results, out_dir):
 
 def plot(results, out_dir) -> list:
     """Three figures: ratio vs noise, the frontier, and the learning simulation."""
-    parts = set(results.unique("part"))
-    paths = []
-    if "ratio" in parts:
-        paths += _plot_ratio(results, out_dir)
-    if "frontier" in parts:
-        paths += _plot_frontier(results, out_dir)
-    if "learning" in parts:
-        paths += _plot_learning(results, out_dir)
-    return paths
+    return plot_parts(results, out_dir,
+                      {"ratio": _plot_ratio, "frontier": _plot_frontier, "learning": _plot_learning})
 
 
 def grid(p: Params) -> list[dict]:

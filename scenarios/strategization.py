@@ -94,7 +94,7 @@ from agents.strategic import (
     sample_users,
     type_profiles,
 )
-from sim.plotting import band, new_figure, save_figure
+from sim.plotting import band, new_figure, plot_parts, save_figure
 from sim.results import mean_ci
 from sim.scenario import Scenario
 from sim.validate import check_choice, check_int, check_probability, check_real
@@ -322,62 +322,68 @@ def _ratio_ci(num: dict, den: dict, draws: int = 2000):
     return ratio, float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975))
 
 
+def _plot_conditions(sub, out_dir) -> list:
+    conditions = [c for c in CONDITIONS if c in sub.unique("condition")]
+    fig, (ax1, ax2) = new_figure(1, 2)
+    _bars(ax1, sub, "explicit_usage", conditions)
+    ax1.set(ylabel="explicit-signal usage (share of steps with like/dislike)",
+            title="Explicit feedback by information condition")
+    ax1.set_ylim(0, ax1.get_ylim()[1] * 1.25)  # room for the ratios printed on top
+    text = []
+    for user in ("strategic", "naive"):
+        likes, dwell = (_per_rep(sub, "explicit_usage", user, c) for c in ("likes", "dwell"))
+        if likes and dwell:
+            m, lo, hi = _ratio_ci(likes, dwell)
+            text.append(f"{user}: told likes / told dwell = {m:.2f}x (95% CI {lo:.2f}-{hi:.2f})")
+    if text:
+        ax1.text(0.02, 0.98, "\n".join(text), transform=ax1.transAxes, va="top", fontsize=8)
+    ax1.legend(loc="lower right", fontsize=8)
+    _bars(ax2, sub, "explicit_usage_minus_naive", conditions, users=("strategic",))
+    ax2.axhline(0.0, color="black", linewidth=0.8, linestyle=":")
+    ax2.set(ylabel="strategic minus naive explicit usage (same users, catalog)",
+            title="Extra explicit feedback from strategizing")
+    ax2.legend(loc="upper right", fontsize=8)
+    return save_figure(fig, out_dir, "strategization_conditions")
+
+
+def _plot_against(sub, out_dir, *, x, by, panels, xlabel, label, name, xticks=False) -> list:
+    """Two panels of metrics against ``x``, one band per ``by`` value."""
+    sub = sub.filter(user_type="all")
+    fig, axes = new_figure(1, 2)
+    for ax, (metric, ylabel, title) in zip(axes, panels):
+        for s in sub.summary(x=x, metric=metric, by=by):
+            band(ax, s.x, s.mean, s.lo, s.hi, label=label.format(s.label))
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+        if xticks:
+            ax.axhline(0.0, color="black", linewidth=0.8, linestyle=":")
+            ax.set_xticks(sub.unique(x))
+        ax.legend(fontsize=8)
+    return save_figure(fig, out_dir, name)
+
+
+def _plot_horizon(sub, out_dir) -> list:
+    return _plot_against(
+        sub, out_dir, x="horizon", by="condition", xticks=True, name="strategization_horizon",
+        xlabel="planning horizon H (steps; 0 = naive)", label="strategic, told {} (95% CI)",
+        panels=(("explicit_usage_gain", "explicit usage minus naive usage (share of steps)",
+                 "Extra explicit feedback against the horizon"),
+                ("utility_gain", "utility per step minus naive utility", "Utility gain against the horizon")))
+
+
+def _plot_satiation(sub, out_dir) -> list:
+    return _plot_against(
+        sub, out_dir, x="satiation", by="user", name="strategization_satiation",
+        xlabel="satiation (value lost per recent consumption)", label="{} users (95% CI)",
+        panels=(("withheld_like_rate", "share of enjoyed items not liked (natural like, no like)",
+                 "Withholding likes from enjoyed content"),
+                ("utility", "user utility per step (value - distortion cost)",
+                 "Utility under satiation (likes algorithm)")))
+
+
 def plot(results, out_dir) -> list:
     """Draw the three figures described in the module docstring."""
-    paths = []
-    studies = set(results.unique("study"))
-    if "conditions" in studies:
-        sub = results.filter(study="conditions")
-        conditions = [c for c in CONDITIONS if c in sub.unique("condition")]
-        fig, (ax1, ax2) = new_figure(1, 2)
-        _bars(ax1, sub, "explicit_usage", conditions)
-        ax1.set(ylabel="explicit-signal usage (share of steps with like/dislike)",
-                title="Explicit feedback by information condition")
-        ax1.set_ylim(0, ax1.get_ylim()[1] * 1.25)  # room for the ratios printed on top
-        text = []
-        for user in ("strategic", "naive"):
-            likes, dwell = (_per_rep(sub, "explicit_usage", user, c) for c in ("likes", "dwell"))
-            if likes and dwell:
-                m, lo, hi = _ratio_ci(likes, dwell)
-                text.append(f"{user}: told likes / told dwell = {m:.2f}x (95% CI {lo:.2f}-{hi:.2f})")
-        if text:
-            ax1.text(0.02, 0.98, "\n".join(text), transform=ax1.transAxes, va="top", fontsize=8)
-        ax1.legend(loc="lower right", fontsize=8)
-        _bars(ax2, sub, "explicit_usage_minus_naive", conditions, users=("strategic",))
-        ax2.axhline(0.0, color="black", linewidth=0.8, linestyle=":")
-        ax2.set(ylabel="strategic minus naive explicit usage (same users, catalog)",
-                title="Extra explicit feedback from strategizing")
-        ax2.legend(loc="upper right", fontsize=8)
-        paths += save_figure(fig, out_dir, "strategization_conditions")
-    if "horizon" in studies:
-        sub = results.filter(study="horizon", user_type="all")
-        fig, (ax1, ax2) = new_figure(1, 2)
-        for ax, metric, label in (
-                (ax1, "explicit_usage_gain", "explicit usage minus naive usage (share of steps)"),
-                (ax2, "utility_gain", "utility per step minus naive utility")):
-            for s in sub.summary(x="horizon", metric=metric, by="condition"):
-                band(ax, s.x, s.mean, s.lo, s.hi, label=f"strategic, told {s.label} (95% CI)")
-            ax.axhline(0.0, color="black", linewidth=0.8, linestyle=":")
-            ax.set(xlabel="planning horizon H (steps; 0 = naive)", ylabel=label)
-            ax.set_xticks(sub.unique("horizon"))
-            ax.legend(fontsize=8)
-        ax1.set_title("Extra explicit feedback against the horizon")
-        ax2.set_title("Utility gain against the horizon")
-        paths += save_figure(fig, out_dir, "strategization_horizon")
-    if "satiation" in studies:
-        sub = results.filter(study="satiation", user_type="all")
-        fig, (ax1, ax2) = new_figure(1, 2)
-        for ax, metric, label in (
-                (ax1, "withheld_like_rate", "share of enjoyed items not liked (natural like, no like)"),
-                (ax2, "utility", "user utility per step (value - distortion cost)")):
-            for s in sub.summary(x="satiation", metric=metric, by="user"):
-                band(ax, s.x, s.mean, s.lo, s.hi, label=f"{s.label} users (95% CI)")
-            ax.set(xlabel="satiation (value lost per recent consumption)", ylabel=label)
-            ax.legend(fontsize=8)
-        ax1.set_title("Withholding likes from enjoyed content")
-        ax2.set_title("Utility under satiation (likes algorithm)")
-        paths += save_figure(fig, out_dir, "strategization_satiation")
-    return paths
+    return plot_parts(results, out_dir, {"conditions": _plot_conditions, "horizon": _plot_horizon,
+                                         "satiation": _plot_satiation}, column="study")
 
 
 SCENARIO = Scenario(

@@ -27,7 +27,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["STYLE", "band", "new_figure", "plot_summaries", "save_figure"]
+__all__ = ["STYLE", "band", "new_figure", "plot_parts", "plot_summaries", "save_figure"]
 
 #: Path of the shipped matplotlib style sheet.
 STYLE = Path(__file__).with_name("stratsim.mplstyle")
@@ -66,6 +66,44 @@ def plot_summaries(ax, summaries, *, marker="o"):
     """Draw each :class:`~sim.results.Summary` as a mean line with its 95% band."""
     for s in summaries:
         band(ax, s.x, s.mean, s.lo, s.hi, label=s.label, marker=marker)
+
+
+def plot_parts(results, out_dir, plotters, *, column="part") -> list[Path]:
+    """Figures of a scenario whose grid mixes studies, one plotter per study.
+
+    Many scenarios run several studies in one sweep, telling their cells apart
+    by a grid column (``part`` or ``study``). Each plotter is called as
+    ``plotter(rows, out_dir)`` on the rows of its study and returns the paths it
+    saved; studies with no rows (a ``--set`` that ran only some) are skipped.
+
+    Parameters
+    ----------
+    results : sim.results.Results
+        The scenario's rows.
+    out_dir : path-like
+        Folder for the figures.
+    plotters : dict
+        Study name -> plotter, called in this order.
+    column : str
+        The grid column naming the study.
+
+    Returns
+    -------
+    list of pathlib.Path
+
+    Examples
+    --------
+    >>> from sim.results import Results
+    >>> rows = Results([{"part": "a", "value": 1.0}, {"part": "a", "value": 2.0}])
+    >>> plot_parts(rows, ".", {"a": lambda r, out: [len(r)], "b": lambda r, out: ["never"]})
+    [2]
+    """
+    present = set(results.unique(column))
+    paths = []
+    for name, plotter in plotters.items():
+        if name in present:
+            paths += plotter(results.filter(**{column: name}), out_dir)
+    return paths
 
 
 def _fit_log_axes(fig) -> None:
