@@ -4,7 +4,10 @@ MatchUCB runs on a 20 x 20 market for T = 2000 rounds through
 ``agents.matching.run_bandit``: each round the primal-dual step (matching and
 core payoffs on the UCB surplus), semi-bandit feedback, the update, and the
 Subset Instability of the played outcome on the true utilities (one more
-assignment solve). It is compared in one run with
+assignment solve). ``run_bandit`` runs this as its compiled loop
+(``agents.matching._fused``, bit-identical to the round-by-round Policy loop);
+the one-off compilation (about 2 s per process) happens in an untimed warm-up.
+It is compared in one run with
 
 * the headline baseline: a bare loop that only calls
   ``scipy.optimize.linear_sum_assignment`` each round, on the very matrices
@@ -92,6 +95,7 @@ def main(argv=None) -> dict:
     mats = record_matrices(market, T, 1)
     fixed = [market.surplus] * T
     mats_dbl = record_matrices(market, T, 1, "doubling")
+    matchucb_loop(market, 10, 1)  # compile the loop (once per process) outside the timings
     ucb, dbl, bare, bare_dbl, bare_fixed = [], [], [], [], []
     for _ in range(repeats):  # interleaved, so drifts in machine load hit every loop
         ucb.append(timed(matchucb_loop, market, T, 1))
