@@ -66,12 +66,14 @@ def test_registered_policy_conformance(name):
     policy = _build(name, 0)
     assert isinstance(policy, Policy)
     assert isinstance(policy.domain, str) and policy.domain and policy.domain != "generic"
-    with pytest.raises(StratsimError):
-        policy.decide(object())
-    obs = type(policy).example_observation(np.random.default_rng(1))
-    a = _build(name, 3).decide(obs)
-    b = _build(name, 3).decide(obs)
-    assert repr(a) == repr(b)
+    for bad in (object(), None):
+        with pytest.raises(StratsimError):
+            policy.decide(bad)
+    for seed in range(5):  # several example observations: same seed, same decision
+        obs = type(policy).example_observation(np.random.default_rng(seed))
+        a = _build(name, 3).decide(obs)
+        b = _build(name, 3).decide(obs)
+        assert repr(a) == repr(b)
 
 
 def test_some_policies_are_registered():
