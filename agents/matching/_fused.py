@@ -46,7 +46,7 @@ def supports(market, learner):
 
 
 # Not cached on disk: numba keys a cache on this file alone, so a cached copy would keep
-# inlined kernels from an older markets/kernels.py. Compiling takes about a second per process.
+# inlined kernels from an older markets/kernels.py. Compiling takes about 2 s per process.
 @nb.njit(nogil=True)
 def _rounds(t, T, out, w, cu, pu, atol, opt, kind, sigma, buf, pos,
             count, mean, ucb, wsum, next_refresh, c, logterm, doubling):
