@@ -18,7 +18,7 @@ Run it with ``stratsim run mm1`` or ``python -m scenarios.mm1``.
 Examples
 --------
 >>> import numpy as np
->>> rows = run(Params(rho=0.5, customers=2000), np.random.default_rng(0))
+>>> rows = run(Cell(rho=0.5, customers=2000), np.random.default_rng(0))
 >>> {r["metric"] for r in rows} >= {"mean_response_time", "theory_response_time"}
 True
 """
@@ -32,10 +32,10 @@ import simpy
 
 from sim import Simulation
 from sim.plotting import band, new_figure, save_figure
-from sim.scenario import Scenario
+from sim.scenario import Scenario, Study
 from sim.validate import check_int, check_real
 
-__all__ = ["SCENARIO", "Params", "plot", "run"]
+__all__ = ["SCENARIO", "Cell", "Params", "plot", "run"]
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,7 @@ class Params:
     mu : float
         Service rate (> 0).
     rhos : tuple of float
-        Loads swept, each in (0, 1).
-    rho : float
-        The load of one cell (set by the grid from ``rhos``).
+        Loads swept (one cell each), each in (0, 1).
     customers : int
         Customers simulated per replication.
     warmup : float
@@ -58,23 +56,35 @@ class Params:
 
     mu: float = 1.0
     rhos: tuple[float, ...] = (0.3, 0.5, 0.7, 0.8)
+    customers: int = 20000
+    warmup: float = 0.1
+
+    def __post_init__(self):
+        for r in self.rhos:
+            check_real("rhos", r, low=0.0, high=1.0, low_open=True, high_open=True)
+        Cell(mu=self.mu, customers=self.customers, warmup=self.warmup)  # the shared fields' checks
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One run: an M/M/1 queue at load ``rho`` (the other fields as in :class:`Params`)."""
+
+    mu: float = 1.0
     rho: float = 0.5
     customers: int = 20000
     warmup: float = 0.1
 
     def __post_init__(self):
         check_real("mu", self.mu, low=0.0, low_open=True)
-        for r in self.rhos + (self.rho,):
-            check_real("rho", r, low=0.0, high=1.0, low_open=True, high_open=True)
+        check_real("rho", self.rho, low=0.0, high=1.0, low_open=True, high_open=True)
         check_int("customers", self.customers, low=10)
         check_real("warmup", self.warmup, low=0.0, high=1.0, high_open=True)
 
 
-def run(params: Params, rng) -> list[dict]:
+def run(params: Cell, rng) -> list[dict]:
     """One replication at load ``params.rho``: simulated and theoretical E[T] and E[N]."""
     lam = params.rho * params.mu
-    seed = int(rng.integers(2**63))
-    sim = Simulation(seed)
+    sim = Simulation(rng)
     server = simpy.Resource(sim.env, capacity=1)
     first_kept = int(params.warmup * params.customers)
     response = sim.recorder.channel("response_time")
@@ -141,15 +151,10 @@ SCENARIO = Scenario(
     name="mm1",
     description="M/M/1 queue simulated on the engine and checked against E[T] = 1/(mu - lambda).",
     params=Params,
-    run=run,
-    plot=plot,
-    grid=lambda p: [{"rho": r} for r in p.rhos],
+    studies=(Study("response", cell=Cell, run=run, plot=plot, grid=lambda p: [{"rho": r} for r in p.rhos],
+                   sweeps={"rho": "rhos"}, description="Mean response time against load, with theory."),),
     quick={"customers": 2000, "rhos": (0.3, 0.5, 0.7)},
     replications=10,
     quick_replications=3,
 )
-
-if __name__ == "__main__":
-    from sim.cli import main
-
-    raise SystemExit(main(["run", "mm1", *__import__("sys").argv[1:]]))
+SCENARIO.run_if_main(__name__)

@@ -5,7 +5,7 @@ This package imports nothing from ``markets``, ``agents`` or ``scenarios``.
 Examples
 --------
 >>> from sim import Simulation
->>> sim = Simulation(seed=3)
+>>> sim = Simulation(rng=3)
 >>> def ticker():
 ...     while True:
 ...         sim.record("tick", sim.now)
@@ -17,6 +17,7 @@ Examples
 """
 
 from .engine import Simulation
+from .environment import Environment, Rollout, Step, rollout
 from .errors import (
     BackendError,
     CertificateError,
@@ -27,39 +28,57 @@ from .errors import (
     UnknownNameError,
     ValidationError,
 )
-from .policy import FunctionPolicy, Policy, as_policy
-from .random import RandomStreams, make_rng, task_seed_sequence
+from .policy import FunctionPolicy, Policy, PolicySpec, as_policy
+from .random import RandomStreams, as_seed_sequence, make_rng, spawn, task_seed_sequence
 from .recorder import Recorder
-from .registry import get_scenario, load_policy, policies, register_policy, scenarios
+from .registry import (
+    check_policy_name,
+    get_scenario,
+    load_policy,
+    make_policy,
+    policies,
+    register_policy,
+    scenarios,
+)
 from .results import Results, mean_ci
-from .scenario import Scenario
+from .scenario import Scenario, Study
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BackendError",
     "CertificateError",
+    "Environment",
     "FunctionPolicy",
     "InputTypeError",
     "Policy",
     "PolicyError",
+    "PolicySpec",
     "RandomStreams",
     "Recorder",
     "Results",
     "ResultsMismatchError",
+    "Rollout",
     "Scenario",
     "Simulation",
+    "Step",
     "StratsimError",
+    "Study",
     "UnknownNameError",
     "ValidationError",
     "__version__",
     "as_policy",
+    "as_seed_sequence",
+    "check_policy_name",
     "get_scenario",
     "load_policy",
+    "make_policy",
     "make_rng",
     "mean_ci",
     "policies",
     "register_policy",
+    "rollout",
     "scenarios",
+    "spawn",
     "task_seed_sequence",
 ]

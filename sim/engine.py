@@ -11,7 +11,7 @@ An M/M/1 queue in a few lines:
 
 >>> import simpy
 >>> from sim.engine import Simulation
->>> sim = Simulation(seed=1)
+>>> sim = Simulation(rng=1)
 >>> server = simpy.Resource(sim.env, capacity=1)
 >>> def customer():
 ...     arrived = sim.now
@@ -46,16 +46,18 @@ class Simulation:
 
     Parameters
     ----------
-    seed : int or numpy.random.SeedSequence
-        Root seed of every random stream of this simulation.
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator
+        Root of every random stream of this simulation (see
+        :func:`sim.random.as_seed_sequence`).
     initial_time : float
         Start time of the clock.
     """
 
-    def __init__(self, seed=0, *, initial_time: float = 0.0):
+    def __init__(self, rng=0, *, initial_time: float = 0.0):
         initial_time = check_real("initial_time", initial_time)
+        streams = RandomStreams(rng)  # validates rng before anything is built
         self.env = simpy.Environment(initial_time)
-        self.streams = RandomStreams(seed)
+        self.streams = streams
         self.recorder = Recorder(clock=lambda: self.env.now)
 
     @property

@@ -27,31 +27,95 @@ import numpy as np
 
 from .errors import InputTypeError, ValidationError
 
-__all__ = ["RandomStreams", "make_rng", "make_seed_sequence", "task_seed_sequence"]
+__all__ = ["RandomStreams", "as_seed_sequence", "make_rng", "make_seed_sequence", "spawn", "task_seed_sequence"]
 
 
-def make_seed_sequence(seed) -> np.random.SeedSequence:
-    """Return a :class:`~numpy.random.SeedSequence` from an int or a SeedSequence."""
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise InputTypeError(
-            f"seed must be a non-negative integer or a numpy SeedSequence, got {seed!r}"
-        )
-    if seed < 0:
-        raise ValidationError(f"seed must be >= 0, got {seed}")
-    return np.random.SeedSequence(int(seed))
+def as_seed_sequence(rng) -> np.random.SeedSequence:
+    """The :class:`~numpy.random.SeedSequence` behind ``rng``.
 
+    Parameters
+    ----------
+    rng : int, sequence of int, SeedSequence, Generator or None
+        Anything :func:`numpy.random.default_rng` accepts. An int (>= 0) or a
+        sequence of them seeds a new SeedSequence; a SeedSequence passes
+        through; a Generator gives a child spawned from its own SeedSequence
+        (``SeedSequence.spawn``, so repeated calls give independent children);
+        ``None`` draws fresh entropy from the operating system.
 
-def make_rng(seed) -> np.random.Generator:
-    """Return a :class:`~numpy.random.Generator`.
-
-    A Generator passes through unchanged (so callers can share one); an int or a
-    SeedSequence seeds a fresh PCG64 generator.
+    Examples
+    --------
+    >>> as_seed_sequence(7).entropy
+    7
+    >>> as_seed_sequence(-1)
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: rng must be >= 0, got -1
     """
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return np.random.default_rng(make_seed_sequence(seed))
+    if isinstance(rng, np.random.SeedSequence):
+        return rng
+    if rng is None:
+        return np.random.SeedSequence()
+    if isinstance(rng, np.random.Generator):
+        seq = getattr(rng.bit_generator, "seed_seq", None)
+        if not isinstance(seq, np.random.SeedSequence):
+            raise InputTypeError(f"rng must be a Generator built from a SeedSequence, got {rng!r}")
+        return seq.spawn(1)[0]
+    if isinstance(rng, (bool, np.bool_)):
+        raise InputTypeError(f"rng must be a Generator, a SeedSequence or a non-negative int, got {rng!r}")
+    if isinstance(rng, (int, np.integer)):
+        if rng < 0:
+            raise ValidationError(f"rng must be >= 0, got {rng}")
+        return np.random.SeedSequence(int(rng))
+    if isinstance(rng, (list, tuple, np.ndarray)):
+        values = np.asarray(rng)
+        if values.ndim != 1 or values.dtype.kind not in "iu" or (values.size and values.min() < 0):
+            raise ValidationError(f"rng as a sequence must hold non-negative ints, got {rng!r}")
+        return np.random.SeedSequence([int(v) for v in values])
+    raise InputTypeError(f"rng must be a Generator, a SeedSequence or a non-negative int, got {rng!r}")
+
+
+#: Former name of :func:`as_seed_sequence`.
+make_seed_sequence = as_seed_sequence
+
+
+def make_rng(rng) -> np.random.Generator:
+    """Return a :class:`~numpy.random.Generator` for ``rng``.
+
+    A Generator passes through unchanged (so callers can share one); anything
+    else :func:`as_seed_sequence` accepts seeds a fresh PCG64 generator.
+
+    Examples
+    --------
+    >>> bool(make_rng(7).integers(100) == make_rng(7).integers(100))
+    True
+    >>> g = make_rng(1)
+    >>> make_rng(g) is g
+    True
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(as_seed_sequence(rng))
+
+
+def spawn(rng, n: int) -> list[np.random.Generator]:
+    """``n`` independent child generators of ``rng`` (by ``SeedSequence.spawn``).
+
+    This is the one way stratsim derives child streams (never by drawing a
+    seed from a generator). Spawning from a Generator does not consume its
+    random numbers, and the k-th call gives the same children for the same seed.
+
+    Examples
+    --------
+    >>> a, b = spawn(3, 2)
+    >>> c, d = spawn(3, 2)
+    >>> bool(a.random() == c.random()), bool(b.random() == d.random())
+    (True, True)
+    """
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValidationError(f"n must be a non-negative int, got {n!r}")
+    if isinstance(rng, np.random.Generator):
+        return list(rng.spawn(int(n)))
+    return [np.random.default_rng(s) for s in as_seed_sequence(rng).spawn(int(n))]
 
 
 def task_seed_sequence(entropy: int, cell: int, rep: int) -> np.random.SeedSequence:
@@ -69,8 +133,8 @@ class RandomStreams:
 
     Parameters
     ----------
-    seed : int or numpy.random.SeedSequence
-        The root seed.
+    rng : int, SeedSequence or Generator
+        The root (see :func:`as_seed_sequence`).
 
     Examples
     --------
@@ -81,8 +145,8 @@ class RandomStreams:
     True
     """
 
-    def __init__(self, seed):
-        self.root = make_seed_sequence(seed)
+    def __init__(self, rng=0):
+        self.root = as_seed_sequence(rng)
         self._streams: dict[str, np.random.Generator] = {}
 
     def seed_sequence(self, name: str) -> np.random.SeedSequence:

@@ -57,6 +57,16 @@ class Recorder:
         times.append(self._clock() if time is None else time)
         values.append(value)
 
+    def extend(self, metric: str, values, times) -> None:
+        """Append many records of ``metric`` at once (``values`` and ``times`` of equal length)."""
+        values = list(values.tolist() if isinstance(values, np.ndarray) else values)
+        times = list(times.tolist() if isinstance(times, np.ndarray) else times)
+        if len(values) != len(times):
+            raise ValidationError(f"values and times must have equal lengths, got {len(values)} and {len(times)}")
+        column_times, column_values = self._columns.setdefault(metric, ([], []))
+        column_times.extend(times)
+        column_values.extend(values)
+
     def channel(self, metric: str) -> Callable:
         """Return a fast ``append(value)`` function for one metric (for hot loops)."""
         times, values = self._columns.setdefault(metric, ([], []))

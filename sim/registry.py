@@ -1,14 +1,21 @@
 """Registries: load policies and scenarios by name.
 
-Two registries exist: :data:`policies` and :data:`scenarios`. Policies register
-themselves when their module is imported (``import agents`` registers all of
-the toolkit's). Scenarios are discovered lazily, so the engine never imports
-domain code statically: every module of the ``scenarios`` package that defines
-a module-level ``SCENARIO`` is found, and so is every object published under the
-entry-point group ``stratsim.scenarios`` by any installed package (this is how
-users add scenarios from their own packages)::
+Two registries exist: :data:`policies` and :data:`scenarios`. Both are
+discovered lazily, so the engine never imports domain code statically.
+
+* Policies register themselves when their module is imported
+  (:func:`register_policy`); the first lookup imports the toolkit's ``agents``
+  package (which registers all of its policies) and loads every object published
+  under the entry-point group ``stratsim.policies`` by any installed package.
+* Scenarios: every module of the ``scenarios`` package that defines a
+  module-level ``SCENARIO`` is found, and so is every object published under the
+  entry-point group ``stratsim.scenarios``.
+
+This is how users add policies and scenarios from their own packages::
 
     [options.entry_points]
+    stratsim.policies =
+        my_learner = mypkg.learners:MyLearner
     stratsim.scenarios =
         my_study = mypkg.my_study:SCENARIO
 
@@ -44,7 +51,21 @@ from typing import Any
 
 from .errors import InputTypeError, StratsimError, UnknownNameError, ValidationError
 
-__all__ = ["Registry", "get_scenario", "load_policy", "policies", "register_policy", "scenarios"]
+__all__ = [
+    "EnvironmentRegistry",
+    "PolicyRegistry",
+    "Registry",
+    "check_policy_name",
+    "environments",
+    "example_environment",
+    "get_scenario",
+    "load_policy",
+    "make_policy",
+    "policies",
+    "register_environment",
+    "register_policy",
+    "scenarios",
+]
 
 
 class Registry:
@@ -127,6 +148,19 @@ class Registry:
         return len(self.names())
 
 
+def _load_entry_points(registry: Registry, group: str) -> None:
+    for ep in entry_points(group=group):
+        if ep.name in registry._items:
+            continue
+        try:
+            obj = ep.load()
+        except Exception as exc:  # a broken plug-in must not pass silently
+            raise StratsimError(f"{registry.kind} entry point {ep.name!r} ({ep.value}) of group {group!r} "
+                                f"failed to load: {exc}") from exc
+        if ep.name not in registry._items:  # importing the module may have registered it already
+            registry.register(ep.name, obj)
+
+
 def _first_line(text) -> str:
     if not isinstance(text, str):
         return ""
@@ -173,18 +207,91 @@ class ScenarioRegistry(Registry):
                 spec = getattr(module, "SCENARIO", None)
                 if spec is not None and spec.name not in self._items:
                     self.register(spec.name, spec)
-        for ep in entry_points(group=self.group):
-            if ep.name in self._items:
-                continue
-            try:
-                spec = ep.load()
-            except Exception as exc:  # a broken plug-in must not break the toolkit
-                raise StratsimError(f"scenario entry point {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
-            self.register(ep.name, spec)
+        _load_entry_points(self, self.group)
+
+
+class PolicyRegistry(Registry):
+    """Policy classes: the toolkit's (``import agents``) and those of the ``stratsim.policies`` group."""
+
+    group = "stratsim.policies"
+    package = "agents"
+
+    def __init__(self):
+        super().__init__("policy")
+        self._discovered = False
+
+    def _discover(self) -> None:
+        if self._discovered:
+            return
+        self._discovered = True
+        try:
+            importlib.import_module(self.package)
+        except ImportError:
+            pass
+        _load_entry_points(self, self.group)
+
+    def register(self, name, obj=None, *, description=None, replace=False):
+        def add(target):
+            spec = getattr(target, "spec", None)
+            if not isinstance(getattr(spec, "domain", None), str):
+                raise InputTypeError(f"policy {name!r} must be a class with a PolicySpec 'spec' "
+                                     f"(a sim.policy.Policy subclass), got {target!r}")
+            return Registry.register(self, name, target, description=description, replace=replace)
+
+        return add if obj is None else add(obj)
+
+    def names(self, domain: str | None = None) -> list[str]:
+        """Registered names, sorted; only those of ``domain`` if given."""
+        names = super().names()
+        if domain is None:
+            return names
+        return [n for n in names if self._items[n].spec.domain == domain]
+
+    def domains(self) -> list[str]:
+        """Every domain with at least one registered policy, sorted."""
+        return sorted({self.get(n).spec.domain for n in self.names()})
+
+    def get(self, name: str, domain: str | None = None):
+        """The class registered under ``name``; with ``domain``, refuse a policy of another domain."""
+        cls = super().get(name)
+        if domain is not None and cls.spec.domain != domain:
+            known = ", ".join(self.names(domain)) or "(none)"
+            raise ValidationError(f"policy {name!r} is of domain {cls.spec.domain!r}, not {domain!r}; "
+                                  f"policies of domain {domain!r}: {known}")
+        return cls
 
 
 #: Every registered policy class (name -> class).
-policies = Registry("policy")
+policies = PolicyRegistry()
+
+
+class EnvironmentRegistry(Registry):
+    """Example environments by domain: ``factory(rng=..., **params) -> Environment``.
+
+    Every domain with registered policies registers one small, fast example
+    environment, so generic code (the policy conformance test, ``stratsim list
+    --policies``, adapters) can build and run any policy of that domain.
+    """
+
+    def __init__(self):
+        super().__init__("environment domain")
+
+    def _discover(self) -> None:
+        policies._discover()
+
+
+#: Example environment factories (domain -> factory).
+environments = EnvironmentRegistry()
+
+
+def register_environment(domain: str, factory=None, *, description: str | None = None):
+    """Register ``factory(rng=..., **params) -> Environment`` as the example environment of ``domain``."""
+    return environments.register(domain, factory, description=description)
+
+
+def example_environment(domain: str, *, rng=0, **params):
+    """A small example environment of ``domain`` (see :class:`EnvironmentRegistry`)."""
+    return environments.get(domain)(rng=rng, **params)
 #: Every discovered scenario (name -> :class:`~sim.scenario.Scenario`).
 scenarios = ScenarioRegistry()
 
@@ -197,6 +304,39 @@ def register_policy(name: str, cls=None, *, description: str | None = None):
 def load_policy(name: str, **params):
     """Instantiate the policy registered as ``name`` with keyword ``params``."""
     return policies.load(name, **params)
+
+
+def check_policy_name(argument: str, name, domain: str) -> str:
+    """Check that ``name`` is a registered policy of ``domain``; return it.
+
+    Scenarios call this on their policy-list parameters so that a bad name is
+    refused (naming ``argument`` and the domain) before anything runs.
+
+    Examples
+    --------
+    >>> check_policy_name("learners", "no_such_policy", "matching")
+    Traceback (most recent call last):
+    ...
+    sim.errors.UnknownNameError: learners: unknown policy 'no_such_policy'; policies of domain 'matching': ...
+    """
+    if not isinstance(name, str) or not name:
+        raise InputTypeError(f"{argument} must name a registered policy, got {name!r}")
+    if name not in policies:
+        close = difflib.get_close_matches(name, policies.names(domain), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UnknownNameError(f"{argument}: unknown policy {name!r}{hint}; policies of domain {domain!r}: "
+                               f"{', '.join(policies.names(domain)) or '(none)'}")
+    try:
+        policies.get(name, domain)
+    except ValidationError as exc:
+        raise ValidationError(f"{argument}: {exc}") from None
+    return name
+
+
+def make_policy(name: str, env, *, horizon: int | None = None, rng=None, options=None, **params):
+    """Build the policy registered as ``name`` for environment ``env`` (see :meth:`sim.policy.Policy.from_env`)."""
+    cls = policies.get(name, getattr(env, "domain", None))
+    return cls.from_env(env, horizon=horizon, rng=rng, options=options, **params)
 
 
 def get_scenario(name: str):

@@ -179,7 +179,7 @@ def plot_folder(out) -> list:
     if manifest is None or not (out / RESULTS).exists():
         raise ValidationError(f"{str(out)!r} is not a results folder (no {MANIFEST} and {RESULTS})")
     scenario = get_scenario(manifest["scenario"])
-    if scenario.plot is None:
+    if not scenario.has_figures:
         return []
     results = Results.read_csv(out / RESULTS)
-    return [Path(p) for p in scenario.plot(results, out / FIGURES) or []]
+    return [Path(p) for p in scenario.make_figures(results, out / FIGURES)]

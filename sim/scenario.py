@@ -1,17 +1,53 @@
-"""The scenario contract: parameters -> simulation -> tidy rows -> figures.
+"""The scenario contract: parameters -> studies -> simulation -> tidy rows -> figures.
 
 A scenario module defines a frozen parameters dataclass (every field with a
-default), a ``run(params, rng)`` function returning tidy rows, a
-``plot(results, out_dir)`` function, and a module-level ``SCENARIO`` tying them
-together. The sweep runs ``run`` once per *cell* of the grid and replication;
-a cell is a dict of parameter overrides, and its keys become columns of
-``results.csv``.
+default: the scenario's settings and the lists its grids sweep) and one or more
+:class:`Study` objects, and ties them together in a module-level ``SCENARIO``.
+A study has its own frozen *cell* dataclass (the parameters of one run), a
+``grid(params)`` listing its cells (dicts of cell-field values), a
+``run(cell, rng)`` returning tidy rows and a ``plot(results, out_dir)``. The
+sweep runs each study's ``run`` once per cell and replication; cell keys (and
+``study``) become columns of ``results.csv``. A cell's fields that the grid
+does not set take the scenario parameter of the same name, else their default.
 
 Rows are dicts with at least ``metric`` (str) and ``value`` (a number); any
 other keys (``t``, ``policy``, ...) become extra columns.
 
+A scenario module ends with ``SCENARIO.run_if_main(__name__)``, which makes
+``python -m scenarios.NAME [options]`` work like ``stratsim run NAME [options]``.
+
 Examples
 --------
+>>> from dataclasses import dataclass
+>>> from sim.scenario import Scenario, Study
+>>> @dataclass(frozen=True)
+... class Settings:
+...     n: int = 100
+...     rates: tuple = (0.5, 0.8)
+>>> @dataclass(frozen=True)
+... class Cell:
+...     n: int = 100
+...     rate: float = 0.5
+>>> def run_means(cell, rng):
+...     x = rng.exponential(1 / cell.rate, size=cell.n)
+...     return [{"metric": "mean", "value": float(x.mean())}]
+>>> means = Study("means", cell=Cell, run=run_means, grid=lambda p: [{"rate": r} for r in p.rates],
+...               sweeps={"rate": "rates"})
+>>> demo = Scenario(name="demo", description="Exponential means.", params=Settings,
+...                 studies=(means,), quick={"n": 10})
+>>> p = demo.make_params({"rates": "(1.0, 2.0)"}, quick=True)
+>>> demo.cells(p)
+[{'study': 'means', 'rate': 1.0}, {'study': 'means', 'rate': 2.0}]
+>>> demo.cell_params(p, demo.cells(p)[1])
+Cell(n=10, rate=2.0)
+>>> demo.make_params({"rate": "3"})
+Traceback (most recent call last):
+...
+sim.errors.ValidationError: scenario 'demo': rate is set per cell by the grid of study 'means'; set rates instead
+
+The single-function form (``run``, ``grid`` and ``plot`` on the scenario, one
+dataclass) is still accepted:
+
 >>> from dataclasses import dataclass
 >>> from sim.scenario import Scenario
 >>> @dataclass(frozen=True)
@@ -40,6 +76,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import math
 import numbers
 import types
 import typing
@@ -49,7 +86,87 @@ from typing import Any
 
 from .errors import InputTypeError, StratsimError, UnknownNameError, ValidationError
 
-__all__ = ["Scenario", "coerce_value"]
+__all__ = ["Scenario", "Study", "coerce_value"]
+
+
+@dataclass(frozen=True)
+class Study:
+    """One study of a scenario: its cell parameters, grid, run and figures.
+
+    Parameters
+    ----------
+    name : str
+        The study's name (the ``study`` column of ``results.csv``).
+    cell : type
+        A frozen dataclass, every field with a default: one run's parameters.
+        It may validate in ``__post_init__``.
+    run : callable
+        ``run(cell, rng) -> iterable of dict rows``: one replication of one cell.
+    grid : callable, optional
+        ``grid(params) -> iterable of dict`` of cell-field values (default: one
+        cell of defaults).
+    plot : callable, optional
+        ``plot(results, out_dir) -> list of paths``, given this study's rows.
+    sweeps : mapping, optional
+        Cell field -> the scenario parameter whose values the grid gives it
+        (e.g. ``{"rho": "rhos"}``); used in messages and by ``stratsim params``.
+    description : str
+        One line on what the study shows.
+    """
+
+    name: str
+    cell: type
+    run: Callable
+    grid: Callable | None = None
+    plot: Callable | None = None
+    sweeps: Mapping[str, str] = field(default_factory=dict)
+    description: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise InputTypeError(f"Study name must be an identifier string, got {self.name!r}")
+        if not dataclasses.is_dataclass(self.cell):
+            raise InputTypeError(f"Study {self.name!r}: cell must be a dataclass, got {self.cell!r}")
+        for what in ("run", "grid", "plot"):
+            value = getattr(self, what)
+            if value is not None and not callable(value):
+                raise InputTypeError(f"Study {self.name!r}: {what} must be callable, got {value!r}")
+        known = {f.name for f in dataclasses.fields(self.cell)}
+        bad = [k for k in self.sweeps if k not in known]
+        if bad:
+            raise ValidationError(f"Study {self.name!r}: sweeps names {bad[0]!r}, which is not a field of "
+                                  f"{self.cell.__name__}")
+
+    @property
+    def field_names(self) -> list[str]:
+        """Names of the cell parameters."""
+        return [f.name for f in dataclasses.fields(self.cell)]
+
+    def cells(self, params) -> list[dict]:
+        """This study's cells for scenario parameters ``params``."""
+        cells = [{}] if self.grid is None else [dict(c) for c in self.grid(params)]
+        known = set(self.field_names)
+        for c in cells:
+            bad = [k for k in c if k not in known]
+            if bad:
+                raise StratsimError(f"study {self.name!r}: its grid sets {bad[0]!r}, which is not a field of "
+                                    f"{self.cell.__name__}")
+        return cells
+
+    def make_cell(self, params, values: Mapping[str, Any]):
+        """The cell dataclass: ``values``, else the scenario parameter of the same name, else the default."""
+        kwargs = {}
+        for name in self.field_names:
+            if name in values:
+                kwargs[name] = values[name]
+            elif params is not None and hasattr(params, name):
+                kwargs[name] = getattr(params, name)
+        try:
+            return self.cell(**kwargs)
+        except StratsimError:
+            raise
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"study {self.name!r}: invalid cell {dict(values)}: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -65,13 +182,20 @@ class Scenario:
     params : type
         A frozen dataclass whose fields all have defaults; it may validate in
         ``__post_init__`` by raising :class:`~sim.errors.ValidationError`.
-    run : callable
-        ``run(params, rng) -> iterable of dict rows``; one replication of one cell.
+    studies : tuple of Study
+        The studies (each with its own cells, run and figures). Without
+        studies, ``run`` (and optionally ``grid``) define a single study on
+        ``params`` itself.
+    run : callable, optional
+        ``run(params, rng) -> iterable of dict rows``; one replication of one
+        cell (the single-function form).
     plot : callable, optional
         ``plot(results, out_dir) -> list of written paths``; ``results`` is a
-        :class:`~sim.results.Results`.
+        :class:`~sim.results.Results`. With studies, the default draws each
+        study's figures from its own rows.
     grid : callable, optional
-        ``grid(params) -> list of dict`` cell overrides; default one cell ``{}``.
+        ``grid(params) -> list of dict`` cell overrides (single-function form);
+        default one cell ``{}``.
     quick : mapping
         Parameter overrides applied by ``--quick`` (a run of a few seconds).
     replications, quick_replications : int
@@ -81,16 +205,83 @@ class Scenario:
     name: str
     description: str
     params: type
-    run: Callable
+    run: Callable | None = None
     plot: Callable | None = None
     grid: Callable | None = None
     quick: Mapping[str, Any] = field(default_factory=dict)
     replications: int = 10
     quick_replications: int = 3
+    studies: tuple = ()
 
     def __post_init__(self):
         if not dataclasses.is_dataclass(self.params):
             raise InputTypeError(f"Scenario {self.name!r}: params must be a dataclass, got {self.params!r}")
+        object.__setattr__(self, "studies", tuple(self.studies))
+        if self.studies:
+            if self.run is not None or self.grid is not None:
+                raise InputTypeError(f"Scenario {self.name!r}: give either studies or run/grid, not both")
+            names = [s.name for s in self.studies]
+            if not all(isinstance(s, Study) for s in self.studies) or len(set(names)) != len(names):
+                raise InputTypeError(f"Scenario {self.name!r}: studies must be Study objects with distinct "
+                                     f"names, got {self.studies!r}")
+        elif self.run is None:
+            raise InputTypeError(f"Scenario {self.name!r}: needs studies or a run function")
+        unknown = [k for k in self.quick if k not in self.field_names]
+        if unknown:
+            raise UnknownNameError(f"Scenario {self.name!r}: quick sets {unknown[0]!r}, which is not a parameter")
+
+    def study(self, name: str) -> Study:
+        """The study called ``name``."""
+        for s in self.studies:
+            if s.name == name:
+                return s
+        raise UnknownNameError(f"scenario {self.name!r} has no study {name!r}; studies: "
+                               f"{', '.join(s.name for s in self.studies) or '(none)'}")
+
+    def _grid_field(self, key: str) -> str | None:
+        """A message for ``key`` if it is a cell field that a study's grid sets (and not a parameter)."""
+        for s in self.studies:
+            if key in s.sweeps:
+                return f"{key} is set per cell by the grid of study {s.name!r}; set {s.sweeps[key]} instead"
+        for s in self.studies:
+            if key in s.field_names:
+                return f"{key} is a cell parameter of study {s.name!r} that the scenario does not expose"
+        return None
+
+    @property
+    def has_figures(self) -> bool:
+        """Whether :meth:`make_figures` draws anything."""
+        return self.plot is not None or any(s.plot is not None for s in self.studies)
+
+    def make_figures(self, results, out_dir) -> list:
+        """Draw the figures of ``results`` into ``out_dir``; return the written paths.
+
+        ``plot`` if the scenario has one, else each study's ``plot`` on its own rows.
+        """
+        if self.plot is not None:
+            return list(self.plot(results, out_dir) or [])
+        paths = []
+        for s in self.studies:
+            if s.plot is None:
+                continue
+            sub = results.filter(study=s.name)
+            if sub.rows:
+                paths += list(s.plot(sub, out_dir) or [])
+        return paths
+
+    def run_if_main(self, module_name: str) -> None:
+        """Run this scenario's command line when ``module_name == "__main__"`` (then exit).
+
+        A scenario module ends with ``SCENARIO.run_if_main(__name__)`` so that
+        ``python -m scenarios.NAME [options]`` equals ``stratsim run NAME [options]``.
+        """
+        if module_name != "__main__":
+            return
+        import sys
+
+        from .cli import main
+
+        raise SystemExit(main(["run", self.name, *sys.argv[1:]]))
 
     @property
     def field_names(self) -> list[str]:
@@ -110,6 +301,9 @@ class Scenario:
         converted = {}
         for key, value in values.items():
             if key not in known:
+                grid_field = self._grid_field(key)
+                if grid_field is not None:
+                    raise ValidationError(f"scenario {self.name!r}: {grid_field}")
                 raise UnknownNameError(
                     f"scenario {self.name!r} has no parameter {key!r}; parameters: {', '.join(known)}"
                 )
@@ -123,15 +317,26 @@ class Scenario:
 
     def cells(self, params) -> list[dict]:
         """The grid's cells for ``params`` (each a dict of parameter overrides)."""
-        cells = [{}] if self.grid is None else [dict(c) for c in self.grid(params)]
+        if self.studies:
+            cells = [{"study": s.name, **c} for s in self.studies for c in s.cells(params)]
+        else:
+            cells = [{}] if self.grid is None else [dict(c) for c in self.grid(params)]
         if not cells:
             raise ValidationError(f"scenario {self.name!r}: the grid is empty for {params}")
         return cells
 
+    def cell_params(self, params, cell: Mapping[str, Any]):
+        """The parameters one run of ``cell`` gets (a study's cell dataclass, or ``params`` updated)."""
+        if self.studies:
+            values = dict(cell)
+            return self.study(values.pop("study")).make_cell(params, values)
+        return dataclasses.replace(params, **cell) if cell else params
+
     def run_cell(self, params, cell: Mapping[str, Any], rng) -> list[dict]:
         """Run one replication of one cell and check the rows."""
-        cell_params = dataclasses.replace(params, **cell) if cell else params
-        rows = [dict(r) for r in self.run(cell_params, rng)]
+        cell_params = self.cell_params(params, cell)
+        run = self.study(cell["study"]).run if self.studies else self.run
+        rows = [dict(r) for r in run(cell_params, rng)]
         for row in rows:
             if not isinstance(row.get("metric"), str) or not isinstance(row.get("value"), numbers.Real):
                 raise StratsimError(
@@ -162,6 +367,14 @@ def coerce_value(name: str, value, hint):
     Traceback (most recent call last):
     ...
     sim.errors.InputTypeError: parameter rate must be float, got 'fast'
+    >>> coerce_value("mu", "nan", float)
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: parameter mu must be finite, got 'nan'
+    >>> coerce_value("rhos", "0.3,abc", tuple[float, ...])
+    Traceback (most recent call last):
+    ...
+    sim.errors.InputTypeError: parameter rhos: element 2 ('abc') is invalid: must be float, got 'abc'
     """
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
@@ -181,12 +394,23 @@ def coerce_value(name: str, value, hint):
         raise InputTypeError(f"parameter {name} must be {hint}, got {value!r}")
     if origin is tuple or hint is tuple:
         if isinstance(value, str):
-            parsed = _parse_literal(value if value.strip().startswith(("(", "[")) else f"({value},)")
+            text = value.strip()
+            parsed = _parse_literal(text if text.startswith(("(", "[")) else f"({text},)")
+            if isinstance(parsed, str):  # not a Python literal: split the elements and convert each
+                parsed = [e.strip() for e in text.strip("()[]").split(",") if e.strip()]
             value = parsed
         if not isinstance(value, (tuple, list)):
             value = (value,)
         if args and args[-1] is Ellipsis:
-            return tuple(coerce_value(name, v, args[0]) for v in value)
+            out = []
+            for k, v in enumerate(value):
+                try:
+                    out.append(coerce_value(name, v, args[0]))
+                except StratsimError as exc:
+                    kind = type(exc)
+                    raise kind(f"parameter {name}: element {k + 1} ({v!r}) is invalid: "
+                               f"{str(exc).replace(f'parameter {name} ', '', 1)}") from None
+            return tuple(out)
         if args:
             if len(args) != len(value):
                 raise ValidationError(f"parameter {name} must have {len(args)} entries, got {value!r}")
@@ -211,8 +435,15 @@ def coerce_value(name: str, value, hint):
         return int(parsed)
     if hint is float:
         parsed = _parse_literal(value) if isinstance(value, str) else value
+        if isinstance(parsed, str):
+            try:  # float() also reads nan and inf, which are floats but not valid parameter values
+                parsed = float(parsed)
+            except ValueError:
+                pass
         if isinstance(parsed, bool) or not isinstance(parsed, numbers.Real):
             raise InputTypeError(f"parameter {name} must be float, got {value!r}")
+        if not math.isfinite(parsed):
+            raise ValidationError(f"parameter {name} must be finite, got {value!r}")
         return float(parsed)
     if hint is str:
         return str(value)

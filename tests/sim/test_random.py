@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.errors import InputTypeError, ValidationError
-from sim.random import RandomStreams, make_rng, task_seed_sequence
+from sim.random import RandomStreams, make_rng, spawn, task_seed_sequence
 
 
 @given(seed=st.integers(0, 2**63 - 1), name=st.text(min_size=1, max_size=20))
@@ -39,7 +39,20 @@ def test_make_rng_passes_generators_through():
     assert make_rng(g) is g
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, "7", None, True])
-def test_bad_seeds_are_refused(bad):
-    with pytest.raises((ValidationError, InputTypeError), match="seed"):
+@pytest.mark.parametrize("bad", [-1, 1.5, "7", True, [1, -2], object()])
+def test_bad_seeds_are_refused_naming_rng(bad):
+    with pytest.raises((ValidationError, InputTypeError), match="rng"):
         make_rng(bad)
+
+
+def test_none_draws_fresh_entropy_like_numpy():
+    assert isinstance(make_rng(None), np.random.Generator)
+
+
+@given(seed=st.integers(0, 2**32), n=st.integers(1, 5))
+def test_spawned_children_are_reproducible_and_leave_the_parent_untouched(seed, n):
+    parent, twin = np.random.default_rng(seed), np.random.default_rng(seed)
+    kids = [g.random() for g in spawn(parent, n)]
+    assert kids == [g.random() for g in spawn(twin, n)]
+    assert len(set(kids)) == n
+    assert parent.random() == np.random.default_rng(seed).random()  # spawning consumed no draws
