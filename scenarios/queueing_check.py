@@ -22,7 +22,7 @@ Run it with ``stratsim run queueing_check`` or ``python -m scenarios.queueing_ch
 Examples
 --------
 >>> import numpy as np
->>> rows = run(Params(rho=0.5, jobs=2000), np.random.default_rng(0))
+>>> rows = run(Cell(rho=0.5, jobs=2000), np.random.default_rng(0))
 >>> sorted({r["discipline"] for r in rows})
 ['fcfs', 'ps', 'psjf', 'srpt']
 """
@@ -40,10 +40,10 @@ from agents.online.scheduling import FCFS, SPT, SRPT, RoundRobin
 from agents.online.server import simulate
 from sim.plotting import new_figure, save_figure
 from sim.results import mean_ci
-from sim.scenario import Scenario
+from sim.scenario import Scenario, Study
 from sim.validate import check_int, check_real
 
-__all__ = ["REFERENCE", "SCENARIO", "Params", "plot", "run"]
+__all__ = ["REFERENCE", "SCENARIO", "Cell", "Params", "plot", "run"]
 
 #: REFERENCE.md's M/M/1 values (mu = 1).
 REFERENCE = {("srpt", 0.5): 1.4254, ("srpt", 0.8): 2.3528, ("psjf", 0.5): 1.5314, ("psjf", 0.8): 2.6589,
@@ -60,9 +60,7 @@ class Params:
     Attributes
     ----------
     rhos : tuple of float
-        Loads swept, each in ``(0, 1)``.
-    rho : float
-        The load of one cell (set by the grid).
+        Loads swept (one cell each), each in ``(0, 1)``.
     jobs : int
         Jobs per replication.
     warmup : float
@@ -70,13 +68,25 @@ class Params:
     """
 
     rhos: tuple[float, ...] = (0.5, 0.8)
+    jobs: int = 50_000
+    warmup: float = 0.1
+
+    def __post_init__(self):
+        for r in self.rhos:
+            check_real("rhos", r, low=0.0, high=1.0, low_open=True, high_open=True)
+        Cell(jobs=self.jobs, warmup=self.warmup)  # the shared fields' checks
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One run: the four disciplines at load ``rho`` (other fields as in :class:`Params`)."""
+
     rho: float = 0.5
     jobs: int = 50_000
     warmup: float = 0.1
 
     def __post_init__(self):
-        for r in self.rhos + (self.rho,):
-            check_real("rho", r, low=0.0, high=1.0, low_open=True, high_open=True)
+        check_real("rho", self.rho, low=0.0, high=1.0, low_open=True, high_open=True)
         check_int("jobs", self.jobs, low=10)
         check_real("warmup", self.warmup, low=0.0, high=0.5, high_open=True)
 
@@ -86,7 +96,7 @@ def _theory(discipline: str, rho: float) -> float:
     return mean_response_time(discipline, rho)
 
 
-def run(params: Params, rng) -> list[dict]:
+def run(params: Cell, rng) -> list[dict]:
     """One replication at load ``params.rho``: simulated and theoretical E[T] per discipline."""
     n = params.jobs
     release = np.cumsum(rng.exponential(1.0 / params.rho, n))
@@ -141,17 +151,10 @@ SCENARIO = Scenario(
     name="queueing_check",
     description="Event-driven server vs M/M/1 theory under FCFS, PS, SRPT and PSJF, with CIs.",
     params=Params,
-    run=run,
-    plot=plot,
-    grid=lambda p: [{"rho": r} for r in p.rhos],
+    studies=(Study("mm1", cell=Cell, run=run, plot=plot, grid=lambda p: [{"rho": r} for r in p.rhos],
+                   sweeps={"rho": "rhos"}, description="Four disciplines against M/M/1 theory."),),
     quick={"jobs": 15_000},
     replications=20,
     quick_replications=3,
 )
-
-if __name__ == "__main__":
-    import sys
-
-    from sim.cli import main
-
-    raise SystemExit(main(["run", "queueing_check", *sys.argv[1:]]))
+SCENARIO.run_if_main(__name__)
