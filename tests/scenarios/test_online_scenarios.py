@@ -41,7 +41,7 @@ def test_scenario_runs_plots_and_is_reproducible(name, tmp_path):
     assert all(math.isfinite(r["value"]) for r in results.rows)
     _, again = run_all(name)
     assert [r["value"] for r in again.rows] == [r["value"] for r in results.rows]
-    paths = spec.plot(results, tmp_path)
+    paths = spec.make_figures(results, tmp_path)
     pngs = [p for p in paths if str(p).endswith(".png")]
     assert pngs and all(p.name.startswith(name) and p.exists() and p.with_suffix(".pdf").exists() for p in pngs)
 
@@ -94,7 +94,7 @@ def test_queueing_check_theory_matches_the_reference_values():
     ("ski_rental", {"sigmas": "(-1.0,)"}, "^sigma must be >= 0"),
     ("scheduling", {"prr_lam": "1.0"}, "^prr_lam must be in"),
     ("scheduling", {"n_jobs": "0"}, "^n_jobs must be >= 1"),
-    ("queueing_check", {"rhos": "(0.5, 1.0)"}, "^rho must be in"),
+    ("queueing_check", {"rhos": "(0.5, 1.0)"}, "^rhos must be in"),
 ])
 def test_bad_parameters_are_refused_naming_them(name, overrides, match):
     with pytest.raises(ValidationError, match=match):
