@@ -17,12 +17,11 @@ matching (rural hospitals); and no proposer can gain by misreporting
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Mapping, Sequence
 
 from sim.errors import InputTypeError, UnknownNameError, ValidationError
 
-__all__ = ["deferred_acceptance", "ntu_blocking_pairs", "ntu_is_stable"]
+__all__ = ["deferred_acceptance", "deferred_acceptance_indexed", "ntu_blocking_pairs", "ntu_is_stable"]
 
 
 def _check_profile(proposer_prefs, receiver_prefs):
@@ -47,6 +46,71 @@ def _check_profile(proposer_prefs, receiver_prefs):
                     raise ValidationError(f"{name}[{agent!r}] lists {b!r} twice: preferences must be strict")
                 seen.add(b)
     return {b: {a: k for k, a in enumerate(lst)} for b, lst in receiver_prefs.items()}
+
+
+def deferred_acceptance_indexed(proposer_prefs, receiver_rank) -> list[int]:
+    """Proposer-proposing deferred acceptance on agents numbered ``0..``, without validation.
+
+    The one implementation of deferred acceptance (:func:`deferred_acceptance`
+    numbers the agents and calls it); its callers validate, so it can run
+    once per round of a learning loop.
+
+    Parameters
+    ----------
+    proposer_prefs : sequence of sequences of int
+        ``proposer_prefs[i]`` lists receivers, best first (unlisted ones are
+        unacceptable to ``i``).
+    receiver_rank : sequence of sequences of int
+        ``receiver_rank[a][i]`` = position of proposer ``i`` in receiver
+        ``a``'s list (0 = best); a value ``>= len(proposer_prefs)`` marks ``i``
+        as unacceptable to ``a``.
+
+    Returns
+    -------
+    list of int
+        Receiver of each proposer, ``-1`` if single.
+
+    Notes
+    -----
+    The proposer-optimal stable matching is unique, so the order in which
+    free proposers propose (here last freed, first to propose) does not change
+    the result.
+
+    Examples
+    --------
+    >>> deferred_acceptance_indexed([[0, 1], [0, 1]], [[1, 0], [0, 1]])
+    [1, 0]
+    >>> deferred_acceptance_indexed([[0], [0]], [[2, 0]])  # proposer 0 is unacceptable to receiver 0
+    [-1, 0]
+    """
+    n_prop = len(proposer_prefs)
+    nxt = [0] * n_prop
+    held = [-1] * len(receiver_rank)
+    # rank of each receiver's held proposer; ``n_prop`` (worse than any acceptable rank) while it holds
+    # nobody, so one comparison decides both "empty" and "better than the one held"
+    held_rank = [n_prop] * len(receiver_rank)
+    free = list(range(n_prop - 1, -1, -1))
+    while free:
+        i = free.pop()
+        lst = proposer_prefs[i]
+        k = nxt[i]
+        while k < len(lst):
+            a = lst[k]
+            k += 1
+            r = receiver_rank[a][i]
+            if r < held_rank[a]:
+                cur = held[a]
+                held[a] = i
+                held_rank[a] = r
+                if cur >= 0:
+                    free.append(cur)
+                break
+        nxt[i] = k
+    out = [-1] * n_prop
+    for a, i in enumerate(held):
+        if i >= 0:
+            out[i] = a
+    return out
 
 
 def deferred_acceptance(proposer_prefs, receiver_prefs):
@@ -82,30 +146,19 @@ def deferred_acceptance(proposer_prefs, receiver_prefs):
     {'a': 'y', 'b': 'x', 'c': None}
     """
     rank = _check_profile(proposer_prefs, receiver_prefs)
-    nxt = {a: 0 for a in proposer_prefs}
-    held = {}
-    free = deque(proposer_prefs)
-    while free:
-        a = free.popleft()
-        lst = proposer_prefs[a]
-        while nxt[a] < len(lst):
-            b = lst[nxt[a]]
-            nxt[a] += 1
-            r = rank[b].get(a)
-            if r is None:
-                continue
-            cur = held.get(b)
-            if cur is None:
-                held[b] = a
-                break
-            if r < rank[b][cur]:
-                held[b] = a
-                free.append(cur)
-                break
-    out = {a: None for a in proposer_prefs}
-    for b, a in held.items():
-        out[a] = b
-    return out
+    proposers = list(proposer_prefs)
+    receivers = list(receiver_prefs)
+    p_index = {a: k for k, a in enumerate(proposers)}
+    r_index = {b: k for k, b in enumerate(receivers)}
+    lists = [[r_index[b] for b in proposer_prefs[a]] for a in proposers]
+    ranks = []
+    for b in receivers:
+        row = [len(proposers)] * len(proposers)  # unlisted: unacceptable
+        for a, k in rank[b].items():
+            row[p_index[a]] = k
+        ranks.append(row)
+    got = deferred_acceptance_indexed(lists, ranks)
+    return {a: (None if got[k] < 0 else receivers[got[k]]) for k, a in enumerate(proposers)}
 
 
 def _check_matching(proposer_prefs, receiver_prefs, matching):

@@ -15,8 +15,11 @@ Modules:
   explore-then-commit, epsilon-greedy, Thompson sampling (registered as
   ``match.ucb``, ``match.ucb_typed``, ``match.ucb_linear``, ``match.etc``,
   ``match.eps_greedy``, ``match.thompson``).
-- :mod:`~agents.matching.loop`: :func:`run_bandit`, the round protocol with
-  per-round Subset Instability, welfare regret and payoffs.
+- :mod:`~agents.matching.envs`: :class:`BanditEnv`, the bandit market as a
+  :class:`sim.environment.Environment` (per-round Subset Instability, welfare
+  regret and payoffs).
+- :mod:`~agents.matching.loop`: :func:`run_bandit`, :func:`sim.environment.rollout`
+  of a learner on a :class:`BanditEnv`.
 - :mod:`~agents.matching.ntu`: the NTU market of Liu et al. with centralized UCB
   and explore-then-commit over deferred acceptance (``match_ntu.ucb``,
   ``match_ntu.etc``) and player-optimal / player-pessimal stable regret.
@@ -27,12 +30,13 @@ Examples
 --------
 >>> from agents.matching import MatchUCB, ExploreThenCommit, random_market, run_bandit
 >>> mk = random_market(3, 3, rng=0)
->>> r_ucb = run_bandit(mk, MatchUCB(3, 3, horizon=400), 400, rng=1).regret()[-1]
+>>> r_ucb = run_bandit(mk, MatchUCB(3, 3, horizon=400), 400, rng=1).cumulative("instability")[-1]
 >>> bool(r_ucb > 0)
 True
 """
 
 from .environment import NOISES, STRUCTURES, BanditMarket, random_market
+from .envs import BanditEnv
 from .learners import (
     EpsilonGreedy,
     ExploreThenCommit,
@@ -42,15 +46,13 @@ from .learners import (
     ThompsonSampling,
     TypedMatchUCB,
 )
-
-
 from .live import LiveMarketResult, simulate_live
-from .loop import Trajectory, log_grid, run_bandit
+from .loop import log_grid, run_bandit
 from .ntu import (
     CentralizedUCB,
+    NTUEnv,
     NTUExploreThenCommit,
     NTUMarket,
-    NTUTrajectory,
     liu_market,
     run_ntu,
 )
@@ -69,7 +71,7 @@ __all__ = [
     "EpsilonGreedy",
     "ThompsonSampling",
     "run_bandit",
-    "Trajectory",
+    "BanditEnv",
     "log_grid",
     "MatchingObservation",
     "MatchingDecision",
@@ -80,7 +82,7 @@ __all__ = [
     "CentralizedUCB",
     "NTUExploreThenCommit",
     "run_ntu",
-    "NTUTrajectory",
+    "NTUEnv",
     "simulate_live",
     "LiveMarketResult",
 ]

@@ -1,5 +1,8 @@
 r"""The bandit protocol in rounds: a learner against a :class:`BanditMarket`.
 
+:func:`run_bandit` is :func:`sim.environment.rollout` on a
+:class:`~agents.matching.envs.BanditEnv`, with the checks of a public entry point.
+
 Round :math:`t = 1..T`: agents arrive, the learner decides an outcome, the
 market returns semi-bandit feedback and the learner updates. Per round we record
 the Subset Instability :math:`I(X_t, \tau_t; u)` on the true utilities (the
@@ -16,41 +19,32 @@ Examples
 ((300,), True)
 >>> bool(tr.instability[-50:].mean() < tr.instability[:50].mean())
 True
+>>> tr.cumulative("instability").shape     # the regret R_t
+(300,)
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
+from sim.environment import Rollout, rollout
 from sim.errors import InputTypeError, ValidationError
 from sim.policy import Policy
-from sim.random import make_rng
 from sim.validate import check_int
 
-from ._fused import run_matchucb, supports
+from .checks import check_memory
 from .environment import BanditMarket
+from .envs import BanditEnv
 
-__all__ = ["Trajectory", "run_bandit", "log_grid"]
+__all__ = ["run_bandit", "log_grid", "ROUND_BYTES"]
 
-
-class Trajectory(NamedTuple):
-    """Per-round metrics of one run (arrays of length ``T``)."""
-
-    instability: np.ndarray
-    welfare_regret: np.ndarray
-    welfare: np.ndarray
-    customer_payoff: np.ndarray
-    provider_payoff: np.ndarray
-
-    def regret(self):
-        """Cumulative regret :math:`R_t = \\sum_{s \\le t} I_s`."""
-        return np.cumsum(self.instability)
+#: Memory one round of :func:`run_bandit` holds until it returns (five metrics and their times, recorded as
+#: Python floats in a :class:`sim.recorder.Recorder` and then as arrays), rounded up.
+ROUND_BYTES = 512
 
 
-def run_bandit(market, learner, T, rng):
-    """Run ``learner`` on ``market`` for ``T`` rounds.
+def run_bandit(market, learner, T, rng) -> Rollout:
+    """Run ``learner`` on ``market`` for ``T`` rounds: ``rollout(BanditEnv(market), learner, T, rng=rng)``.
 
     Parameters
     ----------
@@ -59,46 +53,43 @@ def run_bandit(market, learner, T, rng):
     learner : sim.policy.Policy
         A matching learner (domain ``"matching"``) sized for the market.
     T : int
-        Number of rounds (>= 1).
+        Number of rounds (>= 1); the run must fit in memory (about
+        :data:`ROUND_BYTES` bytes a round).
     rng : numpy.random.Generator or int
         Source of arrivals and feedback noise (the learner has its own).
 
     Returns
     -------
-    Trajectory
+    sim.environment.Rollout
+        Per-round metrics ``instability``, ``welfare_regret``, ``welfare``,
+        ``customer_payoff``, ``provider_payoff`` (see :mod:`agents.matching.envs`);
+        the regret :math:`R_t` is ``out.cumulative("instability")``.
 
     Notes
     -----
     A plain :class:`MatchUCB` on a market where everyone is present every
     round runs as one compiled loop (:mod:`agents.matching._fused`), about 10
-    times faster than this round-by-round loop and identical to it bit for bit:
+    times faster than the round-by-round loop and identical to it bit for bit:
     trajectory, the learner's final statistics and the generator's final state.
+
+    Examples
+    --------
+    >>> from agents.matching import MatchUCB, random_market
+    >>> run_bandit(random_market(2, 2), MatchUCB(2, 2), 10**12, rng=0)
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: T = 1000000000000 would need 512000.0 GB of memory, more than this machine has ...
     """
     if not isinstance(market, BanditMarket):
         raise InputTypeError(f"market must be a BanditMarket, got {type(market).__name__}")
     if not isinstance(learner, Policy) or getattr(learner, "domain", None) != "matching":
         raise InputTypeError(f"learner must be a matching Policy, got {learner!r}")
     T = check_int("T", T, low=1)
+    check_memory("T", T, T * ROUND_BYTES)
     size = (getattr(learner, "customers", None), getattr(learner, "providers", None))
     if size != market.shape and not getattr(learner, "allows_repeats", False):
         raise ValidationError(f"learner is sized {size} but the market is {market.shape}")
-    rng = make_rng(rng)
-    out = np.zeros((5, T))
-    if supports(market, learner):  # the same rounds, compiled (see agents.matching._fused)
-        run_matchucb(market, learner, T, rng, out)
-        return Trajectory(out[0], out[1], out[2], out[3], out[4])
-    decide, update, play, observe = learner.decide, learner.update, market.play, market.observe
-    static = market.arrival >= 1.0
-    opt = market.optimal_welfare()
-    for t in range(T):
-        obs = observe(rng)
-        fb, metrics = play(obs, decide(obs), rng)
-        update(fb)
-        if not static:
-            opt = market.optimal_welfare(obs)
-        out[0, t], out[2, t], out[3, t], out[4, t] = metrics
-        out[1, t] = opt - metrics[1]
-    return Trajectory(out[0], out[1], out[2], out[3], out[4])
+    return rollout(BanditEnv(market), learner, T, rng=rng)
 
 
 def log_grid(T, points=30):

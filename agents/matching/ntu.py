@@ -39,28 +39,29 @@ Examples
 --------
 >>> mk = liu_market(rng=0)
 >>> tr = run_ntu(mk, CentralizedUCB(arm_prefs=mk.arm_prefs, horizon=300), 300, rng=1)
->>> tr.pessimal_regret.shape
-(300,)
+>>> tr.pessimal_regret.shape, tr.player_pessimal_regret.shape
+((300,), (300, 10))
 """
 
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any
 
 import numpy as np
 
-from markets import deferred_acceptance
+from markets.ntu import deferred_acceptance, deferred_acceptance_indexed
+from sim.environment import Environment, Rollout, Step, rollout
 from sim.errors import InputTypeError, ValidationError
-from sim.policy import Policy
+from sim.policy import Policy, PolicySpec
 from sim.random import make_rng
-from sim.registry import register_policy
+from sim.registry import register_environment, register_policy
 from sim.validate import check_array, check_int, check_real
 
 from .types import NTUFeedback, NTUObservation
 
-__all__ = ["NTUMarket", "liu_market", "CentralizedUCB", "NTUExploreThenCommit", "run_ntu", "NTUTrajectory",
-           "lean_deferred_acceptance"]
+__all__ = ["NTUMarket", "NTUEnv", "liu_market", "CentralizedUCB", "NTUExploreThenCommit", "run_ntu",
+           "NTU_METRICS", "example_ntu_env"]
 
 
 def _check_prefs(name, prefs, rows, cols):
@@ -79,52 +80,6 @@ def _ranks(prefs):
     rows = np.arange(prefs.shape[0])[:, None]
     rank[rows, prefs] = np.arange(prefs.shape[1])[None, :]
     return rank
-
-
-def lean_deferred_acceptance(proposer_prefs, receiver_rank):
-    """Proposer-proposing deferred acceptance on complete strict rankings (no validation).
-
-    Parameters
-    ----------
-    proposer_prefs : sequence of sequences of int
-        ``proposer_prefs[i]`` lists receivers, best first (complete list).
-    receiver_rank : sequence of sequences of int
-        ``receiver_rank[a][i]`` = position of proposer ``i`` in receiver ``a``'s list.
-
-    Returns
-    -------
-    list of int
-        Receiver of each proposer, ``-1`` if unmatched.
-
-    Examples
-    --------
-    >>> lean_deferred_acceptance([[0, 1], [0, 1]], [[1, 0], [0, 1]])
-    [1, 0]
-    """
-    n_prop = len(proposer_prefs)
-    nxt = [0] * n_prop
-    held = [-1] * len(receiver_rank)
-    free = list(range(n_prop - 1, -1, -1))
-    while free:
-        i = free.pop()
-        lst = proposer_prefs[i]
-        while nxt[i] < len(lst):
-            a = lst[nxt[i]]
-            nxt[i] += 1
-            cur = held[a]
-            if cur < 0:
-                held[a] = i
-                break
-            rk = receiver_rank[a]
-            if rk[i] < rk[cur]:
-                held[a] = i
-                free.append(cur)
-                break
-    out = [-1] * n_prop
-    for a, i in enumerate(held):
-        if i >= 0:
-            out[i] = a
-    return out
 
 
 class NTUMarket:
@@ -249,7 +204,7 @@ class _NTULearner(Policy):
 
     def _da(self, index):
         prefs = np.argsort(-index, axis=1, kind="stable").tolist()
-        return np.array(lean_deferred_acceptance(prefs, self._arm_rank), dtype=np.int64)
+        return np.array(deferred_acceptance_indexed(prefs, self._arm_rank), dtype=np.int64)
 
     def _update(self, feedback):
         if not isinstance(feedback, NTUFeedback):
@@ -274,6 +229,9 @@ class _NTULearner(Policy):
 class CentralizedUCB(_NTULearner):
     """Centralized UCB: deferred acceptance on the players' UCB rankings.
 
+    Built for an :class:`NTUEnv` by ``make_policy("match_ntu.ucb", env)``
+    (``arm_prefs`` and ``horizon`` come from the environment).
+
     Parameters
     ----------
     arm_prefs : array_like of int, shape (L, N)
@@ -289,6 +247,8 @@ class CentralizedUCB(_NTULearner):
     >>> ucb.decide(NTUObservation(2, 2)).tolist()
     [0, 1]
     """
+
+    spec = PolicySpec("matching_ntu", label="centralized UCB")
 
     def __init__(self, arm_prefs=None, horizon=1000, c=1.0):
         self.c = check_real("c", c, low=0.0, low_open=True)
@@ -324,6 +284,8 @@ class NTUExploreThenCommit(_NTULearner):
     [[0, 1], [1, 0]]
     """
 
+    spec = PolicySpec("matching_ntu", label="explore-then-commit")
+
     def __init__(self, arm_prefs=None, horizon=1000, explore=None):
         super().__init__(arm_prefs, horizon)
         if explore is None:
@@ -347,50 +309,133 @@ class NTUExploreThenCommit(_NTULearner):
         return self._commit.copy()
 
 
-class NTUTrajectory(NamedTuple):
-    """Per-round metrics of an NTU run (arrays of length ``T``) and per-player totals."""
-
-    optimal_regret: np.ndarray      # sum over players of mu(player-optimal) - mu(played), per round
-    pessimal_regret: np.ndarray     # the same against the player-pessimal stable matching
-    blocking_pairs: np.ndarray      # blocking pairs of the played matching (0 = stable)
-    player_optimal_regret: np.ndarray   # per player, cumulative over the run
-    player_pessimal_regret: np.ndarray
+#: Per-round metrics of :class:`NTUEnv`, in recording order. The two ``player_*`` metrics are vectors
+#: (one entry per player), so a rollout holds them as arrays of shape ``(T, players)``.
+NTU_METRICS = ("optimal_regret", "pessimal_regret", "blocking_pairs", "player_optimal_regret",
+               "player_pessimal_regret")
 
 
-def run_ntu(market, learner, T, rng):
-    """Run an NTU learner for ``T`` rounds; rewards are Gaussian around the means.
+class NTUEnv(Environment):
+    """An :class:`NTUMarket` seen by a centralized platform (domain ``"matching_ntu"``).
+
+    Each step the platform observes the market size, decides a matching
+    (arm of each player, ``-1`` if unmatched), and every matched player
+    observes its mean reward plus Gaussian noise of scale ``market.sigma``.
+
+    Per-round metrics (:data:`NTU_METRICS`): ``optimal_regret`` and
+    ``pessimal_regret`` (summed over players, against the player-optimal and
+    the player-pessimal stable matching), ``blocking_pairs`` of the played
+    matching, and per player ``player_optimal_regret`` and
+    ``player_pessimal_regret`` (vectors; their cumulative sums are each
+    player's stable regret).
+
+    Parameters
+    ----------
+    market : NTUMarket
+        The true market.
+    horizon : int, optional
+        Rounds of an episode (>= 1): enters :meth:`context` and ends the episode.
+
+    Examples
+    --------
+    >>> from sim.registry import make_policy
+    >>> env = NTUEnv(liu_market(3, 3, rng=0), horizon=40)
+    >>> sorted(env.context())
+    ['arm_prefs', 'arms', 'horizon', 'players', 'sigma']
+    >>> out = rollout(env, make_policy("match_ntu.ucb", env), rng=1)
+    >>> out.steps, out["player_pessimal_regret"].shape
+    (40, (40, 3))
+    """
+
+    domain = "matching_ntu"
+
+    def __init__(self, market: NTUMarket, horizon: int | None = None):
+        if not isinstance(market, NTUMarket):
+            raise InputTypeError(f"market must be an NTUMarket, got {type(market).__name__}")
+        self.market = market
+        self.horizon = None if horizon is None else check_int("horizon", horizon, low=1)
+        self._obs = NTUObservation(*market.shape)
+        self._rows = np.arange(market.shape[0])
+        self.rng = None
+        self._t = 0
+
+    def context(self) -> dict[str, Any]:
+        """``players``, ``arms``, the arms' known ``arm_prefs``, ``sigma`` and (if set) ``horizon``."""
+        players, arms = self.market.shape
+        ctx: dict[str, Any] = {"players": players, "arms": arms, "arm_prefs": self.market.arm_prefs,
+                               "sigma": self.market.sigma}
+        if self.horizon is not None:
+            ctx["horizon"] = self.horizon
+        return ctx
+
+    def reset(self, rng: np.random.Generator) -> None:
+        """Start an episode: reward noise comes from ``rng``."""
+        self.rng = rng
+        self._t = 0
+
+    def observe(self) -> NTUObservation:
+        """The market size (everyone is present every round)."""
+        return self._obs
+
+    def step(self, decision) -> Step:
+        """Play the matching ``decision``: the players' noisy rewards and the round's metrics."""
+        mk = self.market
+        n_players = mk.shape[0]
+        mt = np.asarray(decision)
+        if mt.shape != (n_players,):
+            raise ValidationError(f"learner returned a matching of shape {mt.shape}, expected ({n_players},)")
+        got = mk._value(mt)
+        noise = mk.sigma * self.rng.standard_normal(n_players)
+        rewards = np.where(mt >= 0, mk.player_means[self._rows, np.maximum(mt, 0)] + noise, np.nan)
+        d_opt = mk._opt_value - got
+        d_pes = mk._pes_value - got
+        self._t += 1
+        metrics = {"optimal_regret": d_opt.sum(), "pessimal_regret": d_pes.sum(),
+                   "blocking_pairs": mk.blocking_pairs(mt), "player_optimal_regret": d_opt,
+                   "player_pessimal_regret": d_pes}
+        return Step(NTUFeedback(mt, rewards), metrics, self.horizon is not None and self._t >= self.horizon)
+
+    def __repr__(self):
+        return f"NTUEnv({self.market!r}, horizon={self.horizon})"
+
+
+def example_ntu_env(rng=0, *, players: int = 4, arms: int = 4, horizon: int = 50) -> NTUEnv:
+    """The ``matching_ntu`` domain's example environment: a small :func:`liu_market`.
+
+    Examples
+    --------
+    >>> example_ntu_env(rng=0)
+    NTUEnv(NTUMarket(players=4, arms=4, sigma=1.0), horizon=50)
+    """
+    return NTUEnv(liu_market(players, arms, rng=rng), horizon=horizon)
+
+
+register_environment("matching_ntu", example_ntu_env, description="A 4 x 4 Liu et al. NTU market; horizon 50.")
+
+
+def run_ntu(market, learner, T, rng) -> Rollout:
+    """Run an NTU learner for ``T`` rounds: ``rollout(NTUEnv(market), learner, T, rng=rng)``.
+
+    Parameters
+    ----------
+    market : NTUMarket
+        The true market.
+    learner : sim.policy.Policy
+        A policy of domain ``"matching_ntu"`` sized for the market.
+    T : int
+        Rounds (>= 1).
+    rng : numpy.random.Generator or int
+        Source of the reward noise.
 
     Returns
     -------
-    NTUTrajectory
+    sim.environment.Rollout
+        The metrics of :class:`NTUEnv`; each player's stable regret at ``T`` is
+        ``out.cumulative("player_optimal_regret")[-1]`` (likewise pessimal).
     """
     if not isinstance(market, NTUMarket):
         raise InputTypeError(f"market must be an NTUMarket, got {type(market).__name__}")
     if not isinstance(learner, Policy) or getattr(learner, "domain", None) != "matching_ntu":
         raise InputTypeError(f"learner must be an NTU matching Policy, got {learner!r}")
     T = check_int("T", T, low=1)
-    rng = make_rng(rng)
-    n_players, _ = market.shape
-    obs = NTUObservation(*market.shape)
-    opt_r = np.zeros(T)
-    pes_r = np.zeros(T)
-    block = np.zeros(T)
-    per_opt = np.zeros(n_players)
-    per_pes = np.zeros(n_players)
-    rows = np.arange(n_players)
-    for t in range(T):
-        mt = np.asarray(learner.decide(obs))
-        if mt.shape != (n_players,):
-            raise ValidationError(f"learner returned a matching of shape {mt.shape}, expected ({n_players},)")
-        got = market._value(mt)
-        noise = market.sigma * rng.standard_normal(n_players)
-        rewards = np.where(mt >= 0, market.player_means[rows, np.maximum(mt, 0)] + noise, np.nan)
-        learner.update(NTUFeedback(mt, rewards))
-        d_opt = market._opt_value - got
-        d_pes = market._pes_value - got
-        per_opt += d_opt
-        per_pes += d_pes
-        opt_r[t] = d_opt.sum()
-        pes_r[t] = d_pes.sum()
-        block[t] = market.blocking_pairs(mt)
-    return NTUTrajectory(opt_r, pes_r, block, per_opt, per_pes)
+    return rollout(NTUEnv(market), learner, T, rng=rng)

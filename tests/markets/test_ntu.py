@@ -2,11 +2,11 @@
 
 import pytest
 from hypothesis import given
+from markets_brute import all_lists, all_matchings, ntu_stable
 
 from markets import deferred_acceptance, ntu_blocking_pairs, ntu_is_stable
+from markets.ntu import deferred_acceptance_indexed
 from markets.strategies import preference_profiles
-
-from markets_brute import all_lists, all_matchings, ntu_stable
 
 
 def _rank(lst, x):
@@ -41,6 +41,22 @@ def test_proposer_optimal_and_receiver_pessimal(prof):
         other = {b: a for a, b in mt.items() if b is not None}
         for b in rp:
             assert _rank(rp[b], partner.get(b)) >= _rank(rp[b], other.get(b))
+
+
+@given(prof=preference_profiles(max_proposers=4, max_receivers=4))
+def test_indexed_form_is_the_proposer_optimal_stable_matching(prof):
+    # the numbered form the learners call each round, checked against brute force directly
+    pp, rp = prof
+    props, recs = list(pp), list(rp)
+    lists = [[recs.index(b) for b in pp[a]] for a in props]
+    big = len(props)
+    ranks = [[rp[b].index(a) if a in rp[b] else big for a in props] for b in recs]
+    got = deferred_acceptance_indexed(lists, ranks)
+    mt = {a: (None if got[k] < 0 else recs[got[k]]) for k, a in enumerate(props)}
+    assert ntu_stable(pp, rp, mt)
+    for other in _stable_set(pp, rp):
+        for a in pp:
+            assert _rank(pp[a], mt[a]) <= _rank(pp[a], other[a])
 
 
 @given(prof=preference_profiles(max_proposers=4, max_receivers=4))

@@ -117,3 +117,37 @@ def test_live_market_needs_a_typed_learner_and_positive_rates():
     with pytest.raises(ValidationError, match="customer_utils"):
         simulate_live(TypedMatchUCB(range(2), range(2)), customer_utils=[[2.0, 0.0], [0.0, 0.0]],
                       provider_utils=[[0.0, 0.0], [0.0, 0.0]])
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused_before_allocating(monkeypatch):
+    import tracemalloc
+
+    mk = random_market(2, 2)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValidationError, match=r"T = 1000000000000 would need .* GB of memory"):
+            run_bandit(mk, MatchUCB(2, 2), 10**12, rng=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 10**7  # nothing of the run's size was allocated
+
+
+def test_environments_refuse_other_markets_and_bad_horizons():
+    from agents.matching import BanditEnv, NTUEnv
+
+    with pytest.raises(InputTypeError, match="BanditMarket"):
+        BanditEnv(liu_market(2, 2))
+    with pytest.raises(InputTypeError, match="NTUMarket"):
+        NTUEnv(random_market(2, 2))
+    with pytest.raises(ValidationError, match="horizon"):
+        BanditEnv(random_market(2, 2), horizon=0)
+    with pytest.raises(ValidationError, match="horizon"):
+        NTUEnv(liu_market(2, 2), horizon=-3)
+
+
+def test_live_market_takes_rng_not_seed():
+    with pytest.raises(TypeError, match="seed"):
+        simulate_live(TypedMatchUCB(), seed=1)
+    with pytest.raises(ValidationError, match="rng"):
+        simulate_live(TypedMatchUCB(), horizon=5.0, rng=-1)

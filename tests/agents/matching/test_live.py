@@ -12,7 +12,7 @@ from agents.matching import TypedMatchUCB, simulate_live
        interval=st.sampled_from([0.5, 1.0, 2.0]))
 def test_batches_are_consistent(seed, rate, patience, interval):
     res = simulate_live(TypedMatchUCB(range(3), range(2), horizon=40), customer_rate=rate, provider_rate=rate / 2,
-                        patience=patience, interval=interval, horizon=20.0, seed=seed)
+                        patience=patience, interval=interval, horizon=20.0, rng=seed)
     assert np.allclose(res.time, interval * np.arange(1, len(res.time) + 1))
     assert len(res.time) == int(20.0 / interval + 1e-9)
     assert np.all(res.instability >= 0)
@@ -26,18 +26,41 @@ def test_batches_are_consistent(seed, rate, patience, interval):
 
 def test_same_seed_same_run():
     def once(seed):
-        return simulate_live(TypedMatchUCB(range(3), range(3), horizon=60), horizon=60.0, seed=seed)
+        return simulate_live(TypedMatchUCB(range(3), range(3), horizon=60), horizon=60.0, rng=seed)
 
     a, b, c = once(4), once(4), once(5)
-    for x, y in zip(a, b):
-        assert np.array_equal(np.asarray(x), np.asarray(y), equal_nan=True)
+    assert a.rollout.metric_names == b.rollout.metric_names
+    assert np.array_equal(a.time, b.time)
+    for name in a.rollout:
+        assert np.array_equal(a.rollout[name], b.rollout[name], equal_nan=True), name
+    assert np.array_equal(a.waiting_times, b.waiting_times) and a.abandoned == b.abandoned
     assert not np.array_equal(a.instability, c.instability)
+
+
+def test_the_clearing_learner_goes_through_observe_decide_step_update():
+    # an instrumented learner sees every non-empty clearing: one decide and one update each
+    calls = []
+
+    class Counting(TypedMatchUCB):
+        def _decide(self, observation):
+            calls.append("decide")
+            return super()._decide(observation)
+
+        def _update(self, feedback):
+            calls.append("update")
+            return super()._update(feedback)
+
+    res = simulate_live(Counting(range(2), range(2), horizon=30), horizon=30.0, rng=2)
+    decides = calls.count("decide")
+    assert calls == ["decide", "update"] * decides  # each decision is followed by its feedback
+    # at least every clearing that matched someone was decided, and at most one decision per clearing
+    assert int(np.sum(res.matched > 0)) <= decides <= res.rollout.steps
 
 
 def test_learning_across_batches_lowers_instability():
     early, late = [], []
     for seed in range(4):
-        res = simulate_live(TypedMatchUCB(range(3), range(3), horizon=400, c=0.5), horizon=400.0, seed=seed,
+        res = simulate_live(TypedMatchUCB(range(3), range(3), horizon=400, c=0.5), horizon=400.0, rng=seed,
                             customer_rate=3.0, provider_rate=3.0)
         early.append(res.instability[:40].mean())
         late.append(res.instability[-100:].mean())

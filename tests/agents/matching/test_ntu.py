@@ -1,12 +1,13 @@
-"""NTU competing bandits: the lean deferred acceptance, the benchmarks, and the learners."""
+"""NTU competing bandits: the learners' deferred acceptance, the benchmarks, the environment and the learners."""
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.matching import CentralizedUCB, NTUExploreThenCommit, NTUMarket, liu_market, run_ntu
-from agents.matching.ntu import lean_deferred_acceptance
-from markets import deferred_acceptance, ntu_blocking_pairs, ntu_is_stable
+from agents.matching import CentralizedUCB, NTUEnv, NTUExploreThenCommit, NTUMarket, liu_market, run_ntu
+from markets import ntu_blocking_pairs, ntu_is_stable
+from sim.environment import rollout
+from sim.registry import make_policy
 
 
 @st.composite
@@ -18,13 +19,18 @@ def complete_profiles(draw, max_players=6, max_arms=6):
     return players, arms
 
 
-@given(complete_profiles())
-def test_lean_deferred_acceptance_equals_markets(profile):
+@given(complete_profiles(), st.integers(0, 2**16))
+def test_the_learners_deferred_acceptance_is_stable_for_their_index(profile, seed):
+    # the matching a learner plays each round is stable for its index rankings and the arms' lists
+    # (checked by the independent blocking-pair count of markets.ntu)
     players, arms = profile
-    rank = [[lst.index(i) for i in range(len(players))] for lst in arms]
-    got = lean_deferred_acceptance(players, rank)
-    want = deferred_acceptance(dict(enumerate(players)), dict(enumerate(arms)))
-    assert got == [-1 if want[i] is None else want[i] for i in range(len(players))]
+    ucb = CentralizedUCB(arm_prefs=arms, horizon=10)
+    index = np.random.default_rng(seed).random((len(players), len(arms)))
+    got = ucb._da(index)
+    prefs = {i: np.argsort(-index[i], kind="stable").tolist() for i in range(len(players))}
+    mt = {i: (None if a < 0 else int(a)) for i, a in enumerate(got)}
+    assert ntu_is_stable(prefs, dict(enumerate(arms)), mt)
+    assert sum(a >= 0 for a in got) == min(len(players), len(arms))
 
 
 @settings(max_examples=25)
@@ -70,8 +76,9 @@ def test_same_seed_same_ntu_trajectory():
     mk = liu_market(4, 4, rng=2)
     a = run_ntu(mk, CentralizedUCB(arm_prefs=mk.arm_prefs, horizon=200), 200, rng=5)
     b = run_ntu(mk, CentralizedUCB(arm_prefs=mk.arm_prefs, horizon=200), 200, rng=5)
-    for x, y in zip(a, b):
-        assert np.array_equal(x, y)
+    assert a.metric_names == b.metric_names
+    for name in a:
+        assert np.array_equal(a[name], b[name]), name
 
 
 def test_regret_is_measured_against_the_means():
@@ -82,3 +89,16 @@ def test_regret_is_measured_against_the_means():
     tr = run_ntu(mk, etc, 2, rng=0)
     # round-robin: round 1 plays [0, 1] (player 0 gains 0.7, player 1 loses 0.1), round 2 plays [1, 0]
     assert np.allclose(tr.optimal_regret, [-0.7 + 0.1, 0.0])
+
+
+def test_run_ntu_is_a_rollout_of_the_environment_and_totals_are_per_player_sums():
+    mk = liu_market(4, 3, rng=1)
+    a = run_ntu(mk, CentralizedUCB(arm_prefs=mk.arm_prefs, horizon=80), 80, rng=3)
+    env = NTUEnv(mk, horizon=80)
+    b = rollout(env, make_policy("match_ntu.ucb", env), rng=3)  # arm_prefs and horizon from the context
+    for name in a:
+        assert np.array_equal(a[name], b[name]), name
+    # the per-round total is the sum of the per-player increments
+    assert np.allclose(a["optimal_regret"], a["player_optimal_regret"].sum(axis=1))
+    assert np.allclose(a["pessimal_regret"], a["player_pessimal_regret"].sum(axis=1))
+    assert a.player_pessimal_regret.shape == (80, 4)
