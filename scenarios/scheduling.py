@@ -7,12 +7,14 @@ first, ``sum_i (n - i + 1) x_(i)``. Policies allocate processing rates to the
 alive jobs and the server jumps from completion to completion
 (:mod:`agents.online.server`).
 
-Two parts (cells of one grid):
+Two studies:
 
 - ``ratio``: Purohit, Svitkina, Kumar (2018), Figure 2b. ``n_jobs`` sizes i.i.d.
   Pareto(``alpha``) with minimum 1, ``y_j = max(0, x_j + N(0, sigma^2))``; the
   mean ratio to ``OPT`` over ``instances`` instances against ``sigma`` for
-  round robin, shortest predicted job first and PRR(``prr_lam``).
+  every policy in ``policies`` (any registered policy of domain
+  ``"scheduling"``; those with a ``lam`` parameter get ``prr_lam``): by
+  default round robin, shortest predicted job first and PRR(``prr_lam``).
 - ``frontier``: two jobs. The (consistency, robustness) of PRR(``lam``) and of
   Wei & Zhang's two-stage schedule over ``lam``, each the worst ratio found by
   a search over instances (random log-uniform instances and Nelder-Mead,
@@ -26,7 +28,7 @@ Run it with ``stratsim run scheduling`` or ``python -m scenarios.scheduling``.
 Examples
 --------
 >>> import numpy as np
->>> rows = run(Params(part="ratio", sigma=1.0, instances=3), np.random.default_rng(0))
+>>> rows = run_ratio(RatioCell(sigma=1.0, instances=3), np.random.default_rng(0))
 >>> sorted({r["policy"] for r in rows if r["metric"] == "mean_ratio"})
 ['PRR(0.5)', 'RR', 'SPJF']
 >>> all(r["value"] >= 1 for r in rows if r["metric"] == "mean_ratio")
@@ -35,6 +37,7 @@ True
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,111 +46,148 @@ from agents.online import bounds
 from agents.online.frontier import scheduling_worst_ratio
 from agents.online.jobs import JobSet, opt_batch_cost, pareto_sizes
 from agents.online.predictors import GaussianNoisePredictor
-from agents.online.scheduling import PRR, SPJF, RoundRobin, TwoStage
-from agents.online.server import simulate
-from sim.plotting import band, new_figure, plot_parts, save_figure
-from sim.scenario import Scenario
-from sim.validate import check_choice, check_int, check_real
+from agents.online.server import SchedulingServer, simulate
+from sim.plotting import band, new_figure, save_figure
+from sim.registry import check_policy_name, make_policy, policies
+from sim.scenario import Scenario, Study
+from sim.validate import check_int, check_real
 
-__all__ = ["SCENARIO", "Params", "plot", "run"]
+__all__ = ["SCENARIO", "FrontierCell", "Params", "RatioCell", "run_frontier", "run_ratio"]
 
-PARTS = ("ratio", "frontier")
+POLICIES = ("sched.rr", "sched.spjf", "sched.prr")
 
 
 @dataclass(frozen=True)
 class Params:
-    """Parameters of the scheduling study.
+    """Parameters of the scheduling scenario.
 
     Attributes
     ----------
     n_jobs : int
-        Jobs per instance in the ``ratio`` part.
+        Jobs per instance in the ``ratio`` study.
     alpha : float
         Pareto shape of the sizes (minimum 1).
     sigmas : tuple of float
         Prediction noise levels swept (``>= 0``).
     instances : int
         Instances per replication and ``sigma``.
+    policies : tuple of str
+        Registered scheduling policies compared in the ``ratio`` study.
     prr_lam : float
-        ``lam`` of PRR in the ``ratio`` part, in ``(0, 1)``.
+        ``lam`` of the policies that take one (PRR) in the ``ratio`` study, in ``(0, 1)``.
     frontier_points : int
         ``lam`` values per family on the frontier.
     search_random, search_evals : int
         Random instances and Nelder-Mead evaluations per restart (3 restarts)
         of each worst-case search.
-    part : str
-        ``"ratio"`` or ``"frontier"`` (set by the grid).
-    sigma : float
-        The noise of one ``ratio`` cell (set by the grid).
     """
 
     n_jobs: int = 50
     alpha: float = 1.1
     sigmas: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0, 300.0, 1000.0)
     instances: int = 40
+    policies: tuple[str, ...] = POLICIES
     prr_lam: float = 0.5
     frontier_points: int = 8
     search_random: int = 200
     search_evals: int = 200
-    part: str = "ratio"
+
+    def __post_init__(self):
+        for s in self.sigmas:
+            check_real("sigma", s, low=0.0)
+        RatioCell(n_jobs=self.n_jobs, alpha=self.alpha, instances=self.instances, policies=self.policies,
+                  prr_lam=self.prr_lam)
+        FrontierCell(frontier_points=self.frontier_points, search_random=self.search_random,
+                     search_evals=self.search_evals)
+
+
+@dataclass(frozen=True)
+class RatioCell:
+    """One ``ratio`` run: every policy's mean ratio to OPT at noise ``sigma``."""
+
+    n_jobs: int = 50
+    alpha: float = 1.1
     sigma: float = 0.0
+    instances: int = 40
+    policies: tuple[str, ...] = POLICIES
+    prr_lam: float = 0.5
 
     def __post_init__(self):
         check_int("n_jobs", self.n_jobs, low=1)
         check_real("alpha", self.alpha, low=0.0, low_open=True)
-        for s in self.sigmas + (self.sigma,):
-            check_real("sigma", s, low=0.0)
+        check_real("sigma", self.sigma, low=0.0)
         check_int("instances", self.instances, low=1)
+        for name in (self.policies,) if isinstance(self.policies, str) else self.policies:
+            check_policy_name("policies", name, "scheduling")
         check_real("prr_lam", self.prr_lam, low=0.0, high=1.0, low_open=True, high_open=True)
+
+
+@dataclass(frozen=True)
+class FrontierCell:
+    """The ``frontier`` run: worst ratios found by search for two jobs."""
+
+    frontier_points: int = 8
+    search_random: int = 200
+    search_evals: int = 200
+
+    def __post_init__(self):
         check_int("frontier_points", self.frontier_points, low=2)
         check_int("search_random", self.search_random, low=1)
         check_int("search_evals", self.search_evals, low=1)
-        check_choice("part", self.part, PARTS)
 
 
-def _ratio_rows(p: Params, rng) -> list[dict]:
-    policies = (("RR", RoundRobin()), ("SPJF", SPJF()), (f"PRR({p.prr_lam:g})", PRR(p.prr_lam)))
-    predictor = GaussianNoisePredictor(p.sigma)
-    ratios = {name: [] for name, _ in policies}
+def _label(name: str, lam: float) -> str:
+    takes_lam = "lam" in inspect.signature(policies.get(name)).parameters
+    label = policies.get(name).spec.label
+    return f"{label}({lam:g})" if takes_lam else label
+
+
+def run_ratio(cell: RatioCell, rng) -> list[dict]:
+    """One replication at noise ``cell.sigma``: mean ratio per policy and the mean error per job."""
+    n = cell.n_jobs
+    # The policies are built for an instance of this shape (predictions, batch, sizes for clairvoyant rules).
+    template = SchedulingServer(JobSet.batch(np.ones(n), predictions=np.ones(n)), reveal_sizes=True)
+    built = [(_label(name, cell.prr_lam), make_policy(name, template, options={"lam": cell.prr_lam}))
+             for name in cell.policies]
+    predictor = GaussianNoisePredictor(cell.sigma)
+    ratios = {label: [] for label, _ in built}
     eta = []
-    for _ in range(p.instances):
-        x = pareto_sizes(p.n_jobs, rng, alpha=p.alpha, minimum=1.0)
+    for _ in range(cell.instances):
+        x = pareto_sizes(n, rng, alpha=cell.alpha, minimum=1.0)
         jobs = JobSet.batch(x, predictions=predictor.predict(x, rng))
         opt = opt_batch_cost(x)
-        eta.append(jobs.eta / p.n_jobs)
-        for name, policy in policies:
-            ratios[name].append(simulate(jobs, policy).total_completion_time / opt)
-    rows = [{"policy": name, "metric": "mean_ratio", "value": float(np.mean(v))} for name, v in ratios.items()]
+        eta.append(jobs.eta / n)
+        for label, policy in built:
+            ratios[label].append(simulate(jobs, policy).total_completion_time / opt)
+    rows = [{"policy": label, "metric": "mean_ratio", "value": float(np.mean(v))} for label, v in ratios.items()]
     rows.append({"policy": "prediction", "metric": "mean_abs_error", "value": float(np.mean(eta))})
-    return rows
+    return [{**r, "n_jobs": n} for r in rows]
 
 
-def _frontier_rows(p: Params, rng) -> list[dict]:
-    families = (("PRR", PRR, np.linspace(0.05, 0.95, p.frontier_points)),
-                ("two-stage", TwoStage, np.linspace(0.02, 1.0 / 3.0, p.frontier_points)))
+#: The frontier figure's families: (label, registered policy, lam range).
+FAMILIES = (("PRR", "sched.prr", (0.05, 0.95)), ("two-stage", "sched.two_stage", (0.02, 1.0 / 3.0)))
+
+
+def run_frontier(cell: FrontierCell, rng) -> list[dict]:
+    """(consistency, robustness) of each family over ``lam``, as the worst ratios a search finds."""
+    env = SchedulingServer(JobSet.batch([1.0, 1.0], predictions=[1.0, 1.0]))
     rows = []
-    for family, make, lams in families:
-        for lam in lams:
-            policy = make(float(lam))
-            seeds = [policy.two_job_hard_instance(1e-9)] if family == "two-stage" else []
+    for family, name, (lo, hi) in FAMILIES:
+        for lam in np.linspace(lo, hi, cell.frontier_points):
+            policy = make_policy(name, env, lam=float(lam))
+            hard = getattr(policy, "two_job_hard_instance", None)   # a policy may name its known hard instance
+            seeds = [hard(1e-9)] if hard is not None else []
             for metric, consistent in (("consistency", True), ("robustness", False)):
                 value, _ = scheduling_worst_ratio(policy, 2, consistent=consistent, rng=rng,
-                                                  n_random=p.search_random, max_evals=p.search_evals,
+                                                  n_random=cell.search_random, max_evals=cell.search_evals,
                                                   seeds=seeds)
-                rows.append({"family": family, "lam": float(lam), "metric": metric, "value": value})
+                rows.append({"family": family, "lam": float(lam), "metric": metric, "value": value, "n_jobs": 2})
     return rows
 
 
-def run(params: Params, rng) -> list[dict]:
-    """One replication of one part: tidy rows (see the module docstring)."""
-    rows = _ratio_rows(params, rng) if params.part == "ratio" else _frontier_rows(params, rng)
-    for row in rows:
-        row["n_jobs"] = params.n_jobs
-    return rows
-
-
-def _plot_ratio(results, out_dir):
-    sub = results.filter(part="ratio")
+def plot_ratio(results, out_dir):
+    """Mean ratio against the prediction noise (Fig. 2b)."""
+    sub = results
     n = sub.unique("n_jobs")[0]
     fig, ax = new_figure(width=7.2, height=4.6)
     for s in sub.summary(x="sigma", metric="mean_ratio", by="policy"):
@@ -160,8 +200,9 @@ def _plot_ratio(results, out_dir):
     return save_figure(fig, out_dir, "scheduling_ratio_vs_sigma")
 
 
-def _plot_frontier(results, out_dir):
-    sub = results.filter(part="frontier")
+def plot_frontier(results, out_dir):
+    """The two-job frontier against the Wei-Zhang bound."""
+    sub = results
     fig, ax = new_figure(width=7.2, height=4.8)
     mu = np.linspace(1e-3, 1.0 / 3.0, 300)
     ax.plot(1 + mu, bounds.wei_zhang_scheduling_robustness(mu, 2), color="black", linestyle="--",
@@ -183,32 +224,20 @@ def _plot_frontier(results, out_dir):
     return save_figure(fig, out_dir, "scheduling_frontier_n2")
 
 
-def plot(results, out_dir) -> list:
-    """Two figures: ratio against noise (Fig. 2b) and the two-job frontier."""
-    return plot_parts(results, out_dir, {"ratio": _plot_ratio, "frontier": _plot_frontier})
-
-
-def grid(p: Params) -> list[dict]:
-    """One cell per noise level and one for the frontier."""
-    return [{"part": "ratio", "sigma": s} for s in p.sigmas] + [{"part": "frontier"}]
-
-
 SCENARIO = Scenario(
     name="scheduling",
     description="Non-clairvoyant scheduling with predictions: Purohit et al. Fig. 2b and the n = 2 frontier.",
     params=Params,
-    run=run,
-    plot=plot,
-    grid=grid,
+    studies=(
+        Study("ratio", cell=RatioCell, run=run_ratio, plot=plot_ratio,
+              grid=lambda p: [{"sigma": s} for s in p.sigmas], sweeps={"sigma": "sigmas"},
+              description="Mean ratio to OPT of each policy against the prediction noise (Fig. 2b)."),
+        Study("frontier", cell=FrontierCell, run=run_frontier, plot=plot_frontier,
+              description="Two-job consistency-robustness of PRR and the two-stage schedule, by search."),
+    ),
     quick={"instances": 10, "sigmas": (0.0, 1.0, 3.0, 10.0, 30.0, 100.0, 1000.0), "frontier_points": 4,
            "search_random": 40, "search_evals": 60},
     replications=10,
     quick_replications=3,
 )
-
-if __name__ == "__main__":
-    import sys
-
-    from sim.cli import main
-
-    raise SystemExit(main(["run", "scheduling", *sys.argv[1:]]))
+SCENARIO.run_if_main(__name__)

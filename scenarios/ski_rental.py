@@ -7,12 +7,14 @@ The competitive ratio of a (randomized) rule on ``(x, y)`` is
 ``E cost / OPT``, computed exactly as a finite sum over its buy-day
 distribution (:mod:`agents.online.ski`).
 
-The scenario has three parts (cells of one grid):
+The scenario has three studies:
 
 - ``ratio``: Purohit, Svitkina, Kumar (2018), Figure 2a. ``x`` uniform on
   ``{1..4b}``, ``y = max(0, x + N(0, sigma^2))``; the mean ratio over
-  ``instances`` draws against ``sigma`` for Purohit's deterministic and
-  randomized rules at several ``lam`` and the classical break-even and
+  ``instances`` draws against ``sigma`` for every rule in ``rules`` (any
+  registered policy of domain ``"ski_rental"``; those with a ``lam``
+  parameter run once per ``lam`` in ``lams``): by default Purohit's
+  deterministic and randomized rules and the classical break-even and
   randomized (e/(e-1)) rules.
 - ``frontier``: exact (consistency, robustness) of the deterministic and
   randomized families over ``lam`` at price ``b``, against Wei & Zhang's
@@ -23,64 +25,76 @@ The scenario has three parts (cells of one grid):
   (:func:`agents.online.ski_sim.simulate_ski_rental`): agents arrive, each
   with a feature that determines its season up to noise; a ridge-regression
   predictor learns from finished seasons. Mean ratio and prediction error by
-  arrival order (geometric bins), against an exact predictor and the
-  classical randomized rule.
+  arrival order (geometric bins) of ``learning_rule`` with each of
+  ``predictors`` (registered policies of domain ``"prediction"``), against
+  ``baseline`` without predictions. Every arm sees the same agents and
+  seasons (one SeedSequence per replication).
 
 Run it with ``stratsim run ski_rental`` or ``python -m scenarios.ski_rental``.
 
 Examples
 --------
 >>> import numpy as np
->>> rows = run(Params(part="ratio", sigma=0.0, instances=200, lams=(0.5,)), np.random.default_rng(0))
+>>> rows = run_ratio(RatioCell(sigma=0.0, instances=200, lams=(0.5,)), np.random.default_rng(0))
 >>> sorted({r["policy"] for r in rows if r["metric"] == "mean_ratio"})
 ['break-even', 'classical randomized', 'deterministic lam=0.5', 'randomized lam=0.5']
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from agents.online import bounds
-from agents.online.predictors import (
-    ExactPredictor,
-    GaussianNoisePredictor,
-    LearnedPredictor,
-)
-from agents.online.ski import (
-    BreakEven,
-    ClassicalRandomized,
-    PurohitDeterministic,
-    PurohitRandomized,
-    consistency,
-    expected_ratio,
-    robustness,
-)
-from agents.online.ski_sim import SeasonModel, simulate_ski_rental
+from agents.online.predictors import GaussianNoisePredictor, PredictionTask
+from agents.online.ski import consistency, expected_ratio, robustness
+from agents.online.ski_sim import SeasonModel, SkiSeasons, simulate_ski_rental
 from sim.errors import ValidationError
-from sim.plotting import band, new_figure, plot_parts, save_figure
-from sim.scenario import Scenario
-from sim.validate import check_choice, check_int, check_real
+from sim.plotting import band, new_figure, save_figure
+from sim.random import as_seed_sequence
+from sim.registry import check_policy_name, make_policy, policies
+from sim.scenario import Scenario, Study
+from sim.validate import check_int, check_real
 
-__all__ = ["SCENARIO", "Params", "plot", "run"]
+__all__ = ["SCENARIO", "FrontierCell", "LearningCell", "Params", "RatioCell", "run_frontier", "run_learning",
+           "run_ratio"]
 
-PARTS = ("ratio", "frontier", "learning")
+RULES = ("ski.break_even", "ski.classical_randomized", "ski.purohit_deterministic", "ski.purohit_randomized")
+
+
+def _check_lams(lams, b):
+    for lam in lams:
+        check_real("lam", lam, low=1.0 / b, high=1.0, low_open=True, high_open=True)
+
+
+def _check_rules(argument, names, domain):
+    if isinstance(names, str):
+        names = (names,)
+    for name in names:
+        check_policy_name(argument, name, domain)
+
+
+def _takes_lam(name: str) -> bool:
+    return "lam" in inspect.signature(policies.get(name)).parameters
 
 
 @dataclass(frozen=True)
 class Params:
-    """Parameters of the ski rental study.
+    """Parameters of the ski rental scenario.
 
     Attributes
     ----------
     b : int
         Buy price (days of rent), ``>= 2``.
     sigmas : tuple of float
-        Prediction noise levels swept in the ``ratio`` part (days, ``>= 0``).
+        Prediction noise levels swept by the ``ratio`` study (days, ``>= 0``).
     lams : tuple of float
-        Trust parameters of Purohit's rules in the ``ratio`` part, in ``(1/b, 1)``.
+        Trust parameters of the rules that take ``lam`` in the ``ratio`` study, in ``(1/b, 1)``.
+    rules : tuple of str
+        Registered ski rental policies compared in the ``ratio`` study.
     instances : int
         ``(x, y)`` draws per replication and ``sigma``.
     frontier_lams : int
@@ -91,118 +105,189 @@ class Params:
         Agents arriving per day in the ``learning`` simulation.
     season_noise : float
         Unpredictable part of a season (days; standard deviation).
+    learning_rule : str
+        Registered ski rental policy the agents follow with a predictor.
     learning_lam : float
-        ``lam`` of the randomized rule in the ``learning`` part.
+        ``lam`` of ``learning_rule`` (if it takes one).
+    predictors : tuple of str
+        Registered predictors (domain ``"prediction"``), one arm each.
+    baseline : str
+        Registered ski rental policy run without predictions.
     bins : int
         Arrival-order bins (geometric) of the ``learning`` figure.
-    part : str
-        The part of one cell: ``"ratio"``, ``"frontier"`` or ``"learning"`` (set by the grid).
-    sigma : float
-        The noise of one ``ratio`` cell (set by the grid).
     """
 
     b: int = 100
     sigmas: tuple[float, ...] = (0.0, 10.0, 25.0, 50.0, 75.0, 100.0, 150.0, 200.0, 300.0, 400.0)
     lams: tuple[float, ...] = (0.2, 0.5, 0.8)
+    rules: tuple[str, ...] = RULES
     instances: int = 10_000
     frontier_lams: int = 24
     agents: int = 1000
     arrival_rate: float = 0.5
     season_noise: float = 25.0
+    learning_rule: str = "ski.purohit_randomized"
     learning_lam: float = 0.5
+    predictors: tuple[str, ...] = ("predict.learned", "predict.exact")
+    baseline: str = "ski.classical_randomized"
     bins: int = 12
-    part: str = "ratio"
-    sigma: float = 0.0
 
     def __post_init__(self):
         check_int("b", self.b, low=2)
-        for s in self.sigmas + (self.sigma,):
+        for s in self.sigmas:
             check_real("sigma", s, low=0.0)
-        for lam in self.lams + (self.learning_lam,):
-            check_real("lam", lam, low=1.0 / self.b, high=1.0, low_open=True, high_open=True)
+        RatioCell(b=self.b, lams=self.lams, rules=self.rules, instances=self.instances)
+        FrontierCell(b=self.b, frontier_lams=self.frontier_lams)
+        LearningCell(b=self.b, agents=self.agents, arrival_rate=self.arrival_rate, season_noise=self.season_noise,
+                     learning_rule=self.learning_rule, learning_lam=self.learning_lam, predictors=self.predictors,
+                     baseline=self.baseline, bins=self.bins)
+
+
+@dataclass(frozen=True)
+class RatioCell:
+    """One ``ratio`` run: the mean exact ratio of every rule at noise ``sigma``."""
+
+    b: int = 100
+    sigma: float = 0.0
+    lams: tuple[float, ...] = (0.2, 0.5, 0.8)
+    rules: tuple[str, ...] = RULES
+    instances: int = 10_000
+
+    def __post_init__(self):
+        check_int("b", self.b, low=2)
+        check_real("sigma", self.sigma, low=0.0)
+        _check_lams(self.lams, self.b)
+        _check_rules("rules", self.rules, "ski_rental")
         check_int("instances", self.instances, low=1)
+
+
+@dataclass(frozen=True)
+class FrontierCell:
+    """The ``frontier`` run: exact consistency and robustness over ``lam``."""
+
+    b: int = 100
+    frontier_lams: int = 24
+
+    def __post_init__(self):
+        check_int("b", self.b, low=2)
         check_int("frontier_lams", self.frontier_lams, low=2)
+
+
+@dataclass(frozen=True)
+class LearningCell:
+    """The ``learning`` run: the rent-or-buy simulation with each predictor and the baseline."""
+
+    b: int = 100
+    agents: int = 1000
+    arrival_rate: float = 0.5
+    season_noise: float = 25.0
+    learning_rule: str = "ski.purohit_randomized"
+    learning_lam: float = 0.5
+    predictors: tuple[str, ...] = ("predict.learned", "predict.exact")
+    baseline: str = "ski.classical_randomized"
+    bins: int = 12
+
+    def __post_init__(self):
+        check_int("b", self.b, low=2)
         check_int("agents", self.agents, low=1)
         check_real("arrival_rate", self.arrival_rate, low=0.0, low_open=True)
         check_real("season_noise", self.season_noise, low=0.0)
+        _check_rules("learning_rule", self.learning_rule, "ski_rental")
+        _check_lams((self.learning_lam,), self.b)
+        _check_rules("predictors", self.predictors, "prediction")
+        _check_rules("baseline", self.baseline, "ski_rental")
         check_int("bins", self.bins, low=1)
         if self.bins > self.agents:
             raise ValidationError(f"bins must be <= agents={self.agents}, got {self.bins}")
-        check_choice("part", self.part, PARTS)
 
 
-def _ratio_rows(p: Params, rng) -> list[dict]:
-    x = rng.integers(1, 4 * p.b + 1, size=p.instances)
-    y = GaussianNoisePredictor(p.sigma).predict(x.astype(float), rng)
-    rules = [("break-even", BreakEven()), ("classical randomized", ClassicalRandomized())]
-    for lam in p.lams:
-        rules += [(f"deterministic lam={lam:g}", PurohitDeterministic(lam)),
-                  (f"randomized lam={lam:g}", PurohitRandomized(lam))]
-    rows = [{"policy": name, "metric": "mean_ratio", "value": float(np.mean(expected_ratio(rule, x, y, b=p.b)))}
-            for name, rule in rules]
-    rows.append({"policy": "prediction", "metric": "mean_abs_error", "value": float(np.mean(np.abs(y - x)))})
-    return rows
+def _rule_variants(rules, lams):
+    """``(label, name, lam)``: rules without ``lam`` once, then each ``lam`` for the rules that take one."""
+    plain = [(policies.get(n).spec.label, n, None) for n in rules if not _takes_lam(n)]
+    tuned = [(f"{policies.get(n).spec.label} lam={lam:g}", n, lam) for lam in lams for n in rules if _takes_lam(n)]
+    return plain + tuned
 
 
-def _frontier_rows(p: Params) -> list[dict]:
+def run_ratio(cell: RatioCell, rng) -> list[dict]:
+    """One replication at noise ``cell.sigma``: each rule's mean exact ratio and the mean |y - x|."""
+    x = rng.integers(1, 4 * cell.b + 1, size=cell.instances)
+    y = GaussianNoisePredictor(cell.sigma).predict(x.astype(float), rng)
+    env = SkiSeasons(cell.b, GaussianNoisePredictor(cell.sigma))
     rows = []
-    families = (("deterministic", PurohitDeterministic, np.linspace(0.04, 1.0, p.frontier_lams)),
-                ("randomized", PurohitRandomized, np.linspace(max(0.04, 2.0 / p.b), 0.99, p.frontier_lams)))
-    for family, make, lams in families:
-        for lam in lams:
-            policy = make(float(lam))
+    for label, name, lam in _rule_variants(cell.rules, cell.lams):
+        rule = make_policy(name, env, **({} if lam is None else {"lam": lam}))
+        rows.append({"policy": label, "metric": "mean_ratio",
+                     "value": float(np.mean(expected_ratio(rule, x, y, b=cell.b)))})
+    rows.append({"policy": "prediction", "metric": "mean_abs_error", "value": float(np.mean(np.abs(y - x)))})
+    return [{**r, "b": cell.b} for r in rows]
+
+
+#: The frontier figure's families: (label, registered rule, lam grid as a function of (b, points)).
+FAMILIES = (("deterministic", "ski.purohit_deterministic", lambda b, m: np.linspace(0.04, 1.0, m)),
+            ("randomized", "ski.purohit_randomized", lambda b, m: np.linspace(max(0.04, 2.0 / b), 0.99, m)))
+
+
+def run_frontier(cell: FrontierCell, rng) -> list[dict]:
+    """Exact (consistency, robustness) of each family over its ``lam`` grid (no randomness)."""
+    env = SkiSeasons(cell.b, GaussianNoisePredictor(0.0))
+    rows = []
+    for family, name, grid in FAMILIES:
+        for lam in grid(cell.b, cell.frontier_lams):
+            policy = make_policy(name, env, lam=float(lam))
             for metric, fn in (("consistency", consistency), ("robustness", robustness)):
-                rows.append({"family": family, "lam": float(lam), "metric": metric, "value": fn(policy, p.b)})
+                rows.append({"family": family, "lam": float(lam), "metric": metric, "value": fn(policy, cell.b),
+                             "b": cell.b})
     return rows
 
 
-def _learning_rows(p: Params, rng) -> list[dict]:
-    seed = int(rng.integers(2**63))            # every arm sees the same agents and seasons
-    seasons = SeasonModel(1.0, 4.0 * p.b, p.season_noise)
-    arms = (("learned predictor", PurohitRandomized(p.learning_lam), LearnedPredictor(prior=0.0)),
-            ("exact predictor", PurohitRandomized(p.learning_lam), ExactPredictor()),
-            ("no predictor (classical randomized)", ClassicalRandomized(), None))
+def run_learning(cell: LearningCell, rng) -> list[dict]:
+    """The rent-or-buy simulation for each arm, binned by arrival order."""
+    seeds = as_seed_sequence(rng)            # every arm sees the same agents and seasons
+    seasons = SeasonModel(1.0, 4.0 * cell.b, cell.season_noise)
+    task = PredictionTask(cell.agents, high=4.0 * cell.b, noise=cell.season_noise, b=cell.b)
+    options = {"lam": cell.learning_lam}
+    arms = []
+    for name in cell.predictors:
+        predictor = make_policy(name, task, rng=seeds)
+        env = SkiSeasons(cell.b, predictor, n_seasons=cell.agents, seasons=seasons)
+        arms.append((policies.get(name).spec.label, make_policy(cell.learning_rule, env, options=options),
+                     predictor))
+    env = SkiSeasons(cell.b, None, n_seasons=cell.agents, seasons=seasons)
+    baseline = make_policy(cell.baseline, env, options=options)
+    arms.append((f"no predictor ({policies.get(cell.baseline).spec.label})", baseline, None))
     # Geometric bins of the arrival order: learning happens early, so look there closely.
-    edges = np.unique(np.round(np.geomspace(1, p.agents + 1, p.bins + 1)).astype(int)) - 1
+    edges = np.unique(np.round(np.geomspace(1, cell.agents + 1, cell.bins + 1)).astype(int)) - 1
     rows = []
     for arm, policy, predictor in arms:
-        out = simulate_ski_rental(policy, predictor, b=p.b, n_agents=p.agents, rng=seed,
-                                  arrival_rate=p.arrival_rate, seasons=seasons)
+        out = simulate_ski_rental(policy, predictor, b=cell.b, n_agents=cell.agents, rng=seeds,
+                                  arrival_rate=cell.arrival_rate, seasons=seasons)
         for lo, hi in itertools.pairwise(edges):
             mid = (lo + 1 + hi) / 2                  # mean 1-based agent number of the bin
             rows.append({"arm": arm, "agent": mid, "metric": "des_ratio", "value": float(out.ratio[lo:hi].mean())})
             if predictor is not None:
                 rows.append({"arm": arm, "agent": mid, "metric": "des_error",
                              "value": float(out.error[lo:hi].mean())})
-    return rows
+    return [{**r, "b": cell.b} for r in rows]
 
 
-def run(params: Params, rng) -> list[dict]:
-    """One replication of one part: tidy rows (see the module docstring)."""
-    if params.part == "ratio":
-        rows = _ratio_rows(params, rng)
-    elif params.part == "frontier":
-        rows = _frontier_rows(params)
-    else:
-        rows = _learning_rows(params, rng)
-    for row in rows:
-        row["b"] = params.b
-    return rows
-
-
-def _plot_ratio(results, out_dir):
-    sub = results.filter(part="ratio")
+def plot_ratio(results, out_dir):
+    """Mean ratio against the prediction noise, one band per rule."""
+    sub = results
     b = sub.unique("b")[0]
     fig, ax = new_figure(width=9.0, height=4.6)
     summaries = sub.summary(x="sigma", metric="mean_ratio", by="policy")
-    lams = sorted({s.label.split("=")[1] for s in summaries if "=" in s.label}, key=float)
+    lams = sorted({s.label.split(" lam=")[1] for s in summaries if " lam=" in s.label}, key=float)
+    families = sorted({s.label.split(" lam=")[0] for s in summaries if " lam=" in s.label})
+    plain = [s.label for s in summaries if " lam=" not in s.label]
     for s in summaries:
-        if s.label in ("break-even", "classical randomized"):
-            style = {"color": "0.45" if s.label == "break-even" else "black", "linestyle": "--", "marker": "s"}
+        if " lam=" not in s.label:
+            color = {"break-even": "0.45", "classical randomized": "black"}.get(
+                s.label, f"C{(len(lams) + plain.index(s.label)) % 10}")
+            style = {"color": color, "linestyle": "--", "marker": "s"}
         else:
             family, lam = s.label.split(" lam=")
-            style = {"color": f"C{lams.index(lam)}", "marker": "o" if family == "deterministic" else "^",
-                     "linestyle": "-" if family == "deterministic" else "-."}
+            k = families.index(family)
+            style = {"color": f"C{lams.index(lam)}", "marker": "o^vD<>"[k % 6], "linestyle": ("-", "-.", ":")[k % 3]}
         band(ax, s.x, s.mean, s.lo, s.hi, label=s.label, **style)
     ax.set(xlabel="prediction noise sigma (days)", ylabel="mean competitive ratio  E[cost] / OPT",
            title=f"Ski rental, b = {b}, x ~ U{{1..{4 * b}}}, y = x + N(0, sigma^2): mean ratio (95% CI)")
@@ -210,8 +295,9 @@ def _plot_ratio(results, out_dir):
     return save_figure(fig, out_dir, "ski_rental_ratio_vs_sigma")
 
 
-def _plot_frontier(results, out_dir):
-    sub = results.filter(part="frontier")
+def plot_frontier(results, out_dir):
+    """Exact frontier points against the Wei-Zhang bounds."""
+    sub = results
     b = sub.unique("b")[0]
     fig, ax = new_figure(width=7.2, height=4.8)
     for family, color, marker in (("deterministic", "C0", "o"), ("randomized", "C1", "s")):
@@ -243,8 +329,9 @@ def _plot_frontier(results, out_dir):
     return save_figure(fig, out_dir, "ski_rental_frontier")
 
 
-def _plot_learning(results, out_dir):
-    sub = results.filter(part="learning")
+def plot_learning(results, out_dir):
+    """Ratio and prediction error by arrival order."""
+    sub = results
     b = sub.unique("b")[0]
     fig, axes = new_figure(1, 2, width=11.0, height=4.4)
     for s in sub.summary(x="agent", metric="des_ratio", by="arm"):
@@ -262,33 +349,22 @@ def _plot_learning(results, out_dir):
     return save_figure(fig, out_dir, "ski_rental_learning")
 
 
-def plot(results, out_dir) -> list:
-    """Three figures: ratio vs noise, the frontier, and the learning simulation."""
-    return plot_parts(results, out_dir,
-                      {"ratio": _plot_ratio, "frontier": _plot_frontier, "learning": _plot_learning})
-
-
-def grid(p: Params) -> list[dict]:
-    """One cell per noise level, one for the frontier, one for the learning simulation."""
-    return [{"part": "ratio", "sigma": s} for s in p.sigmas] + [{"part": "frontier"}, {"part": "learning"}]
-
-
 SCENARIO = Scenario(
     name="ski_rental",
     description="Ski rental with predictions: Purohit et al. Fig. 2a, the Wei-Zhang frontier, a learning DES.",
     params=Params,
-    run=run,
-    plot=plot,
-    grid=grid,
+    studies=(
+        Study("ratio", cell=RatioCell, run=run_ratio, plot=plot_ratio,
+              grid=lambda p: [{"sigma": s} for s in p.sigmas], sweeps={"sigma": "sigmas"},
+              description="Mean exact ratio of each rule against the prediction noise (Purohit et al. Fig. 2a)."),
+        Study("frontier", cell=FrontierCell, run=run_frontier, plot=plot_frontier,
+              description="Exact consistency-robustness of Purohit's families against Wei-Zhang's bounds."),
+        Study("learning", cell=LearningCell, run=run_learning, plot=plot_learning,
+              description="Rent-or-buy DES: the ratio as a predictor learns from finished seasons."),
+    ),
     quick={"instances": 2000, "sigmas": (0.0, 50.0, 100.0, 200.0, 400.0), "frontier_lams": 10,
            "agents": 300},
     replications=10,
     quick_replications=3,
 )
-
-if __name__ == "__main__":
-    import sys
-
-    from sim.cli import main
-
-    raise SystemExit(main(["run", "ski_rental", *sys.argv[1:]]))
+SCENARIO.run_if_main(__name__)

@@ -23,9 +23,14 @@ Modules:
   instances (imported on demand; needs hypothesis).
 
 Registered policies: ``ski.break_even``, ``ski.classical_randomized``,
-``ski.purohit_deterministic``, ``ski.purohit_randomized``, ``sched.fcfs``,
-``sched.rr``, ``sched.spjf``, ``sched.prr``, ``sched.two_stage``,
-``sched.srpt``, ``sched.spt``.
+``ski.purohit_deterministic``, ``ski.purohit_randomized`` (domain
+``"ski_rental"``); ``sched.fcfs``, ``sched.rr``, ``sched.spjf``, ``sched.prr``,
+``sched.two_stage``, ``sched.srpt``, ``sched.spt`` (``"scheduling"``);
+``predict.exact``, ``predict.gaussian``, ``predict.multiplicative``,
+``predict.learned``, ``predict.adversarial_ski`` (``"prediction"``).
+Environments (:mod:`sim.environment`), one example registered per domain:
+:class:`SkiSeasons` (one ski season per step), :class:`SchedulingServer` (event
+to event) and :class:`PredictionTask` (one instance to predict per step).
 
 Examples
 --------
@@ -44,6 +49,8 @@ from .predictors import (
     GaussianNoisePredictor,
     LearnedPredictor,
     MultiplicativeNoisePredictor,
+    PredictionQuery,
+    PredictionTask,
     Predictor,
 )
 from .queueing import mean_response_time
@@ -57,10 +64,11 @@ from .scheduling import (
     RoundRobin,
     SchedObservation,
     SchedulingPolicy,
+    ShareRule,
     TwoStage,
     check_allocation,
 )
-from .server import Schedule, simulate
+from .server import Schedule, SchedulingServer, simulate
 from .ski import (
     BreakEven,
     BuyDays,
@@ -79,7 +87,7 @@ from .ski import (
     ski_cost,
     worst_case_ratio,
 )
-from .ski_sim import SeasonModel, SkiRentalRun, simulate_ski_rental
+from .ski_sim import SeasonModel, SeasonOutcome, SkiRentalRun, SkiSeasons, simulate_ski_rental
 
 __all__ = [
     "FCFS",
@@ -97,6 +105,8 @@ __all__ = [
     "JobSet",
     "LearnedPredictor",
     "MultiplicativeNoisePredictor",
+    "PredictionQuery",
+    "PredictionTask",
     "Predictor",
     "PurohitDeterministic",
     "PurohitRandomized",
@@ -104,10 +114,14 @@ __all__ = [
     "SchedObservation",
     "Schedule",
     "SchedulingPolicy",
+    "SchedulingServer",
+    "SeasonOutcome",
     "SeasonModel",
+    "ShareRule",
     "SkiObservation",
     "SkiRentalPolicy",
     "SkiRentalRun",
+    "SkiSeasons",
     "TwoStage",
     "as_buy_days",
     "bounds",

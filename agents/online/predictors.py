@@ -21,6 +21,19 @@ instance is over and instead fits past instances online.
 Every predictor has ``predict(x, rng=None, *, features=None)``, ``update(x, *,
 features=None)`` (a no-op except for learners) and ``reset()``.
 
+Predictors are registered policies of the domain ``"prediction"``: the
+decision problem "announce a prediction for this instance, then learn its
+truth". Its observation is a :class:`PredictionQuery` (the instance's true
+value, which synthetic predictors corrupt and learned ones never read, and its
+features), the decision is the prediction ``y`` and the feedback, once the
+instance is over, is the query itself (``update`` learns ``x`` from it). The
+example environment :class:`PredictionTask` draws seasons and features from a
+:class:`~agents.online.ski_sim.SeasonModel`-like law and reports
+``abs_error = |y - x|`` per step; its context carries the buy price ``b`` for
+predictors that target a ski rule (``predict.adversarial_ski``). Registered:
+``predict.exact``, ``predict.gaussian``, ``predict.multiplicative``,
+``predict.learned``, ``predict.adversarial_ski``.
+
 Examples
 --------
 >>> import numpy as np
@@ -42,16 +55,22 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sim.errors import ValidationError
+from sim.environment import Environment, Step
+from sim.errors import InputTypeError, ValidationError
+from sim.policy import Policy, PolicySpec
 from sim.random import make_rng
-from sim.validate import check_array, check_callable, check_real
+from sim.registry import register_environment, register_policy
+from sim.validate import check_array, check_callable, check_int, check_real
 
 __all__ = [
     "AdversarialPredictor",
+    "AdversarialSkiPredictor",
     "ExactPredictor",
     "GaussianNoisePredictor",
     "LearnedPredictor",
     "MultiplicativeNoisePredictor",
+    "PredictionQuery",
+    "PredictionTask",
     "Predictor",
 ]
 
@@ -68,12 +87,65 @@ def _out(y, like):
     return float(y) if np.ndim(like) == 0 else y
 
 
-class Predictor:
-    """Base class: ``predict`` corrupts or estimates; ``update`` learns from finished instances."""
+class PredictionQuery:
+    """One instance to predict: its true value ``x`` and its ``features`` (see the module docstring).
+
+    Examples
+    --------
+    >>> PredictionQuery(12.0, [0.5])
+    PredictionQuery(x=12.0, features=[0.5])
+    >>> PredictionQuery(-1.0)
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: x must be >= 0, got -1.0
+    """
+
+    __slots__ = ("features", "x")
+
+    def __init__(self, x, features=None):
+        self.x = _truth(x)
+        self.features = None if features is None else check_array("features", features, finite=True)
+
+    def __repr__(self):
+        x = float(self.x) if self.x.ndim == 0 else self.x.tolist()
+        f = None if self.features is None else self.features.tolist()
+        return f"PredictionQuery(x={x}, features={f})"
+
+
+class Predictor(Policy):
+    """Base class: ``predict`` corrupts or estimates; ``update`` learns from finished instances.
+
+    As a policy (domain ``"prediction"``), ``decide(PredictionQuery)`` returns
+    ``predict(query.x, rng, features=query.features)`` with the predictor's own
+    ``rng`` (stochastic predictors take one at construction).
+    """
+
+    spec = PolicySpec("prediction", label="predictor")
+    _rng = None
+
+    @classmethod
+    def example_observation(cls, rng) -> PredictionQuery:
+        """A valid random query (for conformance tests)."""
+        rng = make_rng(rng)
+        return PredictionQuery(float(rng.integers(1, 400)), [float(rng.random())])
+
+    def _check_observation(self, observation):
+        if not isinstance(observation, PredictionQuery):
+            raise InputTypeError(f"{type(self).__name__}.decide needs a PredictionQuery, "
+                                 f"got {type(observation).__name__}")
+
+    def _decide(self, observation):
+        return self.predict(observation.x, self._rng, features=observation.features)
 
     def predict(self, x, rng=None, *, features=None):
-        """Prediction(s) for true value(s) ``x`` (a float for a scalar ``x``)."""
+        """Prediction(s) for true value(s) ``x`` (a float for a scalar ``x``).
+
+        ``rng`` (a Generator or anything :func:`numpy.random.default_rng`
+        accepts) feeds a stochastic predictor; by default its own ``rng``.
+        """
         arr = _truth(x)
+        if rng is None:
+            rng = self._rng
         y = np.asarray(self._predict(arr, rng, features), dtype=float)
         if y.shape != arr.shape:
             y = np.broadcast_to(y, arr.shape)
@@ -82,7 +154,9 @@ class Predictor:
         return _out(y, x)
 
     def update(self, x, *, features=None) -> None:
-        """Learn from finished instance(s) whose true value was ``x``."""
+        """Learn from finished instance(s) whose true value was ``x`` (or from a :class:`PredictionQuery`)."""
+        if isinstance(x, PredictionQuery):
+            x, features = x.x, x.features
         self._update(_truth(x), features)
 
     def reset(self) -> None:
@@ -113,6 +187,8 @@ class ExactPredictor(Predictor):
     4.0
     """
 
+    spec = PolicySpec("prediction", label="exact predictor")
+
     def _predict(self, x, rng, features):
         return x
 
@@ -124,6 +200,8 @@ class GaussianNoisePredictor(Predictor):
     ----------
     sigma : float
         Noise standard deviation, ``>= 0``.
+    rng : numpy.random.Generator or int, optional
+        The noise used when ``predict`` is given no ``rng`` (and by ``decide``).
 
     Examples
     --------
@@ -132,8 +210,11 @@ class GaussianNoisePredictor(Predictor):
     True
     """
 
-    def __init__(self, sigma: float = 1.0):
+    spec = PolicySpec("prediction", label="Gaussian noise predictor", stochastic=True)
+
+    def __init__(self, sigma: float = 1.0, rng=None):
         self.sigma = check_real("sigma", sigma, low=0.0)
+        self._rng = None if rng is None else make_rng(rng)
 
     def _predict(self, x, rng, features):
         if self.sigma == 0:
@@ -151,8 +232,11 @@ class MultiplicativeNoisePredictor(Predictor):
     True
     """
 
-    def __init__(self, sigma: float = 0.5):
+    spec = PolicySpec("prediction", label="log-normal noise predictor", stochastic=True)
+
+    def __init__(self, sigma: float = 0.5, rng=None):
         self.sigma = check_real("sigma", sigma, low=0.0)
+        self._rng = None if rng is None else make_rng(rng)
 
     def _predict(self, x, rng, features):
         if self.sigma == 0:
@@ -177,6 +261,8 @@ class AdversarialPredictor(Predictor):
         Whether ``x`` is a batch of independent scalar instances (ski rental)
         or one instance (a job set, scored as a whole).
     """
+
+    spec = PolicySpec("prediction", label="adversarial predictor")
 
     def __init__(self, score: Callable, candidates: Callable, *, elementwise: bool = True):
         self.score = check_callable("score", score)
@@ -269,6 +355,8 @@ class LearnedPredictor(Predictor):
     5.0
     """
 
+    spec = PolicySpec("prediction", label="learned predictor")
+
     def __init__(self, prior: float = 0.0, alpha: float = 1e-3):
         self.prior = check_real("prior", prior, low=0.0)
         self.alpha = check_real("alpha", alpha, low=0.0, low_open=True)
@@ -316,3 +404,111 @@ class LearnedPredictor(Predictor):
         self._xty = None
         self._w = None
         self._n = 0
+
+
+class AdversarialSkiPredictor(AdversarialPredictor):
+    """The worst prediction for a ski rental rule at buy price ``b`` (:meth:`AdversarialPredictor.for_ski`).
+
+    Parameters
+    ----------
+    rule : str or SkiRentalPolicy
+        The ski rule attacked (a registered name of domain ``"ski_rental"`` or an instance).
+    b : int
+        Buy price.
+
+    Examples
+    --------
+    >>> AdversarialSkiPredictor("ski.purohit_deterministic", b=100).predict([50.0, 400.0]).tolist()
+    [100.0, 0.0]
+    """
+
+    spec = PolicySpec("prediction", label="adversarial predictor (ski)")
+
+    def __init__(self, rule="ski.purohit_deterministic", b: int = 100):
+        from sim.registry import load_policy, policies
+
+        from .ski import SkiRentalPolicy
+
+        if isinstance(rule, str):
+            rule = load_policy(policies.get(rule, "ski_rental").name)
+        if not isinstance(rule, SkiRentalPolicy):
+            raise InputTypeError(f"rule must be a ski rental policy or its registered name, got {rule!r}")
+        self.rule = rule
+        self.b = check_int("b", b, low=1)
+        adv = AdversarialPredictor.for_ski(rule, b=self.b)
+        super().__init__(adv.score, adv.candidates, elementwise=True)
+
+    def __repr__(self):
+        return f"AdversarialSkiPredictor(rule={self.rule!r}, b={self.b})"
+
+
+for _name, _cls in (("predict.exact", ExactPredictor), ("predict.gaussian", GaussianNoisePredictor),
+                    ("predict.multiplicative", MultiplicativeNoisePredictor),
+                    ("predict.learned", LearnedPredictor), ("predict.adversarial_ski", AdversarialSkiPredictor)):
+    register_policy(_name, _cls)
+
+
+class PredictionTask(Environment):
+    """Instances to predict one after another (the ``"prediction"`` domain's environment).
+
+    Step ``i`` draws a feature ``z ~ U(0, 1)`` and a truth
+    ``x = max(1, round(low + (high - low) z + N(0, noise)))``; the observation
+    is ``PredictionQuery(x, [z])``, the decision the prediction ``y``, the
+    feedback the same query (the truth, after the fact) and the metrics ``x``,
+    ``y`` and ``abs_error = |y - x|``.
+
+    Parameters
+    ----------
+    n : int
+        Instances (steps) per episode.
+    low, high, noise : float
+        The law of the truths (as :class:`~agents.online.ski_sim.SeasonModel`).
+    b : int
+        Buy price, in the context for predictors that attack a ski rule.
+
+    Examples
+    --------
+    >>> from sim.environment import rollout
+    >>> out = rollout(PredictionTask(n=200, noise=0.0), LearnedPredictor(), rng=0)
+    >>> bool(out.abs_error[-50:].mean() < out.abs_error[:5].mean())    # it learns the law
+    True
+    """
+
+    domain = "prediction"
+    provides = frozenset({"features"})
+
+    def __init__(self, n: int = 50, *, low: float = 1.0, high: float = 400.0, noise: float = 25.0, b: int = 100):
+        self.n = check_int("n", n, low=1)
+        self.low = check_real("low", low, low=0.0)
+        self.high = check_real("high", high, low=self.low)
+        self.noise = check_real("noise", noise, low=0.0)
+        self.b = check_int("b", b, low=1)
+        self._i = 0
+
+    def context(self):
+        return {"b": self.b, "horizon": self.n}
+
+    def reset(self, rng) -> None:
+        rng = make_rng(rng)
+        z = rng.random(self.n)
+        x = np.round(self.low + (self.high - self.low) * z + self.noise * rng.standard_normal(self.n))
+        self._x, self._z = np.maximum(x, 1.0), z
+        self._i = 0
+
+    def observe(self) -> PredictionQuery:
+        i = self._i
+        return PredictionQuery(float(self._x[i]), self._z[i:i + 1])
+
+    def step(self, decision) -> Step:
+        query = self.observe()
+        y = check_real("prediction", decision, low=0.0)
+        self._i += 1
+        x = float(query.x)
+        return Step(query, {"x": x, "y": y, "abs_error": abs(y - x)}, self._i >= self.n)
+
+    def __repr__(self):
+        return f"PredictionTask(n={self.n}, low={self.low}, high={self.high}, noise={self.noise}, b={self.b})"
+
+
+register_environment("prediction", lambda rng=0, **params: PredictionTask(**{"n": 20, "b": 20, **params}),
+                     description="20 season lengths with a feature, predicted one after another.")

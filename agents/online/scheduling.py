@@ -6,7 +6,7 @@ One preemptive server of speed 1 processes jobs (:class:`~agents.online.jobs.Job
 At each decision point a policy sees the alive jobs (released, unfinished):
 their ids, release times, attained service and, if available, predicted sizes
 (:class:`SchedObservation`). A *non-clairvoyant* policy never sees true sizes;
-a *clairvoyant* one (``clairvoyant = True``: SRPT, SPT) also sees the remaining
+a *clairvoyant* one (``"sizes"`` in its spec's needs: SRPT, SPT) also sees the remaining
 and original sizes. The policy returns processing rates, one per alive job,
 ``>= 0`` and summing to at most 1, optionally wrapped in an :class:`Allocation`
 that asks to be consulted again at a given time. The rates hold until the next
@@ -35,9 +35,17 @@ Policies (ties always go to the lower job id):
 - :class:`SPT` (clairvoyant): preemptive shortest (original) size first; the optimum
   on a batch, "preemptive SJF" in queueing.
 
-Built-in policies also declare their structure (a shared part ``alpha/k`` for
-each job plus ``1 - alpha`` to the first job in a priority order), which lets
-the server run them in ``O(log n)`` per event.
+Each rate rule states its rule once, as data: :meth:`SchedulingPolicy.share_rule`
+returns a :class:`ShareRule` (a shared part ``alpha/k`` for each alive job plus
+``1 - alpha`` to the first job in a priority order). The base class derives
+``decide`` from it, and the server runs the same rule in closed form in
+``O(log n)`` per event (:mod:`agents.online.server`).
+
+Capabilities are declared in each class's ``spec``
+(:class:`~sim.policy.PolicySpec`): ``needs`` holds ``"predictions"`` (the jobs
+must carry predicted sizes), ``"sizes"`` (clairvoyant: sees true sizes) and
+``"batch"`` (defined for batch instances only); the server environment
+(:class:`~agents.online.server.SchedulingServer`) provides them.
 
 Examples
 --------
@@ -52,12 +60,12 @@ Examples
 from __future__ import annotations
 
 import math
-from typing import ClassVar
+from typing import NamedTuple
 
 import numpy as np
 
 from sim.errors import InputTypeError, PolicyError, ValidationError
-from sim.policy import Policy
+from sim.policy import Policy, PolicySpec
 from sim.random import make_rng
 from sim.registry import register_policy
 from sim.validate import check_real
@@ -72,6 +80,7 @@ __all__ = [
     "RoundRobin",
     "SchedObservation",
     "SchedulingPolicy",
+    "ShareRule",
     "TwoStage",
     "check_allocation",
 ]
@@ -181,6 +190,35 @@ def check_allocation(decision, k: int, time: float, policy=None):
     return rates, recheck
 
 
+class ShareRule(NamedTuple):
+    """A rate rule as data: ``alpha/k`` to each of the ``k`` alive jobs, ``1 - alpha`` to the least ``(key, id)``.
+
+    ``key`` is one of ``"release"``, ``"prediction"``, ``"size"``, ``"remaining"``,
+    or ``None`` when ``alpha = 1`` (no job is preferred).
+
+    Examples
+    --------
+    >>> ShareRule(0.5, "prediction").rates(SchedObservation(0.0, [0, 1], [0, 0], [0, 0], predictions=[3, 1]))
+    [0.25, 0.75]
+    """
+
+    alpha: float
+    key: str | None
+
+    def rates(self, obs: SchedObservation) -> list:
+        """The rule's rates for observation ``obs`` (a list, in the observation's order)."""
+        return self.rate_array(obs).tolist()
+
+    def rate_array(self, obs: SchedObservation) -> np.ndarray:
+        """The rule's rates for ``obs`` as an array."""
+        rates = np.full(obs.k, self.alpha / obs.k)
+        if self.alpha < 1.0:
+            keys = {"release": obs.release, "prediction": obs.predictions, "size": obs.sizes,
+                    "remaining": obs.remaining}[self.key]
+            rates[_first(keys, obs.ids)] += 1.0 - self.alpha
+        return rates
+
+
 def _first(keys, ids) -> int:
     """Index of the lexicographically least ``(key, id)``."""
     return int(np.lexsort((ids, keys))[0])
@@ -189,45 +227,71 @@ def _first(keys, ids) -> int:
 class SchedulingPolicy(Policy):
     """Base class of single-server scheduling policies.
 
-    Subclasses implement ``_decide(observation) -> rates or Allocation``. Set
-    ``clairvoyant = True`` to receive true sizes and ``needs_predictions = True``
-    to require predictions.
+    A rate rule implements :meth:`share_rule` (its rule as data, from which
+    ``decide`` is derived); any other policy implements
+    ``_decide(observation) -> rates or Allocation``. ``spec.needs`` may hold
+    ``"sizes"`` (clairvoyant: receives true sizes), ``"predictions"`` and
+    ``"batch"`` (batch instances only).
     """
 
-    domain: ClassVar[str] = "scheduling"
-    clairvoyant: ClassVar[bool] = False
-    needs_predictions: ClassVar[bool] = False
-    #: Only for batch instances (all jobs released together).
-    batch_only: ClassVar[bool] = False
+    spec = PolicySpec("scheduling", label="scheduling policy")
+
+    @classmethod
+    def _needs(cls, what: str) -> bool:
+        return what in cls.spec.needs
+
+    @property
+    def clairvoyant(self) -> bool:
+        """Whether the policy sees true sizes (``"sizes"`` in ``spec.needs``)."""
+        return self._needs("sizes")
+
+    @property
+    def needs_predictions(self) -> bool:
+        """Whether the jobs must carry predictions (``"predictions"`` in ``spec.needs``)."""
+        return self._needs("predictions")
+
+    @property
+    def batch_only(self) -> bool:
+        """Whether the policy is defined for batch instances only (``"batch"`` in ``spec.needs``)."""
+        return self._needs("batch")
 
     @classmethod
     def example_observation(cls, rng) -> SchedObservation:
         """A valid random observation (for conformance tests)."""
         rng = make_rng(rng)
+        batch = cls._needs("batch")
         k = int(rng.integers(1, 6))
         sizes = 1.0 + rng.pareto(1.5, k)
         attained = sizes * rng.uniform(0.0, 0.5, k)
         return SchedObservation(
-            time=0.0 if cls.batch_only else float(rng.uniform(0, 10)),
-            ids=np.arange(k), release=np.zeros(k), attained=np.zeros(k) if cls.batch_only else attained,
+            time=0.0 if batch else float(rng.uniform(0, 10)),
+            ids=np.arange(k), release=np.zeros(k), attained=np.zeros(k) if batch else attained,
             predictions=sizes * rng.uniform(0.5, 1.5, k),
-            remaining=sizes - (0 if cls.batch_only else attained), sizes=sizes)
+            remaining=sizes - (0 if batch else attained), sizes=sizes)
 
-    def share_structure(self):
-        """``(alpha, key)`` if the policy gives ``alpha/k`` to each alive job and ``1 - alpha``
-        to the least ``(key, id)``, with ``key`` one of ``"release"``, ``"prediction"``,
-        ``"size"``, ``"remaining"`` or ``None`` (``alpha = 1``); else ``None``.
+    def share_rule(self) -> ShareRule | None:
+        """The policy's rule as a :class:`ShareRule`, or ``None`` if it is not a rate rule.
 
-        Returns ``None`` for a subclass that overrides ``_decide`` without
-        redeclaring this, so the server never short-cuts a changed rule.
+        A rate rule states its rule here only: :meth:`decide` is derived from it.
         """
-        owner = next(c for c in type(self).__mro__ if "_share_spec" in c.__dict__)
-        if "_decide" in owner.__dict__ and type(self)._decide is not owner.__dict__["_decide"]:
-            return None
-        return self._share_spec()
-
-    def _share_spec(self):
         return None
+
+    def share_structure(self) -> ShareRule | None:
+        """The :class:`ShareRule` the policy's decisions follow, or ``None``.
+
+        ``None`` also for a subclass that overrides ``_decide`` (its decisions
+        need not follow the inherited rule), so the server never short-cuts a
+        changed rule.
+        """
+        if type(self)._decide is not SchedulingPolicy._decide:
+            return None
+        return self.share_rule()
+
+    def _decide(self, obs):
+        rule = self.share_rule()
+        if rule is None:
+            raise NotImplementedError(f"{type(self).__name__} must implement share_rule or _decide")
+        return rule.rate_array(obs)
 
     def _check_observation(self, observation):
         if not isinstance(observation, SchedObservation):
@@ -260,11 +324,10 @@ class FCFS(SchedulingPolicy):
     [0.0, 1.0]
     """
 
-    def _share_spec(self):
-        return (0.0, "release")
+    spec = PolicySpec("scheduling", label="FCFS")
 
-    def _decide(self, obs):
-        return self._one_hot(obs.k, _first(obs.release, obs.ids))
+    def share_rule(self):
+        return ShareRule(0.0, "release")
 
 
 @register_policy("sched.rr")
@@ -277,11 +340,10 @@ class RoundRobin(SchedulingPolicy):
     [0.3333333333333333, 0.3333333333333333, 0.3333333333333333]
     """
 
-    def _share_spec(self):
-        return (1.0, None)
+    spec = PolicySpec("scheduling", label="RR")
 
-    def _decide(self, obs):
-        return np.full(obs.k, 1.0 / obs.k)
+    def share_rule(self):
+        return ShareRule(1.0, None)
 
 
 @register_policy("sched.spjf")
@@ -294,13 +356,10 @@ class SPJF(SchedulingPolicy):
     [0.0, 1.0]
     """
 
-    needs_predictions = True
+    spec = PolicySpec("scheduling", label="SPJF", needs={"predictions"})
 
-    def _share_spec(self):
-        return (0.0, "prediction")
-
-    def _decide(self, obs):
-        return self._one_hot(obs.k, _first(obs.predictions, obs.ids))
+    def share_rule(self):
+        return ShareRule(0.0, "prediction")
 
 
 @register_policy("sched.prr")
@@ -320,18 +379,13 @@ class PRR(SchedulingPolicy):
     sim.errors.ValidationError: lam must be in (0.0, 1.0), got 1.0
     """
 
-    needs_predictions = True
+    spec = PolicySpec("scheduling", label="PRR", needs={"predictions"})
 
     def __init__(self, lam: float = 0.5):
         self.lam = check_real("lam", lam, low=0.0, high=1.0, low_open=True, high_open=True)
 
-    def _share_spec(self):
-        return (1.0 - self.lam, "prediction")
-
-    def _decide(self, obs):
-        rates = np.full(obs.k, (1.0 - self.lam) / obs.k)
-        rates[_first(obs.predictions, obs.ids)] += self.lam
-        return rates
+    def share_rule(self):
+        return ShareRule(1.0 - self.lam, "prediction")
 
 
 @register_policy("sched.srpt")
@@ -345,13 +399,10 @@ class SRPT(SchedulingPolicy):
     [1.0, 0.0]
     """
 
-    clairvoyant = True
+    spec = PolicySpec("scheduling", label="SRPT", needs={"sizes"})
 
-    def _share_spec(self):
-        return (0.0, "remaining")
-
-    def _decide(self, obs):
-        return self._one_hot(obs.k, _first(obs.remaining, obs.ids))
+    def share_rule(self):
+        return ShareRule(0.0, "remaining")
 
 
 @register_policy("sched.spt")
@@ -367,13 +418,10 @@ class SPT(SchedulingPolicy):
     [0.0, 1.0]
     """
 
-    clairvoyant = True
+    spec = PolicySpec("scheduling", label="SPT", needs={"sizes"})
 
-    def _share_spec(self):
-        return (0.0, "size")
-
-    def _decide(self, obs):
-        return self._one_hot(obs.k, _first(obs.sizes, obs.ids))
+    def share_rule(self):
+        return ShareRule(0.0, "size")
 
 
 @register_policy("sched.two_stage")
@@ -409,8 +457,7 @@ class TwoStage(SchedulingPolicy):
     [1.4, 3.0]
     """
 
-    needs_predictions = True
-    batch_only = True
+    spec = PolicySpec("scheduling", label="two-stage", needs={"predictions", "batch"})
 
     def __init__(self, lam: float = 0.1):
         self.lam = check_real("lam", lam, low=0.0, low_open=True)

@@ -6,14 +6,31 @@ arrival, the first completion ``min_j remaining_j / rate_j``, or a re-decision
 time the policy asked for. The server jumps from event to event; there is no
 time slicing and no discretisation error.
 
-Two implementations produce the same schedule:
+The server is an environment (:class:`SchedulingServer`, a
+:class:`sim.environment.Environment` of domain ``"scheduling"``): a step goes
+from one event to the next. Its observation is the alive jobs' state as the
+policy may see it (a :class:`~agents.online.scheduling.SchedObservation`:
+predictions if the jobs have them, true sizes only for a clairvoyant policy),
+the decision is the rates (or an :class:`~agents.online.scheduling.Allocation`),
+and each step's metrics are ``time`` (the clock after the step), ``served``
+(work delivered), ``completed`` (jobs finished at the step's end),
+``completion_time`` and ``flow_time`` (sums of ``C_j`` and ``C_j - r_j`` over
+them) and ``alive`` (jobs left). :func:`sim.environment.rollout` drives it.
 
-- ``method="generic"`` asks the policy at every event (any
+:func:`simulate` has two implementations that produce the same schedule:
+
+- ``method="generic"`` runs the policy on the environment with
+  :func:`~sim.environment.rollout` (any
   :class:`~agents.online.scheduling.SchedulingPolicy` or plain function
   ``observation -> rates``), validating each decision; ``O(k)`` per event.
-- ``method="share"`` serves policies that declare a share structure
-  (``alpha/k`` to every alive job plus ``1 - alpha`` to the least priority;
-  FCFS, RR, SPJF, PRR, SRPT, SPT) in ``O(log n)`` per event. Under it every
+- ``method="share"`` serves rate rules (policies whose
+  :meth:`~agents.online.scheduling.SchedulingPolicy.share_structure` is a
+  :class:`~agents.online.scheduling.ShareRule`: ``alpha/k`` to every alive job
+  plus ``1 - alpha`` to the least priority; FCFS, RR, SPJF, PRR, SRPT, SPT) in
+  closed form, ``O(log n)`` per event, from the same rule the policy's
+  ``decide`` is derived from. It agrees with the generic path up to rounding
+  (it computes event times from a virtual clock), so it is a separate
+  method, not the environment's bit-identical ``compiled_rollout``. Under it every
   alive job accrues the same *virtual* service ``V(t) = int alpha/k dt``, so a job
   that is not prioritised finishes exactly when ``V`` reaches its key
   ``x_j + V(r_j) - (extra service received while prioritised)``; two heaps give
@@ -30,6 +47,14 @@ Examples
 [3.0, 5.0, 6.0]
 >>> simulate(jobs, "sched.spt").total_completion_time  # 1 + 3 + 6
 10.0
+
+The same run as an environment, event by event:
+
+>>> from sim.environment import rollout
+>>> from agents.online.scheduling import RoundRobin
+>>> out = rollout(SchedulingServer(jobs), RoundRobin(), rng=0)
+>>> out.times.tolist(), out.completed.tolist(), out.total("completion_time")
+([3.0, 5.0, 6.0], [1.0, 1.0, 1.0], 14.0)
 """
 
 from __future__ import annotations
@@ -40,15 +65,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.environment import Environment, Rollout, Step, rollout
 from sim.errors import InputTypeError, PolicyError, ValidationError
 from sim.policy import as_policy
-from sim.registry import load_policy
+from sim.registry import load_policy, register_environment
 from sim.validate import check_choice, check_int
 
-from .jobs import JobSet
+from .jobs import JobSet, pareto_sizes
 from .scheduling import SchedObservation, SchedulingPolicy, check_allocation
 
-__all__ = ["Schedule", "simulate"]
+__all__ = ["Schedule", "SchedulingServer", "simulate"]
 
 _DONE_TOL = 1e-10
 
@@ -70,6 +96,9 @@ class Schedule:
         Number of events processed.
     method : str
         ``"generic"`` or ``"share"``.
+    rollout : sim.environment.Rollout or None
+        The per-event metrics of a ``"generic"`` run (see :class:`SchedulingServer`);
+        ``None`` for the closed-form ``"share"`` method.
     """
 
     jobs: JobSet
@@ -77,6 +106,7 @@ class Schedule:
     work: float
     n_events: int
     method: str
+    rollout: Rollout | None = None
 
     @property
     def response(self) -> np.ndarray:
@@ -165,51 +195,127 @@ def simulate(jobs: JobSet, policy, *, method: str = "auto", max_events: int | No
     return _simulate_share(jobs, *spec)
 
 
-def _simulate_generic(jobs: JobSet, policy, max_events: int) -> Schedule:
-    n = jobs.n
-    order = np.argsort(jobs.release, kind="stable")
-    release, sizes, preds = jobs.release, jobs.sizes, jobs.predictions
-    clairvoyant = bool(getattr(policy, "clairvoyant", False))
-    completion = np.empty(n)
-    ids = np.empty(0, dtype=np.int64)
-    remaining = np.empty(0)
-    attained = np.empty(0)
-    policy.reset()
-    i = 0
-    t = float(release[order[0]])
-    work = 0.0
-    events = 0
-    while i < n or ids.size:
-        if not ids.size and release[order[i]] > t:
-            t = float(release[order[i]])
+class SchedulingServer(Environment):
+    """One preemptive unit-speed server serving ``jobs``, event to event (see the module docstring).
+
+    Parameters
+    ----------
+    jobs : JobSet
+        The instance.
+    reveal_sizes : bool
+        Whether observations carry the true remaining and original sizes (for
+        clairvoyant policies; then ``"sizes"`` is in :attr:`provides`).
+    max_events : int, optional
+        Safety limit on decisions (default ``1000 n + 10^6``): a policy that keeps
+        asking for re-decisions without progress raises
+        :class:`~sim.errors.PolicyError`.
+
+    Attributes
+    ----------
+    provides : frozenset
+        ``"predictions"`` if the jobs carry predictions, ``"batch"`` if they are
+        all released together, ``"sizes"`` if ``reveal_sizes``.
+
+    Examples
+    --------
+    >>> env = SchedulingServer(JobSet.batch([1.0, 2.0], predictions=[1.0, 2.0]))
+    >>> sorted(env.provides), env.context()
+    (['batch', 'predictions'], {'n_jobs': 2})
+    """
+
+    domain = "scheduling"
+
+    def __init__(self, jobs: JobSet, *, reveal_sizes: bool = False, max_events: int | None = None):
+        if not isinstance(jobs, JobSet):
+            raise InputTypeError(f"jobs must be a JobSet, got {type(jobs).__name__}")
+        if not isinstance(reveal_sizes, (bool, np.bool_)):
+            raise InputTypeError(f"reveal_sizes must be a bool, got {reveal_sizes!r}")
+        self.jobs = jobs
+        self.reveal_sizes = bool(reveal_sizes)
+        self.max_events = check_int("max_events", 1000 * jobs.n + 10**6 if max_events is None else max_events,
+                                    low=1)
+        caps = {"sizes"} if self.reveal_sizes else set()
+        if jobs.predictions is not None:
+            caps.add("predictions")
+        if np.all(jobs.release == jobs.release[0]):
+            caps.add("batch")
+        self.provides = frozenset(caps)
+        self._order = np.argsort(jobs.release, kind="stable")
+        self.reset(None)
+
+    def context(self):
+        return {"n_jobs": self.jobs.n}
+
+    def reset(self, rng=None) -> None:
+        """Start from time 0 with no job served (the server itself draws no randomness)."""
+        self.completion = np.empty(self.jobs.n)
+        self.work = 0.0
+        self.events = 0
+        self._ids = np.empty(0, dtype=np.int64)
+        self._remaining = np.empty(0)
+        self._attained = np.empty(0)
+        self._i = 0
+        self._t = float(self.jobs.release[self._order[0]])
+        self._admit()
+
+    @property
+    def now(self) -> float:
+        return self._t
+
+    @property
+    def done(self) -> bool:
+        """Whether every job has finished."""
+        return self._i >= self.jobs.n and not self._ids.size
+
+    def _admit(self) -> None:
+        """Jump over an idle period and admit every job released by now."""
+        release, order, n = self.jobs.release, self._order, self.jobs.n
+        i = self._i
+        if i < n and not self._ids.size and release[order[i]] > self._t:
+            self._t = float(release[order[i]])
         start = i
-        while i < n and release[order[i]] <= t:
+        while i < n and release[order[i]] <= self._t:
             i += 1
         if i > start:
             new = order[start:i]
-            ids = np.concatenate([ids, new])
-            remaining = np.concatenate([remaining, sizes[new]])
-            attained = np.concatenate([attained, np.zeros(new.size)])
-        events += 1
-        if events > max_events:
-            raise PolicyError(f"policy {policy!r} needed more than max_events={max_events} decisions")
-        obs = SchedObservation(
-            t, ids, release[ids], attained, None if preds is None else preds[ids],
-            remaining if clairvoyant else None, sizes[ids] if clairvoyant else None)
-        rates, recheck = check_allocation(policy.decide(obs), ids.size, t, policy)
+            self._ids = np.concatenate([self._ids, new])
+            self._remaining = np.concatenate([self._remaining, self.jobs.sizes[new]])
+            self._attained = np.concatenate([self._attained, np.zeros(new.size)])
+        self._i = i
+
+    def observe(self) -> SchedObservation:
+        jobs, ids = self.jobs, self._ids
+        preds = jobs.predictions
+        reveal = self.reveal_sizes
+        return SchedObservation(self._t, ids, jobs.release[ids], self._attained,
+                                None if preds is None else preds[ids],
+                                self._remaining if reveal else None, jobs.sizes[ids] if reveal else None)
+
+    def step(self, decision) -> Step:
+        """Serve at ``decision``'s rates until the next arrival, completion or requested re-decision."""
+        if self.done:
+            raise PolicyError("the schedule is over: every job has finished")
+        self.events += 1
+        if self.events > self.max_events:
+            raise PolicyError(f"policy {self._policy!r} needed more than max_events={self.max_events} decisions")
+        ids, t = self._ids, self._t
+        rates, recheck = check_allocation(decision, ids.size, t, self._policy)
+        remaining = self._remaining
         with np.errstate(divide="ignore", invalid="ignore"):
             to_finish = np.where(rates > 0, remaining / rates, np.inf)
         j = int(np.argmin(to_finish))
         dt_done = float(to_finish[j])
-        next_arrival = float(release[order[i]]) if i < n else math.inf
+        n, release, order = self.jobs.n, self.jobs.release, self._order
+        next_arrival = float(release[order[self._i]]) if self._i < n else math.inf
         dt = min(dt_done, next_arrival - t, recheck - t)
         if math.isinf(dt):
-            raise PolicyError(f"policy {policy!r} gave no service to {ids.size} alive jobs at time {t} "
+            raise PolicyError(f"policy {self._policy!r} gave no service to {ids.size} alive jobs at time {t} "
                               "and asked for no re-decision: the schedule would never end")
         served = rates * dt
-        work += float(served.sum())
+        step_work = float(served.sum())
+        self.work += step_work
         remaining = remaining - served
-        attained = attained + served
+        self._attained = self._attained + served
         if dt == dt_done:
             t += dt
             remaining[j] = 0.0
@@ -217,12 +323,50 @@ def _simulate_generic(jobs: JobSet, policy, max_events: int) -> Schedule:
             t = next_arrival
         else:
             t = recheck
-        done = remaining <= _DONE_TOL * sizes[ids]
-        if done.any():
-            completion[ids[done]] = t
-            keep = ~done
-            ids, remaining, attained = ids[keep], remaining[keep], attained[keep]
-    return Schedule(jobs, completion, work, events, "generic")
+        self._t = t
+        finished = remaining <= _DONE_TOL * self.jobs.sizes[ids]
+        completed = np.empty(0, dtype=np.int64)
+        if finished.any():
+            completed = ids[finished]
+            self.completion[completed] = t
+            keep = ~finished
+            ids, remaining, self._attained = ids[keep], remaining[keep], self._attained[keep]
+        self._ids, self._remaining = ids, remaining
+        self._admit()
+        k = completed.size
+        metrics = {"time": t, "served": step_work, "completed": float(k),
+                   "completion_time": t * k, "flow_time": float(np.sum(t - release[completed])),
+                   "alive": float(self._ids.size)}
+        return Step(completed, metrics, self.done)
+
+    #: The policy named in error messages (set by :func:`simulate`; ``None`` otherwise).
+    _policy = None
+
+    def __repr__(self):
+        return f"SchedulingServer({self.jobs!r})"
+
+
+def _example_server(rng=0, n_jobs: int = 5, batch: bool = True, reveal_sizes: bool = True) -> SchedulingServer:
+    """A small batch of Pareto jobs with noisy predictions (the domain's example environment)."""
+    from sim.random import make_rng
+
+    rng = make_rng(rng)
+    x = pareto_sizes(check_int("n_jobs", n_jobs, low=1), rng, alpha=1.5)
+    release = np.zeros(n_jobs) if batch else np.cumsum(rng.exponential(1.0, n_jobs))
+    return SchedulingServer(JobSet(release, x, x * rng.uniform(0.5, 1.5, n_jobs)), reveal_sizes=reveal_sizes)
+
+
+register_environment("scheduling", _example_server,
+                     description="A batch of 5 Pareto jobs with noisy predictions; sizes revealed.")
+
+
+def _simulate_generic(jobs: JobSet, policy, max_events: int) -> Schedule:
+    clairvoyant = bool(getattr(policy, "clairvoyant", False))
+    env = SchedulingServer(jobs, reveal_sizes=clairvoyant, max_events=max_events)
+    env._policy = policy
+    policy.reset()
+    out = rollout(env, policy, rng=0, max_steps=max_events + 1)
+    return Schedule(jobs, env.completion, env.work, env.events, "generic", out)
 
 
 def _simulate_ps(jobs: JobSet) -> Schedule:

@@ -52,12 +52,11 @@ from __future__ import annotations
 import itertools
 import math
 from fractions import Fraction
-from typing import ClassVar
 
 import numpy as np
 
 from sim.errors import InputTypeError, PolicyError, StratsimError, ValidationError
-from sim.policy import Policy, as_policy
+from sim.policy import Policy, PolicySpec, as_policy
 from sim.random import make_rng
 from sim.registry import register_policy
 from sim.validate import check_int, check_real
@@ -246,7 +245,7 @@ def as_buy_days(decision, policy=None) -> BuyDays:
     >>> as_buy_days(0, policy="mine")
     Traceback (most recent call last):
     ...
-    sim.errors.PolicyError: policy 'mine' returned an invalid buy decision 0: days must be whole numbers >= 1, got [0]...
+    sim.errors.PolicyError: policy 'mine' returned an invalid buy decision 0: days must be whole numbers >= 1, ...
     """
     if isinstance(decision, BuyDays):
         return decision
@@ -303,12 +302,16 @@ class SkiRentalPolicy(Policy):
     ``decide(SkiObservation)`` returns a :class:`BuyDays`. Subclasses implement
     ``_decide`` and declare :meth:`prediction_breakpoints`, the predictions at
     which their decision may change; the exact worst-case functions
-    (:func:`consistency`, :func:`robustness`) rely on it.
+    (:func:`consistency`, :func:`robustness`) rely on it. A rule that needs a
+    prediction says so in its spec: ``needs={"predictions"}``.
     """
 
-    domain: ClassVar[str] = "ski_rental"
-    #: Whether ``decide`` requires a prediction ``y``.
-    needs_prediction: ClassVar[bool] = False
+    spec = PolicySpec("ski_rental", label="ski rental policy")
+
+    @property
+    def needs_prediction(self) -> bool:
+        """Whether ``decide`` requires a prediction ``y`` (``"predictions"`` in ``spec.needs``)."""
+        return "predictions" in self.spec.needs
 
     def prediction_breakpoints(self, b: int):
         """Sorted predictions ``t_1 < ... < t_m`` such that the decision is constant on
@@ -346,6 +349,8 @@ class BreakEven(SkiRentalPolicy):
     BuyDays.point(7)
     """
 
+    spec = PolicySpec("ski_rental", label="break-even")
+
     def _decide(self, observation):
         return BuyDays.point(observation.b)
 
@@ -362,6 +367,8 @@ class ClassicalRandomized(SkiRentalPolicy):
     >>> d.days.tolist(), [round(float(p), 4) for p in d.probs]
     ([1, 2], [0.3333, 0.6667])
     """
+
+    spec = PolicySpec("ski_rental", label="classical randomized")
 
     def _decide(self, observation):
         return _karlin_distribution(observation.b, observation.b)
@@ -395,7 +402,7 @@ class PurohitDeterministic(SkiRentalPolicy):
     sim.errors.ValidationError: lam must be in (0.0, 1.0], got 1.5
     """
 
-    needs_prediction = True
+    spec = PolicySpec("ski_rental", label="deterministic", needs={"predictions"})
 
     def __init__(self, lam: float = 0.5):
         self.lam = _check_lam(lam)
@@ -437,7 +444,7 @@ class PurohitRandomized(SkiRentalPolicy):
     sim.errors.ValidationError: lam must be in (1/b, 1) = (0.1, 1) for b=10, got 0.05
     """
 
-    needs_prediction = True
+    spec = PolicySpec("ski_rental", label="randomized", needs={"predictions"})
 
     def __init__(self, lam: float = 0.5):
         self.lam = _check_lam(lam, high_open=True)

@@ -17,6 +17,17 @@ Recorded per agent: arrival time, ``x``, ``y``, realised cost, exact expected
 cost ``E cost(D, x)`` given the prediction (less noisy than the realised one),
 ``OPT = min(x, b)``.
 
+The seasons are an environment, :class:`SkiSeasons` (domain ``"ski_rental"``):
+a step is one season, its observation the :class:`~agents.online.ski.SkiObservation`
+``(b, y)``, its decision a buy day or :class:`~agents.online.ski.BuyDays`, its
+feedback a :class:`SeasonOutcome` and its metrics ``x``, ``y``, ``buy_day``,
+``cost``, ``expected_cost``, ``opt`` and ``ratio = expected_cost / opt``.
+:func:`sim.environment.rollout` plays the seasons one after another (each ends
+before the next starts); :func:`simulate_ski_rental` lets them overlap in
+time, calling the same ``observe`` / ``decide`` / ``step`` / ``update`` inside
+each agent's SimPy process and :meth:`SkiSeasons.end_season` when its season
+ends.
+
 Examples
 --------
 >>> from agents.online.ski import PurohitRandomized
@@ -25,25 +36,35 @@ Examples
 ...                           n_agents=50, rng=0)
 >>> run.n, bool(np.all(run.cost >= run.opt))
 (50, True)
+
+Seasons one after another, as an environment:
+
+>>> from sim.environment import rollout
+>>> from agents.online.predictors import ExactPredictor
+>>> out = rollout(SkiSeasons(20, ExactPredictor(), n_seasons=30), PurohitRandomized(0.5), rng=0)
+>>> out.steps, bool(np.all(out.cost >= out.opt))
+(30, True)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from sim.engine import Simulation
-from sim.errors import InputTypeError
+from sim.environment import Environment, Step
+from sim.errors import InputTypeError, PolicyError
 from sim.policy import as_policy
-from sim.random import make_rng
-from sim.registry import load_policy
+from sim.random import RandomStreams, make_rng
+from sim.registry import load_policy, register_environment
 from sim.validate import check_int, check_real
 
-from .predictors import Predictor
+from .predictors import GaussianNoisePredictor, Predictor
 from .ski import SkiObservation, as_buy_days
 
-__all__ = ["SeasonModel", "SkiRentalRun", "simulate_ski_rental"]
+__all__ = ["SeasonModel", "SeasonOutcome", "SkiRentalRun", "SkiSeasons", "simulate_ski_rental"]
 
 
 class SeasonModel:
@@ -73,6 +94,7 @@ class SeasonModel:
 
     def draw(self, n: int, rng):
         """``n`` seasons and their features: ``(x, z)`` with ``z`` of shape ``(n, 1)``."""
+        n = check_int("n", n, low=0)
         rng = make_rng(rng)
         z = rng.random(n)
         x = np.round(self.low + (self.high - self.low) * z + self.noise * rng.standard_normal(n))
@@ -80,6 +102,125 @@ class SeasonModel:
 
     def __repr__(self):
         return f"SeasonModel(low={self.low}, high={self.high}, noise={self.noise})"
+
+
+class SeasonOutcome(NamedTuple):
+    """The feedback of one season: its length, the buy day drawn and the cost paid."""
+
+    x: int
+    buy_day: int
+    cost: int
+
+
+class SkiSeasons(Environment):
+    """Ski seasons, one per step: the rent-or-buy decision problem as an environment.
+
+    Parameters
+    ----------
+    b : int
+        Buy price.
+    predictor : Predictor or None
+        Source of the predictions (``None``: observations carry ``y = None``,
+        for classical rules; then ``"predictions"`` is not in :attr:`provides`).
+        It is reset at :meth:`reset` and learns each season's length when the
+        season ends.
+    n_seasons : int
+        Seasons per episode.
+    seasons : SeasonModel, optional
+        Season and feature distribution (default ``SeasonModel()``).
+    defer_feedback : bool
+        If true, :meth:`step` does not end the season: the caller calls
+        :meth:`end_season` (the discrete-event simulation does, when the
+        season's last day is over).
+
+    Examples
+    --------
+    >>> env = SkiSeasons(20, None, n_seasons=3)
+    >>> env.context(), sorted(env.provides)
+    ({'b': 20, 'horizon': 3}, [])
+    """
+
+    domain = "ski_rental"
+
+    def __init__(self, b: int, predictor: Predictor | None = None, *, n_seasons: int = 100,
+                 seasons: SeasonModel | None = None, defer_feedback: bool = False):
+        self.b = check_int("b", b, low=1)
+        if predictor is not None and not isinstance(predictor, Predictor):
+            raise InputTypeError(f"predictor must be a Predictor or None, got {type(predictor).__name__}")
+        if seasons is not None and not isinstance(seasons, SeasonModel):
+            raise InputTypeError(f"seasons must be a SeasonModel or None, got {type(seasons).__name__}")
+        self.predictor = predictor
+        self.n_seasons = check_int("n_seasons", n_seasons, low=1)
+        self.seasons = SeasonModel() if seasons is None else seasons
+        self.defer_feedback = bool(defer_feedback)
+        self.provides = frozenset() if predictor is None else frozenset({"predictions"})
+        self._i = None
+
+    def context(self):
+        return {"b": self.b, "horizon": self.n_seasons}
+
+    def reset(self, rng) -> None:
+        """Draw the episode's seasons from named streams of ``rng`` (see :meth:`reset_streams`)."""
+        self.reset_streams(RandomStreams(rng))
+
+    def reset_streams(self, streams: RandomStreams) -> None:
+        """Start an episode from ``streams``: ``"seasons"``, ``"predictions"`` and ``"buy_days"``."""
+        self.x, self.z = self.seasons.draw(self.n_seasons, streams["seasons"])
+        self._pred_rng, self._buy_rng = streams["predictions"], streams["buy_days"]
+        self._i = 0
+        self._y = None
+        if self.predictor is not None:
+            self.predictor.reset()
+
+    @property
+    def season(self) -> int:
+        """Index of the season the next observation is about."""
+        return self._i
+
+    def observe(self) -> SkiObservation:
+        if self._i is None:
+            raise PolicyError("SkiSeasons: call reset before observe")
+        if self._y is None:  # ask the predictor once per season
+            i = self._i
+            y = (None if self.predictor is None
+                 else self.predictor.predict(float(int(self.x[i])), self._pred_rng, features=self.z[i:i + 1]))
+            self._y = (y,)
+        return SkiObservation(self.b, self._y[0])
+
+    def step(self, decision) -> Step:
+        obs = self.observe()
+        i, b = self._i, self.b
+        xi = int(self.x[i])
+        dist = as_buy_days(decision, "the ski rental policy")
+        day = dist.sample(self._buy_rng)
+        cost = xi if xi < day else day - 1 + b
+        expected = float(dist.expected_cost(xi, b=b))
+        opt = float(min(xi, b))
+        self._i += 1
+        self._y = None
+        if not self.defer_feedback:
+            self.end_season(i)
+        metrics = {"x": float(xi), "y": np.nan if obs.y is None else obs.y, "buy_day": float(day),
+                   "cost": float(cost), "expected_cost": expected, "opt": opt, "ratio": expected / opt}
+        return Step(SeasonOutcome(xi, int(day), int(cost)), metrics, self._i >= self.n_seasons)
+
+    def end_season(self, i: int) -> None:
+        """Season ``i`` is over: the predictor learns its length."""
+        if self.predictor is not None:
+            self.predictor.update(float(int(self.x[i])), features=self.z[i:i + 1])
+
+    def __repr__(self):
+        return f"SkiSeasons(b={self.b}, predictor={self.predictor!r}, n_seasons={self.n_seasons})"
+
+
+def _example_seasons(rng=0, b: int = 20, n_seasons: int = 30, sigma: float = 5.0) -> SkiSeasons:
+    """Thirty short seasons with Gaussian-noise predictions (the domain's example environment)."""
+    return SkiSeasons(b, GaussianNoisePredictor(sigma, rng=rng), n_seasons=n_seasons,
+                      seasons=SeasonModel(1.0, 4.0 * b, 2.0))
+
+
+register_environment("ski_rental", _example_seasons,
+                     description="30 seasons, b = 20, Gaussian-noise predictions.")
 
 
 @dataclass(frozen=True)
@@ -126,8 +267,8 @@ def simulate_ski_rental(policy, predictor: Predictor | None, *, b: int, n_agents
     n_agents : int
         Number of agents.
     rng : numpy.random.Generator or int
-        Root randomness; arrivals, seasons, predictions and buy days use separate
-        named streams derived from it.
+        Root randomness (``Simulation(rng=rng)``); arrivals, seasons,
+        predictions and buy days use separate named streams derived from it.
     arrival_rate : float
         Agents arriving per day.
     seasons : SeasonModel, optional
@@ -145,26 +286,23 @@ def simulate_ski_rental(policy, predictor: Predictor | None, *, b: int, n_agents
     b = check_int("b", b, low=1)
     n = check_int("n_agents", n_agents, low=1)
     arrival_rate = check_real("arrival_rate", arrival_rate, low=0.0, low_open=True)
-    seasons = SeasonModel() if seasons is None else seasons
-    seed = int(np.random.default_rng(rng).integers(2**63)) if isinstance(rng, np.random.Generator) else rng
-    sim = Simulation(seed)
-    x, z = seasons.draw(n, sim.rng("seasons"))
+    env = SkiSeasons(b, predictor, n_seasons=n, seasons=seasons, defer_feedback=True)
+    sim = Simulation(rng=rng)
+    env.reset_streams(sim.streams)
     gaps = sim.rng("arrivals").exponential(1.0 / arrival_rate, n)
-    pred_rng, buy_rng = sim.rng("predictions"), sim.rng("buy_days")
     out = {k: np.zeros(n) for k in ("arrival", "y", "buy_day", "cost", "expected_cost")}
-    if predictor is not None:
-        predictor.reset()
     policy.reset()
 
     def agent(i):
+        # Agents arrive in index order and observe-decide-step at once, so the env is at season i.
         out["arrival"][i] = sim.now
-        xi = int(x[i])
-        y = None if predictor is None else predictor.predict(float(xi), pred_rng, features=z[i:i + 1])
-        dist = as_buy_days(policy.decide(SkiObservation(b, y)), policy)
-        day = dist.sample(buy_rng)
-        out["y"][i] = np.nan if y is None else y
+        observation = env.observe()
+        step = env.step(policy.decide(observation))
+        policy.update(step.feedback)
+        xi, day = step.feedback.x, step.feedback.buy_day
+        out["y"][i] = step.metrics["y"]
         out["buy_day"][i] = day
-        out["expected_cost"][i] = float(dist.expected_cost(xi, b=b))
+        out["expected_cost"][i] = step.metrics["expected_cost"]
         cost = 0
         for d in range(1, xi + 1):            # the season is still on at the start of day d
             if d == day:
@@ -174,8 +312,7 @@ def simulate_ski_rental(policy, predictor: Predictor | None, *, b: int, n_agents
             cost += 1
             yield sim.timeout(1.0)
         out["cost"][i] = cost
-        if predictor is not None:
-            predictor.update(float(xi), features=z[i:i + 1])
+        env.end_season(i)
 
     def arrivals():
         for i in range(n):
@@ -184,5 +321,5 @@ def simulate_ski_rental(policy, predictor: Predictor | None, *, b: int, n_agents
 
     sim.process(arrivals())
     sim.run()
-    return SkiRentalRun(b=b, arrival=out["arrival"], x=x, y=out["y"], buy_day=out["buy_day"],
-                        cost=out["cost"], expected_cost=out["expected_cost"], opt=np.minimum(x, b))
+    return SkiRentalRun(b=b, arrival=out["arrival"], x=env.x, y=out["y"], buy_day=out["buy_day"],
+                        cost=out["cost"], expected_cost=out["expected_cost"], opt=np.minimum(env.x, b))

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.errors import ValidationError
+from sim.errors import UnknownNameError, ValidationError
 from sim.registry import get_scenario
 from sim.results import Results
 
@@ -49,7 +49,7 @@ def test_scenario_runs_plots_and_is_reproducible(name, tmp_path):
 def test_ski_rental_rows_match_closed_forms():
     params, results = run_all("ski_rental", reps=1)
     b = params.b
-    at0 = results.filter(part="ratio", sigma=0.0, metric="mean_ratio")
+    at0 = results.filter(study="ratio", sigma=0.0, metric="mean_ratio")
     ratio = {r["policy"]: r["value"] for r in at0.rows}
     # Karlin et al.'s rule has the same ratio on every season.
     assert ratio["classical randomized"] == pytest.approx(1 / (1 - (1 - 1 / b) ** b), rel=1e-12)
@@ -57,21 +57,21 @@ def test_ski_rental_rows_match_closed_forms():
     assert ratio["deterministic lam=0.5"] <= 1 + (math.ceil(0.5 * b) - 1) / b
     assert ratio["randomized lam=0.5"] <= 0.5 / (1 - math.exp(-0.5))
     assert 1 < ratio["break-even"] < 2 - 1 / b
-    front = results.filter(part="frontier", family="deterministic")
+    front = results.filter(study="frontier", family="deterministic")
     for row in front.filter(metric="consistency").rows:
         assert row["value"] == pytest.approx(1 + (math.ceil(row["lam"] * b - 1e-9) - 1) / b, rel=1e-12)
-    learn = results.filter(part="learning", metric="des_error", arm="exact predictor")
+    learn = results.filter(study="learning", metric="des_error", arm="exact predictor")
     assert np.all(learn.values() == 0)
 
 
 def test_scheduling_rows_respect_the_bounds():
     params, results = run_all("scheduling", reps=1)
     n = params.n_jobs
-    ratios = results.filter(part="ratio", metric="mean_ratio")
+    ratios = results.filter(study="ratio", metric="mean_ratio")
     assert np.all(ratios.values() >= 1 - 1e-12)
     assert np.all(ratios.filter(policy="RR").values() <= 2 * n / (n + 1) + 1e-12)
     assert ratios.filter(policy="SPJF", sigma=0.0).values()[0] == pytest.approx(1.0, rel=1e-12)
-    front = results.filter(part="frontier", family="PRR")
+    front = results.filter(study="frontier", family="PRR")
     for row in front.rows:
         lam = row["lam"]
         exact = 2 * (2 + lam) / (3 * (1 + lam)) if row["metric"] == "consistency" else 4 / (3 - lam)
@@ -90,7 +90,6 @@ def test_queueing_check_theory_matches_the_reference_values():
 @pytest.mark.parametrize("name,overrides,match", [
     ("ski_rental", {"b": "0"}, "^b must be >= 2"),
     ("ski_rental", {"lams": "(0.5, 1.0)"}, "^lam must be in"),
-    ("ski_rental", {"part": "everything"}, "^part must be one of"),
     ("ski_rental", {"sigmas": "(-1.0,)"}, "^sigma must be >= 0"),
     ("scheduling", {"prr_lam": "1.0"}, "^prr_lam must be in"),
     ("scheduling", {"n_jobs": "0"}, "^n_jobs must be >= 1"),
@@ -99,3 +98,33 @@ def test_queueing_check_theory_matches_the_reference_values():
 def test_bad_parameters_are_refused_naming_them(name, overrides, match):
     with pytest.raises(ValidationError, match=match):
         get_scenario(name).make_params(overrides)
+
+
+@pytest.mark.parametrize("name,overrides,match", [
+    ("ski_rental", {"rules": "(ski.break_even,ski.nope)"}, "^rules: unknown policy 'ski.nope'"),
+    ("ski_rental", {"predictors": "(predict.learned,sched.rr)"}, "^predictors: policy 'sched.rr' is of domain"),
+    ("ski_rental", {"baseline": "predict.exact"}, "^baseline: policy 'predict.exact' is of domain"),
+    ("scheduling", {"policies": "(sched.rr,ski.break_even)"}, "^policies: policy 'ski.break_even' is of domain"),
+])
+def test_policy_lists_take_registered_names_of_their_domain_only(name, overrides, match):
+    with pytest.raises((UnknownNameError, ValidationError), match=match):
+        get_scenario(name).make_params(overrides)
+
+
+@pytest.mark.parametrize("name", ["ski_rental", "scheduling"])
+def test_studies_replace_the_part_switch(name):
+    with pytest.raises(UnknownNameError, match="part"):
+        get_scenario(name).make_params({"part": "ratio"})
+    assert [s.name for s in get_scenario(name).studies][:2] == ["ratio", "frontier"]
+
+
+def test_any_registered_policy_runs_in_the_ratio_studies():
+    # Rules the default lists do not hold, by registry name only.
+    _, ski = run_all("ski_rental", reps=1, overrides={"rules": ("ski.purohit_randomized",)})
+    labels = {r["policy"] for r in ski.filter(study="ratio", metric="mean_ratio").rows}
+    assert labels == {"randomized lam=0.5"}
+    _, sched = run_all("scheduling", reps=1, overrides={"policies": ("sched.fcfs", "sched.srpt")})
+    ratios = sched.filter(study="ratio", metric="mean_ratio")
+    assert {r["policy"] for r in ratios.rows} == {"FCFS", "SRPT"}
+    # SRPT is optimal on a batch (equal to SPT), so its ratio is 1.
+    assert np.allclose(ratios.filter(policy="SRPT").values(), 1.0, rtol=1e-12)

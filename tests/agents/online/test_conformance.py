@@ -12,6 +12,7 @@ from sim.errors import StratsimError
 from sim.registry import load_policy, policies
 
 NAMES = [n for n in policies.names() if n.startswith(("ski.", "sched."))]
+PREDICTORS = policies.names("prediction")
 
 
 def build(name, seed):
@@ -23,6 +24,8 @@ def test_all_online_policies_are_registered():
     assert set(NAMES) == {
         "ski.break_even", "ski.classical_randomized", "ski.purohit_deterministic", "ski.purohit_randomized",
         "sched.fcfs", "sched.rr", "sched.spjf", "sched.prr", "sched.two_stage", "sched.srpt", "sched.spt"}
+    assert set(PREDICTORS) == {"predict.exact", "predict.gaussian", "predict.multiplicative", "predict.learned",
+                               "predict.adversarial_ski"}
 
 
 @pytest.mark.parametrize("name", NAMES)
