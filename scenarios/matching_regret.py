@@ -11,17 +11,25 @@ outcomes on the true utilities; the welfare regret
 :math:`T` is about 1/2; explore-then-commit and epsilon-greedy tuned the
 classical way grow like :math:`T^{2/3}`.
 
-Three studies (the ``study`` column):
+Three studies (the ``study`` column), each with its own cells:
 
 * ``horizon``: every learner in ``learners`` at each ``T`` in ``horizons`` on the
   default ``size`` x ``size`` unstructured market (each run knows its horizon,
   as the algorithms require);
-* ``size``: MatchUCB and explore-then-commit at ``T = size_horizon`` for each
-  market size in ``sizes`` (:math:`|A| = 2 \times` size);
+* ``size``: the ``size_learners`` at ``T = size_horizon`` for each market size in
+  ``sizes`` (:math:`|A| = 2 \times` size);
 * ``structure``: on ``structure_size`` x ``structure_size`` markets with
   unstructured, typed (``types`` types per side) and separable linear
-  (``dim``-dimensional features) preferences, MatchUCB against the variant that
-  uses the structure.
+  (``dim``-dimensional features) preferences, MatchUCB against every
+  registered learner whose ``spec.needs`` the market provides (read from the
+  environment: capabilities as data, no list of names).
+
+Learners are registry names of domain ``"matching"`` (``stratsim list
+--policies``), including those of outside packages registered under the
+``stratsim.policies`` entry point; each is built by
+:func:`sim.registry.make_policy` for the run's :class:`~agents.matching.envs.BanditEnv`
+(sizes, types, features and ``sigma`` from the environment, ``c`` where the
+learner takes one) with its own child stream (:func:`sim.random.spawn`).
 
 Markets are fixed instances (``random_market`` seeded by ``market_seed``; with
 the defaults the ``horizon`` study runs on ``random_market()``, the package's
@@ -36,7 +44,7 @@ Run it with ``stratsim run matching_regret`` or ``python -m scenarios.matching_r
 Examples
 --------
 >>> import numpy as np
->>> rows = run(Params(learner="ucb", T=50), np.random.default_rng(0))
+>>> rows = run_cell(Cell(learner="match.ucb", T=50), np.random.default_rng(0))
 >>> sorted({r["metric"] for r in rows})
 ['customer_payoff', 'final_instability', 'provider_payoff', 'regret', 'welfare_regret']
 """
@@ -48,39 +56,33 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-from agents.matching import random_market, run_bandit
+from agents.matching import BanditEnv, random_market
 from agents.matching.loop import log_grid
+from sim.environment import rollout
 from sim.plotting import band, new_figure, save_figure
-from sim.registry import load_policy
-from sim.scenario import Scenario
+from sim.random import spawn
+from sim.registry import check_policy_name, make_policy, policies
+from sim.scenario import Scenario, Study
 from sim.validate import check_choice, check_int, check_real
 
-__all__ = ["Params", "run", "plot", "SCENARIO", "LEARNERS", "fit_slope"]
+__all__ = ["Params", "Cell", "run_cell", "SCENARIO", "fit_slope", "structure_learners"]
 
-#: learner name -> registry name
-LEARNERS = {
-    "ucb": "match.ucb",
-    "etc": "match.etc",
-    "eps_greedy": "match.eps_greedy",
-    "thompson": "match.thompson",
-    "ucb_typed": "match.ucb_typed",
-    "ucb_linear": "match.ucb_linear",
-}
-_STRUCTURED = {"unstructured": "ucb", "typed": "ucb_typed", "linear": "ucb_linear"}
-_LABELS = {"ucb": "MatchUCB", "etc": "explore-then-commit", "eps_greedy": "epsilon-greedy",
-           "thompson": "Thompson sampling", "ucb_typed": "typed MatchUCB", "ucb_linear": "linear MatchUCB"}
+DOMAIN = "matching"
+_STRUCTURES = ("unstructured", "typed", "linear")
 
 
 @dataclass(frozen=True)
 class Params:
-    """Parameters of the regret study.
+    """Settings of the regret scenario and the lists its studies sweep.
 
     Attributes
     ----------
     learners : tuple of str
-        Learners of the ``horizon`` study (keys of :data:`LEARNERS`).
+        Registered matching learners of the ``horizon`` study.
     horizons : tuple of int
         Horizons :math:`T` of the ``horizon`` study.
+    size_learners : tuple of str
+        Registered matching learners of the ``size`` study.
     sizes : tuple of int
         Market sizes (customers = providers) of the ``size`` study.
     size_horizon : int
@@ -90,27 +92,26 @@ class Params:
     structure_size : int
         Market size of the ``structure`` study.
     size : int
-        Default market size (customers = providers).
+        Market size of the ``horizon`` study (customers = providers).
     sigma : float
         Gaussian feedback noise (> 0).
     c : float
-        Confidence constant of the UCB learners (> 0).
+        Confidence constant of the learners that take one (> 0).
     types, dim : int
         Types per side (typed markets) and feature dimension (linear markets).
     market_seed : int
         Seed of the market instances.
     trajectory_points : int
         Points of the log grid on which the regret trajectory of the longest
-        run is reported.
-    study, learner, T, structure : str, str, int, str
-        One cell (set by the grid).
+        run of the ``horizon`` study is reported.
     """
 
-    learners: tuple[str, ...] = ("ucb", "etc", "eps_greedy", "thompson")
+    learners: tuple[str, ...] = ("match.ucb", "match.etc", "match.eps_greedy", "match.thompson")
     horizons: tuple[int, ...] = (500, 1000, 2000, 4000, 8000)
+    size_learners: tuple[str, ...] = ("match.ucb", "match.etc")
     sizes: tuple[int, ...] = (3, 5, 8, 12)
     size_horizon: int = 2000
-    structures: tuple[str, ...] = ("unstructured", "typed", "linear")
+    structures: tuple[str, ...] = _STRUCTURES
     structure_size: int = 12
     size: int = 5
     sigma: float = 0.5
@@ -119,21 +120,21 @@ class Params:
     dim: int = 3
     market_seed: int = 0
     trajectory_points: int = 25
-    study: str = "horizon"
-    learner: str = "ucb"
-    T: int = 2000
-    structure: str = "unstructured"
 
     def __post_init__(self):
-        for name in self.learners + (self.learner,):
-            check_choice("learner", name, tuple(LEARNERS))
-        for T in self.horizons + (self.T, self.size_horizon):
-            check_int("T", T, low=1)
-        for s in self.sizes + (self.size, self.structure_size):
-            check_int("size", s, low=1)
-        for s in self.structures + (self.structure,):
-            check_choice("structure", s, tuple(_STRUCTURED))
-        check_choice("study", self.study, ("horizon", "size", "structure"))
+        for name in self.learners:
+            check_policy_name("learners", name, DOMAIN)
+        for name in self.size_learners:
+            check_policy_name("size_learners", name, DOMAIN)
+        for T in self.horizons:
+            check_int("horizons", T, low=1)
+        check_int("size_horizon", self.size_horizon, low=1)
+        for s in self.sizes:
+            check_int("sizes", s, low=1)
+        check_int("size", self.size, low=1)
+        check_int("structure_size", self.structure_size, low=1)
+        for s in self.structures:
+            check_choice("structures", s, _STRUCTURES)
         check_real("sigma", self.sigma, low=0.0, low_open=True)
         check_real("c", self.c, low=0.0, low_open=True)
         check_int("types", self.types, low=1)
@@ -142,40 +143,70 @@ class Params:
         check_int("trajectory_points", self.trajectory_points, low=2)
 
 
-def make_learner(name, market, T, params, rng):
-    """Build learner ``name`` for ``market`` and horizon ``T`` (through the policy registry)."""
-    m, n = market.shape
-    if name == "ucb_typed":
-        kw = dict(customer_types=market.customer_types, provider_types=market.provider_types, c=params.c)
-    elif name == "ucb_linear":
-        kw = dict(customer_features=market.customer_features, provider_features=market.provider_features,
-                  c=params.c)
-    else:
-        kw = dict(customers=m, providers=n)
-        if name == "ucb":
-            kw["c"] = params.c
-        elif name == "thompson":
-            kw.update(sigma=params.sigma, rng=rng)
-        elif name == "eps_greedy":
-            kw["rng"] = rng
-    return load_policy(LEARNERS[name], horizon=T, **kw)
+@dataclass(frozen=True)
+class Cell:
+    """One run: a learner on one market for ``T`` rounds.
+
+    Attributes
+    ----------
+    learner : str
+        Registered matching learner.
+    T : int
+        Horizon (rounds).
+    size : int
+        Customers = providers.
+    structure : str
+        Preference structure of the market.
+    trajectory : int
+        Points of the log-grid regret trajectory to report (0: none).
+    sigma, c, types, dim, market_seed
+        As in :class:`Params`.
+    """
+
+    learner: str = "match.ucb"
+    T: int = 2000
+    size: int = 5
+    structure: str = "unstructured"
+    trajectory: int = 0
+    sigma: float = 0.5
+    c: float = 1.0
+    types: int = 3
+    dim: int = 3
+    market_seed: int = 0
+
+    def __post_init__(self):
+        check_policy_name("learner", self.learner, DOMAIN)
+        check_int("T", self.T, low=1)
+        check_int("size", self.size, low=1)
+        check_choice("structure", self.structure, _STRUCTURES)
+        check_int("trajectory", self.trajectory, low=0)
+        check_real("sigma", self.sigma, low=0.0, low_open=True)
+        check_real("c", self.c, low=0.0, low_open=True)
+        check_int("types", self.types, low=1)
+        check_int("dim", self.dim, low=1)
+        check_int("market_seed", self.market_seed, low=0)
 
 
-def _market(params, size, structure):
-    return random_market(size, size, structure=structure, rng=params.market_seed, types=params.types,
-                         dim=params.dim, sigma=params.sigma)
+def _market(cell_or_params, size, structure):
+    p = cell_or_params
+    return random_market(size, size, structure=structure, rng=p.market_seed, types=p.types, dim=p.dim,
+                         sigma=p.sigma)
 
 
-def run(params: Params, rng) -> list[dict]:
-    """One replication of one cell: final regrets and payoffs (plus a log-grid trajectory for the longest run)."""
-    size = params.size if params.study == "horizon" else (
-        params.structure_size if params.study == "structure" else params.size)
-    market = _market(params, size, params.structure)
-    learner_rng = np.random.default_rng(rng.integers(2**63))
-    learner = make_learner(params.learner, market, params.T, params, learner_rng)
-    tr = run_bandit(market, learner, params.T, rng)
-    T = params.T
-    base = {"agents": 2 * size}
+def label(name: str) -> str:
+    """Legend label of a learner: its ``spec.label`` (the name itself if it is not registered)."""
+    return policies.get(name).spec.label if name in policies else name
+
+
+def run_cell(cell: Cell, rng) -> list[dict]:
+    """One replication of one cell: final regrets and payoffs (plus a log-grid regret trajectory if asked)."""
+    market = _market(cell, cell.size, cell.structure)
+    env = BanditEnv(market, horizon=cell.T)
+    (child,) = spawn(rng, 1)  # the learner's own stream; the market draws from rng itself
+    learner = make_policy(cell.learner, env, horizon=cell.T, rng=child, options={"c": cell.c})
+    tr = rollout(env, learner, cell.T, rng=rng)
+    T = cell.T
+    base = {"agents": 2 * cell.size}
     rows = [
         {**base, "metric": "regret", "value": float(tr.instability.sum())},
         {**base, "metric": "welfare_regret", "value": float(tr.welfare_regret.sum())},
@@ -183,11 +214,22 @@ def run(params: Params, rng) -> list[dict]:
         {**base, "metric": "provider_payoff", "value": float(tr.provider_payoff.mean())},
         {**base, "metric": "final_instability", "value": float(tr.instability[-max(1, T // 10):].mean())},
     ]
-    if params.study == "horizon" and T == max(params.horizons):
-        cum = tr.regret()
-        for t in log_grid(T, params.trajectory_points):
+    if cell.trajectory:
+        cum = tr.cumulative("instability")
+        for t in log_grid(T, cell.trajectory):
             rows.append({**base, "t": int(t), "metric": "regret_t", "value": float(cum[t - 1])})
     return rows
+
+
+def structure_learners(params: Params, structure: str) -> list[str]:
+    """MatchUCB and every registered matching learner whose ``spec.needs`` this structure's market provides."""
+    provides = BanditEnv(_market(params, 1, structure)).provides
+    chosen = ["match.ucb"]
+    for name in policies.names(DOMAIN):
+        needs = policies.get(name).spec.needs
+        if needs and needs <= provides and name not in chosen:
+            chosen.append(name)
+    return chosen
 
 
 def fit_slope(x, y):
@@ -221,17 +263,17 @@ def _loglog_panel(ax, summaries, ylabel, title):
     for s in summaries:
         slope = fit_slope(s.x, s.mean)
         band(ax, s.x, s.mean, np.maximum(s.lo, 1e-9), s.hi,
-             label=f"{_LABELS.get(s.label, s.label)} (slope {slope:.2f})")
+             label=f"{label(s.label)} (slope {slope:.2f})")
         xs.update(s.x.tolist())
     _log_ticks(ax, xs)
     ax.set(xlabel="horizon T (rounds)", ylabel=ylabel, title=title)
     ax.legend(fontsize="small")
 
 
-def plot(results, out_dir) -> list:
-    """Regret vs T (log-log, fitted slopes), each side's payoffs, the regret trajectory, regret vs |A|, structure."""
+def plot_horizon(results, out_dir) -> list:
+    """Regret vs T (log-log, fitted slopes), each side's payoffs, the regret trajectory."""
     paths = []
-    hz = results.filter(study="horizon")
+    hz = results
     if hz.rows:
         fig, axes = new_figure(1, 2)
         _loglog_panel(axes[0], hz.summary(x="T", metric="regret", by="learner"),
@@ -245,7 +287,7 @@ def plot(results, out_dir) -> list:
         for ax, metric, side in ((axes[0], "customer_payoff", "customers"), (axes[1], "provider_payoff", "providers")):
             xs = set()
             for s in hz.summary(x="T", metric=metric, by="learner"):
-                band(ax, s.x, s.mean, s.lo, s.hi, label=_LABELS.get(s.label, s.label))
+                band(ax, s.x, s.mean, s.lo, s.hi, label=label(s.label))
                 xs.update(s.x.tolist())
             _log_ticks(ax, xs, logy=False)
             ax.set(xlabel="horizon T (rounds)", ylabel=f"true payoff of all {side} per round (utility units)",
@@ -257,19 +299,25 @@ def plot(results, out_dir) -> list:
         if traj.rows:
             fig, ax = new_figure()
             for s in traj.summary(x="t", metric="regret_t", by="learner"):
-                band(ax, s.x, s.mean, s.lo, s.hi, label=_LABELS.get(s.label, s.label), marker=None)
+                band(ax, s.x, s.mean, s.lo, s.hi, label=label(s.label), marker=None)
             ax.set(xlabel="round t", ylabel="cumulative Subset Instability R_t (utility units)",
                    title=f"Regret over one run of T = {int(max(traj.unique('T')))} rounds (mean, 95% CI)")
             ax.legend()
             paths += save_figure(fig, out_dir, "matching_regret_trajectory")
-    sz = results.filter(study="size")
+    return paths
+
+
+def plot_size(results, out_dir) -> list:
+    """Regret against the number of agents (log-log, fitted slopes)."""
+    paths = []
+    sz = results
     if sz.rows:
         fig, ax = new_figure()
         xs = set()
         for s in sz.summary(x="agents", metric="regret", by="learner"):
             slope = fit_slope(s.x, s.mean)
             band(ax, s.x, s.mean, np.maximum(s.lo, 1e-9), s.hi,
-                 label=f"{_LABELS.get(s.label, s.label)} (slope {slope:.2f})")
+                 label=f"{label(s.label)} (slope {slope:.2f})")
             xs.update(s.x.tolist())
         _log_ticks(ax, xs)
         T = int(sz.unique("T")[0])
@@ -278,11 +326,18 @@ def plot(results, out_dir) -> list:
                title=f"Regret against market size at T = {T} (theory: |A|^1.5 for MatchUCB)")
         ax.legend()
         paths += save_figure(fig, out_dir, "matching_regret_vs_size")
-    st = results.filter(study="structure")
+    return paths
+
+
+def plot_structure(results, out_dir) -> list:
+    """Regret of MatchUCB and the structured learners on each preference structure."""
+    paths = []
+    st = results
     if st.rows:
         fig, ax = new_figure()
         structures = [s for s in ("unstructured", "typed", "linear") if s in st.unique("structure")]
-        learners = [lr for lr in ("ucb", "ucb_typed", "ucb_linear") if lr in st.unique("learner")]
+        found = list(st.unique("learner"))
+        learners = ["match.ucb"] * ("match.ucb" in found) + sorted(lr for lr in found if lr != "match.ucb")
         width = 0.8 / max(len(learners), 1)
         for k, lr in enumerate(learners):
             xs, means, errs = [], [], []
@@ -294,7 +349,7 @@ def plot(results, out_dir) -> list:
                 xs.append(i + (k - (len(learners) - 1) / 2) * width)
                 means.append(summ.mean[0])
                 errs.append(summ.hi[0] - summ.mean[0])
-            ax.bar(xs, means, width=width, yerr=errs, capsize=3, label=_LABELS[lr])
+            ax.bar(xs, means, width=width, yerr=errs, capsize=3, label=label(lr))
         ax.set_xticks(range(len(structures)), structures)
         T = int(st.unique("T")[0])
         ax.set(xlabel="preference structure of the market", ylabel="cumulative Subset Instability R_T (utility units)",
@@ -304,31 +359,40 @@ def plot(results, out_dir) -> list:
     return paths
 
 
-def _grid(p: Params) -> list[dict]:
-    cells = [{"study": "horizon", "learner": lr, "T": T, "structure": "unstructured"}
-             for lr in p.learners for T in p.horizons]
-    cells += [{"study": "size", "learner": lr, "T": p.size_horizon, "structure": "unstructured", "size": s}
-              for lr in ("ucb", "etc") for s in p.sizes]
-    for s in p.structures:
-        for lr in dict.fromkeys(("ucb", _STRUCTURED[s])):
-            cells.append({"study": "structure", "learner": lr, "T": p.size_horizon, "structure": s})
-    return cells
+def _horizon_grid(p: Params) -> list[dict]:
+    longest = max(p.horizons)
+    return [{"learner": lr, "T": T, "trajectory": p.trajectory_points if T == longest else 0}
+            for lr in p.learners for T in p.horizons]
 
+
+def _size_grid(p: Params) -> list[dict]:
+    return [{"learner": lr, "T": p.size_horizon, "size": s} for lr in p.size_learners for s in p.sizes]
+
+
+def _structure_grid(p: Params) -> list[dict]:
+    return [{"learner": lr, "T": p.size_horizon, "size": p.structure_size, "structure": s}
+            for s in p.structures for lr in structure_learners(p, s)]
+
+
+HORIZON = Study("horizon", cell=Cell, run=run_cell, grid=_horizon_grid, plot=plot_horizon,
+                sweeps={"learner": "learners", "T": "horizons", "trajectory": "trajectory_points"},
+                description="Every learner at each horizon on the default unstructured market.")
+SIZE = Study("size", cell=Cell, run=run_cell, grid=_size_grid, plot=plot_size,
+             sweeps={"learner": "size_learners", "T": "size_horizon", "size": "sizes"},
+             description="Regret against the market size at one horizon.")
+STRUCTURE = Study("structure", cell=Cell, run=run_cell, grid=_structure_grid, plot=plot_structure,
+                  sweeps={"T": "size_horizon", "size": "structure_size", "structure": "structures"},
+                  description="MatchUCB against the learners that use the market's structure.")
 
 SCENARIO = Scenario(
     name="matching_regret",
     description="Bandit learning of stable matchings with transfers: Subset Instability regret vs T, |A|, structure.",
     params=Params,
-    run=run,
-    plot=plot,
-    grid=_grid,
+    studies=(HORIZON, SIZE, STRUCTURE),
     quick={"horizons": (100, 200, 400), "sizes": (3, 5), "size_horizon": 200, "structure_size": 6,
            "trajectory_points": 10},
     replications=10,
     quick_replications=2,
 )
 
-if __name__ == "__main__":
-    from sim.cli import main
-
-    raise SystemExit(main(["run", "matching_regret", *__import__("sys").argv[1:]]))
+SCENARIO.run_if_main(__name__)
