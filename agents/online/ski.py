@@ -65,6 +65,8 @@ __all__ = [
     "BreakEven",
     "BuyDays",
     "ClassicalRandomized",
+    "KarlinBuyDays",
+    "MAX_SUPPORT",
     "PurohitDeterministic",
     "PurohitRandomized",
     "SkiObservation",
@@ -286,14 +288,117 @@ def _exact_lam(lam) -> Fraction:
     return Fraction(repr(float(lam)))
 
 
+#: Most entries a buy-day distribution or a season range is listed with (16 bytes each, about 0.5 GiB).
+MAX_SUPPORT = 2**25
+
+
+def _check_size(argument: str, value, entries: int, what: str) -> None:
+    """Refuse, before allocating, work that lists more than :data:`MAX_SUPPORT` entries."""
+    if entries > MAX_SUPPORT:
+        gib = entries * 16 / 2**30
+        raise ValidationError(f"{argument}={value!r} needs {what} of {entries} entries (about {gib:.3g} GiB); "
+                              f"at most {MAX_SUPPORT} are listed")
+
+
+def _karlin_probs(b: int, k: int) -> np.ndarray:
+    log_r = math.log1p(-1.0 / b)
+    j = np.arange(k - 1, -1, -1, dtype=float)                  # k - i for i = 1..k
+    probs = np.exp(j * log_r) / (b * -math.expm1(k * log_r))
+    return probs / probs.sum()
+
+
+class KarlinBuyDays(BuyDays):
+    """Karlin's geometric buy-day law ``q_i = r^(k-i) / (b (1 - r^k))`` on days ``1..k``, ``r = 1 - 1/b``.
+
+    Its expected cost has the closed form ``E cost(D, x) = min(x, k) / (1 - r^k)``
+    (see the module docstring), so :meth:`expected_cost` and the worst-case
+    ratios cost ``O(1)`` memory whatever ``b`` and ``k``; the support is listed
+    (``days``, ``probs``, :meth:`sample`) only on demand, and refused beyond
+    :data:`MAX_SUPPORT` days.
+
+    Examples
+    --------
+    >>> d = KarlinBuyDays(10**9, 2 * 10**9)
+    >>> float(d.expected_cost(150, b=10**9)) == 150 / -math.expm1(2 * 10**9 * math.log1p(-1e-9))
+    True
+    >>> d.days
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: b=1000000000 needs a buy-day distribution of 2000000000 entries (about 29.8 GiB); ...
+    """
+
+    __slots__ = ("_b", "_k", "_listed")
+
+    def __init__(self, b: int, k: int):
+        self._b = check_int("b", b, low=2)
+        self._k = check_int("k", k, low=1)
+        self._listed = None
+        self._head = None
+
+    def _list(self):
+        if self._listed is None:
+            _check_size("b", self._b, self._k, "a buy-day distribution")
+            listed = BuyDays(np.arange(1, self._k + 1), _karlin_probs(self._b, self._k))
+            self._listed = listed
+        return self._listed
+
+    @property
+    def days(self):
+        return self._list().days
+
+    @property
+    def probs(self):
+        return self._list().probs
+
+    @property
+    def is_deterministic(self) -> bool:
+        return self._k == 1
+
+    @property
+    def last_day(self) -> int:
+        return self._k
+
+    def sample(self, rng, size=None):
+        return self._list().sample(rng, size)
+
+    def expected_cost(self, x, *, b):
+        """Exact ``E cost(D, x) = min(x, k) / (1 - r^k)`` (``O(1)`` memory beyond ``x``)."""
+        b = check_int("b", b, low=1)
+        x = _season_lengths(x)
+        if b != self._b:  # priced differently from the law's own b: use the listed support
+            return self._list().expected_cost(x, b=b)
+        return np.minimum(x, self._k) / -math.expm1(self._k * math.log1p(-1.0 / self._b))
+
+    def max_ratio(self, lo: int = 1, hi: int | None = None) -> float:
+        """Max over integer ``x in [lo, hi]`` of ``E cost / min(x, b)`` (``hi=None``: all ``x >= lo``).
+
+        ``min(x, k) / min(x, b)`` is monotone between the breakpoints ``k`` and
+        ``b``, so the maximum sits at ``lo``, ``hi``, ``k`` or ``b``.
+        """
+        b, k = self._b, self._k
+        if hi is None:
+            hi = max(lo, b, k)
+        if hi < lo:
+            return -np.inf
+        x = np.array(sorted({min(max(v, lo), hi) for v in (lo, hi, k, b)}), dtype=float)
+        return float(np.max(self.expected_cost(x, b=b) / np.minimum(x, b)))
+
+    def __eq__(self, other):
+        if isinstance(other, KarlinBuyDays):
+            return (self._b, self._k) == (other._b, other._k)
+        return BuyDays.__eq__(self._list(), other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"KarlinBuyDays(b={self._b}, k={self._k})"
+
+
 def _karlin_distribution(b: int, k: int) -> BuyDays:
     """``q_i = r^(k-i) / (b (1 - r^k))`` on days ``1..k``, ``r = 1 - 1/b``."""
     if b == 1:
         return BuyDays.point(1)
-    log_r = math.log1p(-1.0 / b)
-    j = np.arange(k - 1, -1, -1, dtype=float)                  # k - i for i = 1..k
-    probs = np.exp(j * log_r) / (b * -math.expm1(k * log_r))
-    return BuyDays(np.arange(1, k + 1), probs / probs.sum())
+    return KarlinBuyDays(b, k)
 
 
 class SkiRentalPolicy(Policy):
@@ -562,7 +667,11 @@ def expected_cost(policy, x, y=None, *, b):
     x = _season_lengths(x)
     if y is None:
         return _decide(policy, b, None).expected_cost(x, b=b)
-    shape = np.broadcast_shapes(x.shape, np.shape(y))
+    try:
+        shape = np.broadcast_shapes(x.shape, np.shape(y))
+    except ValueError:
+        raise ValidationError(f"x and y must have shapes that broadcast together, got x of shape {x.shape} "
+                              f"and y of shape {np.shape(y)}") from None
     x = np.broadcast_to(x, shape)
     y = _predictions(y, shape)
     out = np.empty(shape)
@@ -600,10 +709,13 @@ def expected_ratio(policy, x, y=None, *, b):
 def _max_ratio(dist: BuyDays, b: int, lo: int = 1, hi: int | None = None) -> float:
     """Max over integer ``x in [lo, hi]`` of the ratio of ``dist``; ``hi=None`` means
     all ``x >= lo`` (the ratio is constant once ``x >= max(b, last day)``)."""
+    if isinstance(dist, KarlinBuyDays) and dist._b == b:
+        return dist.max_ratio(lo, hi)
     if hi is None:
         hi = max(lo, b, dist.last_day)
     if hi < lo:
         return -np.inf
+    _check_size("b", b, hi - lo + 1, "a range of season lengths")
     x = np.arange(lo, hi + 1, dtype=float)
     return float(np.max(dist.expected_cost(x, b=b) / np.minimum(x, b)))
 

@@ -12,6 +12,7 @@ from agents.online.ski import (
     BreakEven,
     BuyDays,
     ClassicalRandomized,
+    KarlinBuyDays,
     PurohitDeterministic,
     PurohitRandomized,
     SkiObservation,
@@ -306,3 +307,53 @@ def test_invalid_distributions_are_refused():
         BuyDays([0.5])
     with pytest.raises(ValidationError, match="distinct"):
         BuyDays([2, 2], [0.5, 0.5])
+
+
+# ------------------------------------------------------------------ closed form of Karlin-type rules (issue 12)
+@given(st.integers(2, 60), st.integers(1, 200), st.integers(1, 400))
+def test_karlin_closed_form_equals_the_exact_finite_sum(b, k, x):
+    r = 1 - 1 / b
+    # the finite sum sum_d q_d cost(d, x), written out independently of the package
+    q = [r ** (k - i) / (b * (1 - r ** k)) for i in range(1, k + 1)]
+    exact = sum(qi * ((d - 1 + b) if d <= x else x) for d, qi in enumerate(q, start=1))
+    assert float(KarlinBuyDays(b, k).expected_cost(x, b=b)) == pytest.approx(exact, rel=1e-9)
+
+
+@given(st.integers(2, 40), st.integers(1, 120))
+def test_karlin_max_ratio_equals_a_scan_over_every_season(b, k):
+    d = KarlinBuyDays(b, k)
+    x = np.arange(1, max(b, k) + 3, dtype=float)
+    scan = float(np.max(d.expected_cost(x, b=b) / np.minimum(x, b)))
+    assert d.max_ratio() == pytest.approx(scan, rel=1e-12)
+
+
+def test_huge_b_costs_constant_memory():
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        ratio = expected_ratio(PurohitRandomized(0.5), x=150, y=80, b=10**9)
+        rob = robustness(PurohitRandomized(0.5), b=10**9)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    from decimal import Decimal, localcontext
+
+    k = 2 * 10**9                      # y < b: k = ceil(b / lam)
+    with localcontext() as ctx:        # 1 / (1 - r^k) to 40 digits, independently of the package's floats
+        ctx.prec = 40
+        want = 1 / (1 - (k * (1 - Decimal(1) / 10**9).ln()).exp())
+    assert float(ratio) == pytest.approx(float(want), rel=1e-9)
+    assert rob >= float(ratio) and peak < 10 * 2**20
+
+
+def test_listing_a_huge_support_or_season_range_is_refused_naming_b():
+    with pytest.raises(ValidationError, match=r"^b=1000000000 needs a buy-day distribution of 2000000000 entries"):
+        PurohitRandomized(0.5).decide(SkiObservation(b=10**9, y=0)).sample(0)
+    with pytest.raises(ValidationError, match=r"^b=1000000000 needs a range of season lengths"):
+        robustness("ski.break_even", b=10**9)
+
+
+def test_shapes_that_do_not_broadcast_are_refused():
+    with pytest.raises(ValidationError, match=r"x and y must have shapes that broadcast together, got x of shape"):
+        expected_ratio(BreakEven(), x=[10, 20, 30], y=[1, 2], b=100)
