@@ -28,11 +28,17 @@ C-contiguous float64 arrays with finite, moderate entries (say
 :func:`outcome_metrics`
     Instability, welfare and each side's payoff sum of an outcome given by its
     pairs, true utilities and transfers.
+:func:`max_weight`
+    The value :math:`\max_X W^+(X)` of a maximum-weight matching (the
+    welfare benchmark of a round), summed over rows in order.
+:func:`submatrix`
+    ``w[np.ix_(rows, cols)]`` as a C-contiguous copy.
 
 Each kernel runs the same floating-point operations in the same order
 wherever it is called, so a loop calling them one round at a time from Python
 and a loop compiled around them produce bit-identical trajectories. The first
-call of each kernel compiles it (a few seconds, then cached on disk).
+call of each kernel compiles it (a few seconds, then cached on disk: see
+:mod:`markets.jit`).
 
 Examples
 --------
@@ -47,15 +53,14 @@ Examples
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
-__all__ = ["instability_value", "lap_square", "outcome_metrics", "stable_step"]
+from .jit import jit
 
-_jit = nb.njit(cache=True, nogil=True)
+__all__ = ["instability_value", "lap_square", "max_weight", "outcome_metrics", "stable_step", "submatrix"]
 
 
-@_jit
+@jit
 def lap_square(cost):
     """Minimum-cost perfect assignment of a square matrix, with dual potentials.
 
@@ -159,7 +164,7 @@ def lap_square(cost):
     return col4row, u, v
 
 
-@_jit
+@jit
 def stable_step(w):
     r"""Maximum-weight matching of ``w`` with core payoffs (no validation, no rescaling).
 
@@ -230,7 +235,7 @@ def stable_step(w):
     return rows[:cnt], cols[:cnt], p, q
 
 
-@_jit
+@jit
 def _subsidise(x, atol, out):
     """Copy ``x`` into ``out`` with payoffs below ``-atol`` raised to 0; return the total raise."""
     value = 0.0
@@ -243,7 +248,7 @@ def _subsidise(x, atol, out):
     return value
 
 
-@_jit
+@jit
 def instability_value(w, p, q, atol):
     r"""Subset Instability of payoffs ``(p, q)`` in the market ``w`` (no validation).
 
@@ -308,7 +313,7 @@ def instability_value(w, p, q, atol):
     return value + total
 
 
-@_jit
+@jit
 def outcome_metrics(w, true_c, true_p, rows, cols, transfers, atol):
     r"""Instability, welfare and payoff sums of an outcome on the true utilities.
 
@@ -354,3 +359,63 @@ def outcome_metrics(w, true_c, true_p, rows, cols, transfers, atol):
         pay_c += x
         pay_p += y
     return instability_value(w, p, q, atol), welfare_c + welfare_p, pay_c, pay_p
+
+
+@jit
+def max_weight(w):
+    r"""Value of a maximum-weight matching of :math:`W^+ = \max(w, 0)` (0 for an empty market).
+
+    Parameters
+    ----------
+    w : ndarray of float64, shape (m, n)
+        Finite surplus.
+
+    Returns
+    -------
+    float
+        :math:`\sum_{(i, j) \in X} w^+_{ij}` for an optimal :math:`X`, summed
+        over the rows in increasing order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> max_weight(np.array([[3.0, 1.0], [2.5, -1.0]]))
+    3.5
+    >>> max_weight(np.zeros((0, 3)))
+    0.0
+    """
+    m, n = w.shape
+    if m == 0 or n == 0:
+        return 0.0
+    k = max(m, n)
+    cost = np.zeros((k, k))
+    for i in range(m):
+        for j in range(n):
+            x = w[i, j]
+            if x > 0:
+                cost[i, j] = -x
+    col4row, _, _ = lap_square(cost)
+    total = 0.0
+    for i in range(m):
+        j = col4row[i]
+        if j < n and w[i, j] > 0:
+            total += w[i, j]
+    return total
+
+
+@jit
+def submatrix(w, rows, cols):
+    """``w[np.ix_(rows, cols)]`` as a new C-contiguous array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> submatrix(np.arange(6.0).reshape(2, 3), np.array([1]), np.array([0, 2])).tolist()
+    [[3.0, 5.0]]
+    """
+    out = np.empty((rows.size, cols.size))
+    for a in range(rows.size):
+        i = rows[a]
+        for b in range(cols.size):
+            out[a, b] = w[i, cols[b]]
+    return out

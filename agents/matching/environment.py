@@ -44,17 +44,22 @@ True
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from sim.errors import ValidationError
+from markets.jit import jit
+from markets.kernels import max_weight
 from sim.random import make_rng
-from sim.validate import check_array, check_choice, check_int, check_real
+from sim.validate import check_choice, check_int, check_real
 
-from ._lean import instability_value, outcome_metrics
-from .types import MatchingDecision, MatchingFeedback, MatchingObservation
+from .checks import check_features, check_memory, check_types, check_utils, pair_array_bytes
+from .lean import instability_value, outcome_metrics
+from .types import MatchingFeedback, MatchingObservation
 
-__all__ = ["BanditMarket", "random_market", "STRUCTURES", "NOISES"]
+__all__ = ["BanditMarket", "MarketArrays", "NOISES", "NOISE_CODES", "STRUCTURES", "noisy_rewards", "present",
+           "random_market"]
 
 #: Preference structures :func:`random_market` can draw.
 STRUCTURES = ("unstructured", "typed", "linear")
@@ -62,36 +67,67 @@ STRUCTURES = ("unstructured", "typed", "linear")
 NOISES = ("gaussian", "bernoulli", "none")
 
 
-def _check_utils(name, value, shape=None):
-    arr = check_array(name, value, ndim=2, shape=shape)
-    if arr.size and np.abs(arr).max() > 1.0:
-        k = np.unravel_index(int(np.abs(arr).argmax()), arr.shape)
-        raise ValidationError(f"{name} must lie in the declared range [-1, 1], got {float(arr[k])!r} "
-                              f"at index {tuple(int(x) for x in k)}")
-    return arr
+#: Integer codes of the noise models in compiled kernels (``NOISE_CODES[market.noise]``).
+NOISE_CODES = {"none": 0, "gaussian": 1, "bernoulli": 2}
+_GAUSSIAN, _BERNOULLI = NOISE_CODES["gaussian"], NOISE_CODES["bernoulli"]
 
 
-def _check_types(name, value, size):
-    arr = np.asarray(value)
-    if arr.dtype == object or arr.dtype.kind not in "iu":
-        raise ValidationError(f"{name} must be an integer array of types, got dtype {arr.dtype}")
-    if arr.shape != (size,):
-        raise ValidationError(f"{name} must have shape ({size},), got {arr.shape}")
-    if size and arr.min() < 0:
-        raise ValidationError(f"{name} must be non-negative, got {int(arr.min())}")
-    return arr.astype(np.int64)
+@jit
+def present(draws, arrival):
+    """Positions whose uniform draw is below ``arrival``: the agents who arrive this round.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> present(np.array([0.1, 0.9, 0.3]), 0.5).tolist()
+    [0, 2]
+    """
+    return np.flatnonzero(draws < arrival)
 
 
-def check_features(customer_features, provider_features, m=None, n=None):
-    """Validate the two feature matrices (same dimension ``d``); return them as arrays."""
-    f = check_array("customer_features", customer_features, ndim=2, shape=(m, None))
-    g = check_array("provider_features", provider_features, ndim=2, shape=(n, None))
-    if f.shape[1] != g.shape[1]:
-        raise ValidationError(f"provider_features must have the same dimension d as customer_features "
-                              f"({f.shape[1]}), got {g.shape[1]}")
-    if f.shape[1] == 0:
-        raise ValidationError("customer_features must have at least one column (d >= 1)")
-    return f, g
+@jit
+def noisy_rewards(true_c, true_p, noise, sigma, draws):
+    r"""The feedback on matched pairs with true utilities ``true_c``, ``true_p`` (shape ``(k,)``).
+
+    ``draws`` (shape ``(2, k)``: customers' row, then providers') are standard
+    normals for Gaussian noise (:math:`u + \sigma \varepsilon`), uniforms for
+    Bernoulli noise (:math:`+1` if below :math:`(1 + u)/2`, else :math:`-1`),
+    unused for ``noise == 0`` (exact utilities).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rc, rp = noisy_rewards(np.array([0.5]), np.array([-0.5]), 2, 1.0, np.array([[0.7], [0.3]]))
+    >>> rc.tolist(), rp.tolist()
+    ([1.0], [-1.0])
+    """
+    k = true_c.size
+    rc = np.empty(k)
+    rp = np.empty(k)
+    for a in range(k):
+        if noise == _GAUSSIAN:
+            rc[a] = true_c[a] + sigma * draws[0, a]
+            rp[a] = true_p[a] + sigma * draws[1, a]
+        elif noise == _BERNOULLI:
+            rc[a] = 1.0 if draws[0, a] < 0.5 * (1.0 + true_c[a]) else -1.0
+            rp[a] = 1.0 if draws[1, a] < 0.5 * (1.0 + true_p[a]) else -1.0
+        else:
+            rc[a] = true_c[a]
+            rp[a] = true_p[a]
+    return rc, rp
+
+
+class MarketArrays(NamedTuple):
+    """A :class:`BanditMarket` as the arrays and numbers its compiled kernels take."""
+
+    surplus: np.ndarray
+    customer_utils: np.ndarray
+    provider_utils: np.ndarray
+    atol: float
+    optimal_welfare: float
+    noise: int
+    sigma: float
+    arrival: float
 
 
 class BanditMarket:
@@ -132,8 +168,8 @@ class BanditMarket:
     def __init__(self, customer_utils, provider_utils, *, noise="gaussian", sigma=0.5, arrival=1.0,
                  structure="unstructured", customer_types=None, provider_types=None,
                  customer_features=None, provider_features=None):
-        cu = _check_utils("customer_utils", customer_utils)
-        pu = _check_utils("provider_utils", provider_utils, shape=cu.shape)
+        cu = check_utils("customer_utils", customer_utils)
+        pu = check_utils("provider_utils", provider_utils, shape=cu.shape)
         self.noise = check_choice("noise", noise, NOISES)
         # a scale is required (and must be positive) only for Gaussian noise
         self.sigma = check_real("sigma", sigma, low=0.0, low_open=True) if noise == "gaussian" else (
@@ -144,8 +180,8 @@ class BanditMarket:
         self.customer_utils = cu
         self.provider_utils = pu
         self.surplus = cu + pu
-        self.customer_types = None if customer_types is None else _check_types("customer_types", customer_types, m)
-        self.provider_types = None if provider_types is None else _check_types("provider_types", provider_types, n)
+        self.customer_types = None if customer_types is None else check_types("customer_types", customer_types, m)
+        self.provider_types = None if provider_types is None else check_types("provider_types", provider_types, n)
         if customer_features is not None or provider_features is not None:
             self.customer_features, self.provider_features = check_features(
                 customer_features, provider_features, m, n)
@@ -168,23 +204,44 @@ class BanditMarket:
             if self._opt is None:
                 self._opt = _max_weight(self.surplus)
             return self._opt
-        return _max_weight(self.surplus[np.ix_(observation.customers, observation.providers)])
+        # a subset, every round: the compiled kernel (the compiled loop calls the same one)
+        return float(max_weight(np.ascontiguousarray(self.surplus[np.ix_(observation.customers,
+                                                                           observation.providers)])))
 
     def observe(self, rng):
         """The agents present this round (everyone when ``arrival == 1``)."""
         if self.arrival >= 1.0:
             return self._full
         m, n = self.shape
-        c = np.flatnonzero(rng.random(m) < self.arrival)
-        p = np.flatnonzero(rng.random(n) < self.arrival)
+        c = present(rng.random(m), self.arrival)
+        p = present(rng.random(n), self.arrival)
         return MatchingObservation(c, p)
 
     def _noisy(self, true, rng):
-        if self.noise == "none":
-            return true.copy()
+        # the draws are the generator's; the arithmetic is the kernel the compiled loop calls
         if self.noise == "gaussian":
-            return true + self.sigma * rng.standard_normal(true.shape)
-        return np.where(rng.random(true.shape) < 0.5 * (1.0 + true), 1.0, -1.0)
+            draws = rng.standard_normal(true.shape)
+        elif self.noise == "bernoulli":
+            draws = rng.random(true.shape)
+        else:
+            draws = true
+        return np.stack(noisy_rewards(np.ascontiguousarray(true[0]), np.ascontiguousarray(true[1]),
+                                      NOISE_CODES[self.noise], float(self.sigma), draws))
+
+    def kernel_inputs(self) -> MarketArrays:
+        """The market as :class:`MarketArrays`, for compiled loops (:mod:`agents.matching.compiled`).
+
+        Examples
+        --------
+        >>> mk = BanditMarket([[0.5, -0.5]], [[0.5, 0.2]], noise="bernoulli")
+        >>> a = mk.kernel_inputs()
+        >>> a.surplus.tolist(), a.noise, a.optimal_welfare
+        ([[1.0, -0.3]], 2, 1.0)
+        """
+        return MarketArrays(np.ascontiguousarray(self.surplus), np.ascontiguousarray(self.customer_utils),
+                            np.ascontiguousarray(self.provider_utils), float(self._atol),
+                            float(self.optimal_welfare()), NOISE_CODES[self.noise], float(self.sigma),
+                            float(self.arrival))
 
     def play(self, observation, decision, rng):
         """Play ``decision``: feedback for the learner and the round's true metrics.
@@ -296,6 +353,8 @@ def random_market(m=5, n=5, *, structure="unstructured", rng=None, types=3, dim=
     """
     m = check_int("m", m, low=1)
     n = check_int("n", n, low=1)
+    # utilities, surplus and their flat copy, before anything is drawn
+    check_memory("m, n", (m, n), pair_array_bytes(m, n, 6))
     check_choice("structure", structure, STRUCTURES)
     types = check_int("types", types, low=1)
     dim = check_int("dim", dim, low=1)

@@ -56,6 +56,13 @@ primal-dual step was solved on, so the played outcome can be checked to be
 stable for them (it may be the learner's live array: read it before the next
 ``update``).
 
+State and kernels: each learner keeps its whole state in ``learner.state``, a
+named tuple of plain arrays, and its decision and update are the compiled
+kernels of :mod:`agents.matching.learner_kernels`, declared as data in the
+class attribute ``kernels`` (a :class:`LearnerKernels`). ``decide`` and
+``update`` call them one round at a time; :func:`agents.matching.compiled.run_compiled`
+calls the same kernels inside one compiled loop.
+
 Examples
 --------
 >>> from agents.matching import MatchUCB, random_market
@@ -76,20 +83,23 @@ True
 from __future__ import annotations
 
 import math
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
 from sim.errors import InputTypeError, ValidationError
-from sim.policy import Policy
+from sim.policy import Policy, PolicySpec
 from sim.random import make_rng
 from sim.registry import register_policy
 from sim.validate import check_choice, check_int, check_real
 
-from ._lean import stable_step
-from .environment import _check_types, check_features
+from . import learner_kernels as lk
+from .checks import check_features, check_memory, check_types, pair_array_bytes
 from .types import MatchingDecision, MatchingFeedback, MatchingObservation
 
 __all__ = [
+    "CompiledLearner",
+    "LearnerKernels",
     "MatchingLearner",
     "MatchUCB",
     "TypedMatchUCB",
@@ -97,17 +107,24 @@ __all__ = [
     "ExploreThenCommit",
     "EpsilonGreedy",
     "ThompsonSampling",
+    "default_explore",
 ]
 
-_EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
+
+class LearnerKernels(NamedTuple):
+    """A learner's compiled kernels (see :mod:`agents.matching.learner_kernels` for their contract)."""
+
+    decide: Any
+    update: Any
 
 
 class MatchingLearner(Policy):
-    """Base class: the primal-dual step on an index utility, per-pair statistics.
+    """Base class: the primal-dual step on an index utility.
 
-    Subclasses provide :meth:`_index` (the utilities to solve on, shape
-    ``(2, m, n)``: customer side, provider side) and :meth:`_learn` (fold in
-    one round of observations at flat pair indices).
+    A Python subclass provides :meth:`_index` (the utilities to solve on, shape
+    ``(2, kc, kp)``: customer side, provider side, on the present agents) and
+    :meth:`_learn` (fold in one round of observations at agent ids); see
+    :class:`CompiledLearner` for learners made of compiled kernels.
 
     Parameters
     ----------
@@ -117,15 +134,16 @@ class MatchingLearner(Policy):
         Number of rounds :math:`T` (enters confidence widths and schedules).
     """
 
-    domain = "matching"
+    spec = PolicySpec("matching", label="matching learner")
     #: whether an observation may list the same id twice
     allows_repeats = False
+    #: compiled kernels, if the learner is made of them (see :class:`CompiledLearner`)
+    kernels: ClassVar[LearnerKernels | None] = None
 
     def __init__(self, customers=5, providers=5, horizon=1000):
         self.customers = check_int("customers", customers, low=1)
         self.providers = check_int("providers", providers, low=1)
         self.horizon = check_int("horizon", horizon, low=1)
-        self._pairs = self.customers * self.providers
         self.last_utilities = None
         self._reset()
 
@@ -150,11 +168,16 @@ class MatchingLearner(Policy):
         self.rounds += 1
         return self._primal_dual(u)
 
+    def _index(self, observation):
+        raise NotImplementedError(f"{type(self).__name__} must implement _index (or declare kernels)")
+
+    def _learn(self, ci, pj, rewards):
+        raise NotImplementedError(f"{type(self).__name__} must implement _learn (or declare kernels)")
+
     def _primal_dual(self, u):
         self.last_utilities = u
-        uc, up = u
-        rows, cols, p, q = stable_step(uc + up)
-        t = q[cols] - up[rows, cols]
+        uc, up = (np.ascontiguousarray(x, dtype=np.float64) for x in u)
+        rows, cols, p, q, t = lk.primal_dual(uc, up)
         return MatchingDecision(np.stack([rows, cols], axis=1), t, p, q)
 
     def _update(self, feedback):
@@ -195,33 +218,74 @@ class MatchingLearner(Policy):
         return MatchingObservation(c, p)
 
 
-class _PairStats(MatchingLearner):
-    """Per-pair counts and empirical means (both sides observed together)."""
+def _ids(x):
+    return np.ascontiguousarray(x, dtype=np.int64)
+
+
+def _f64(x):
+    return np.ascontiguousarray(x, dtype=np.float64)
+
+
+class CompiledLearner(MatchingLearner):
+    """A matching learner made of compiled kernels: state in ``self.state``, kernels in ``kernels``.
+
+    A subclass declares ``kernels = LearnerKernels(decide, update)`` and
+    builds its state in :meth:`_new_state`; stochastic subclasses keep their
+    Generator in :attr:`generator`. Decisions are the kernels' outcomes; while
+    the kernel reports the full-market outcome unchanged (``same``), the same
+    decision object is returned again, so a market can reuse what it derived
+    from it.
+    """
+
+    generator: np.random.Generator | None = None
+
+    def _new_state(self):
+        raise NotImplementedError(f"{type(self).__name__} must build its state")
 
     def _reset(self):
-        super()._reset()
-        self._count = np.zeros(self._pairs)
-        self._mean = np.zeros((2, self._pairs))
+        self.last_utilities = None
+        self._kept = None  # (cache version, decision) of the last full-market decision
+        self.state = self._new_state()
 
-    def _fold(self, ci, pj, rewards):
-        f = ci * self.providers + pj
-        k = self._count[f] + 1.0
-        self._count[f] = k
-        mu = self._mean[:, f]
-        mu += (rewards - mu) / k
-        self._mean[:, f] = mu
-        return f, k, mu
+    @property
+    def rounds(self) -> int:
+        """Decisions taken since the last reset."""
+        return int(self.state.rounds[0])
+
+    def _decide(self, observation):
+        full = observation.dense and observation.shape == (self.customers, self.providers)
+        same, explored, rows, cols, p, q, t, u = self.kernels.decide(
+            self.state, observation.customers, observation.providers, full, self.generator)
+        self.last_utilities = None if explored else u
+        cache = getattr(self.state, "cache", None)
+        if same and self._kept is not None and self._kept[0] == cache.version[0]:
+            return self._kept[1]
+        # copies: the kernel's arrays may be its cache, which later rounds overwrite
+        d = MatchingDecision(np.stack([rows, cols], axis=1), t.copy(), p.copy(), q.copy())
+        if full and cache is not None:
+            self._kept = (int(cache.version[0]), d)
+        return d
 
     def _learn(self, ci, pj, rewards):
-        self._fold(ci, pj, rewards)
+        self.kernels.update(self.state, _ids(ci), _ids(pj), _f64(rewards[0]), _f64(rewards[1]))
+
+
+class _PairStats(CompiledLearner):
+    """Per-pair counts and empirical means (both sides observed together) in ``state.count``, ``state.mean``."""
+
+    def __init__(self, customers=5, providers=5, horizon=1000):
+        m = check_int("customers", customers, low=1)
+        n = check_int("providers", providers, low=1)
+        check_memory("customers, providers", (m, n), pair_array_bytes(m, n, 10))
+        super().__init__(m, n, horizon)
 
     def means(self):
         """Empirical means, shape ``(2, m, n)`` (customer side, provider side; 0 if unseen)."""
-        return self._mean.reshape(2, self.customers, self.providers).copy()
+        return self.state.mean.copy()
 
     def counts(self):
         """Observations per pair, shape ``(m, n)``."""
-        return self._count.reshape(self.customers, self.providers).copy()
+        return self.state.count.copy()
 
 
 @register_policy("match.ucb")
@@ -262,63 +326,25 @@ class MatchUCB(_PairStats):
     sim.errors.ValidationError: c must be > 0.0, got 0.0
     """
 
+    spec = PolicySpec("matching", label="MatchUCB")
+    kernels = LearnerKernels(lk.ucb_decide, lk.ucb_update)
+
     def __init__(self, customers=5, providers=5, horizon=1000, c=1.0, refresh="every"):
         self.c = check_real("c", c, low=0.0, low_open=True)
         self.refresh = check_choice("refresh", refresh, ("every", "doubling"))
         super().__init__(customers, providers, horizon)
 
-    def _reset(self):
-        super()._reset()
-        m, n = self.customers, self.providers
-        self._log = math.log((m + n) * self.horizon)
-        self._ucb = np.ones((2, m, n))
-        self._ucb_flat = self._ucb.reshape(2, -1)
-        self._w = np.full((m, n), 2.0)
-        self._w_flat = self._w.reshape(-1)
-        self._next_refresh = np.ones(m * n)  # count at which a pair's index is recomputed ("doubling")
-        self._cached = None                  # the last full-market decision, while the index is unchanged
-
-    def _index(self, observation):
-        if observation.dense and observation.shape == (self.customers, self.providers):
-            return self._ucb
-        return self._select(self._ucb, observation)
-
-    def _primal_dual(self, u):
-        # the surplus of the UCBs is kept up to date incrementally (only matched pairs change)
-        if u is self._ucb:
-            self.last_utilities = u
-            if self._cached is not None:
-                return self._cached
-            rows, cols, p, q = stable_step(self._w)
-            t = q[cols] - u[1][rows, cols]
-            self._cached = d = MatchingDecision(np.stack([rows, cols], axis=1), t, p, q)
-            return d
-        return super()._primal_dual(u)
-
-    def _learn(self, ci, pj, rewards):
-        f, k, mu = self._fold(ci, pj, rewards)
-        if self.refresh == "doubling":
-            due = k >= self._next_refresh[f]
-            if not due.any():
-                return
-            f, k, mu = f[due], k[due], mu[:, due]
-            self._next_refresh[f] = 2.0 * k
-        ub = mu + self.c * np.sqrt(self._log / k)
-        np.minimum(ub, 1.0, out=ub)
-        if np.array_equal(ub, self._ucb_flat[:, f]):
-            return  # e.g. intervals still capped at 1: the index, hence the outcome, is unchanged
-        self._cached = None
-        self._ucb_flat[:, f] = ub
-        self._w_flat[f] = ub[0] + ub[1]
+    def _new_state(self):
+        return lk.ucb_state(self.customers, self.providers, self.horizon, self.c, self.refresh == "doubling")
 
     def widths(self):
         """Current confidence half-widths :math:`c\\sqrt{\\log(|A|T)/n}` per pair (inf if unseen)."""
         with np.errstate(divide="ignore"):
-            return self.c * np.sqrt(self._log / self.counts())
+            return self.c * np.sqrt(self.state.logterm / self.counts())
 
 
 @register_policy("match.ucb_typed")
-class TypedMatchUCB(MatchingLearner):
+class TypedMatchUCB(CompiledLearner):
     """MatchUCB with typed preferences: statistics pooled per (customer type, provider type).
 
     Parameters
@@ -344,6 +370,8 @@ class TypedMatchUCB(MatchingLearner):
     2
     """
 
+    spec = PolicySpec("matching", label="typed MatchUCB", needs=frozenset({"types"}))
+    kernels = LearnerKernels(lk.typed_decide, lk.typed_update)
     allows_repeats = True
 
     def __init__(self, customer_types=None, provider_types=None, horizon=1000, c=1.0, agents=None):
@@ -355,33 +383,15 @@ class TypedMatchUCB(MatchingLearner):
         self.agents = (len(self.customer_types) + len(self.provider_types)) if agents is None else check_int(
             "agents", agents, low=1)
         self.types = (int(self.customer_types.max()) + 1, int(self.provider_types.max()) + 1)
+        check_memory("customer_types, provider_types (numbers of types)", self.types,
+                     pair_array_bytes(*self.types, 5))
         super().__init__(len(self.customer_types), len(self.provider_types), horizon)
 
-    def _reset(self):
-        super()._reset()
+    def _new_state(self):
         tc, tp = self.types
-        self._log = math.log(self.agents * self.horizon)
-        self._count = np.zeros(tc * tp)
-        self._mean = np.zeros((2, tc * tp))
-        self._ucb = np.ones((2, tc, tp))
-
-    def _index(self, observation):
-        ct = self.customer_types[observation.customers][:, None]
-        pt = self.provider_types[observation.providers][None, :]
-        return self._ucb[:, ct, pt]
-
-    def _learn(self, ci, pj, rewards):
-        g = self.customer_types[ci] * self.types[1] + self.provider_types[pj]
-        groups, inverse = np.unique(g, return_inverse=True)
-        add = np.bincount(inverse)
-        sums = np.stack([np.bincount(inverse, weights=rewards[0]), np.bincount(inverse, weights=rewards[1])])
-        k = self._count[groups] + add
-        mu = self._mean[:, groups]
-        mu += (sums - add * mu) / k
-        self._count[groups] = k
-        self._mean[:, groups] = mu
-        ub = np.minimum(mu + self.c * np.sqrt(self._log / k), 1.0)
-        self._ucb.reshape(2, -1)[:, groups] = ub
+        return lk.TypedUCBState(np.zeros((tc, tp)), np.zeros((2, tc, tp)), np.ones((2, tc, tp)),
+                                self.customer_types, self.provider_types, np.zeros(1, np.int64), float(self.c),
+                                math.log(self.agents * self.horizon))
 
     @property
     def _id_space(self):
@@ -395,7 +405,7 @@ class TypedMatchUCB(MatchingLearner):
 
 
 @register_policy("match.ucb_linear")
-class LinearMatchUCB(MatchingLearner):
+class LinearMatchUCB(CompiledLearner):
     """MatchUCB for separable linear utilities with known features (LinUCB-style intervals).
 
     Parameters
@@ -427,89 +437,57 @@ class LinearMatchUCB(MatchingLearner):
     sim.errors.ValidationError: provider_features must have the same dimension d as customer_features (2), got 3
     """
 
+    spec = PolicySpec("matching", label="linear MatchUCB", needs=frozenset({"features"}))
+    kernels = LearnerKernels(lk.linear_decide, lk.linear_update)
+
     def __init__(self, customer_features=None, provider_features=None, horizon=1000, c=1.0, ridge=1.0):
         if customer_features is None:
             customer_features = np.eye(3)[np.arange(5) % 3]
         if provider_features is None:
             provider_features = np.eye(3)[np.arange(5) % 3]
-        self._f, self._g = check_features(customer_features, provider_features)
+        f, g = check_features(customer_features, provider_features)
+        self._f, self._g = _f64(f), _f64(g)
         self.c = check_real("c", c, low=0.0, low_open=True)
         self.ridge = check_real("ridge", ridge, low=0.0, low_open=True)
         self.dim = self._f.shape[1]
-        super().__init__(self._f.shape[0], self._g.shape[0], horizon)
+        m, n, d = self._f.shape[0], self._g.shape[0], self.dim
+        check_memory("customer_features, provider_features (sizes)", (m, n),
+                     pair_array_bytes(m, n, 2) + 8 * (m + n) * d * (d + 1))
+        super().__init__(m, n, horizon)
 
-    def _reset(self):
-        super()._reset()
+    def _new_state(self):
         m, n, d = self.customers, self.providers, self.dim
-        self._beta = self.c * math.sqrt(math.log((m + n) * self.horizon))
         # customers learn theta over provider features g; providers over customer features f
-        self._vinv = [np.tile(np.eye(d) / self.ridge, (m, 1, 1)), np.tile(np.eye(d) / self.ridge, (n, 1, 1))]
-        self._b = [np.zeros((m, d)), np.zeros((n, d))]
-        self._ucb = np.ones((2, m, n))
-        self._refresh()
-
-    def _refresh(self):
-        f, g = self._f, self._g
-        theta_c = np.einsum("ide,ie->id", self._vinv[0], self._b[0])
-        theta_p = np.einsum("jde,je->jd", self._vinv[1], self._b[1])
-        width_c = np.sqrt(np.maximum(np.einsum("jd,ide,je->ij", g, self._vinv[0], g), 0.0))
-        width_p = np.sqrt(np.maximum(np.einsum("id,jde,ie->ij", f, self._vinv[1], f), 0.0))
-        np.minimum(theta_c @ g.T + self._beta * width_c, 1.0, out=self._ucb[0])
-        np.minimum(f @ theta_p.T + self._beta * width_p, 1.0, out=self._ucb[1])
-        np.maximum(self._ucb, -1.0, out=self._ucb)
-
-    def _index(self, observation):
-        return self._select(self._ucb, observation)
-
-    def _learn(self, ci, pj, rewards):
-        # Sherman-Morrison rank-one updates, one per matched agent (agents are distinct)
-        for side, agent, x, r in ((0, ci, self._g[pj], rewards[0]), (1, pj, self._f[ci], rewards[1])):
-            vinv = self._vinv[side][agent]
-            vx = np.einsum("kde,ke->kd", vinv, x)
-            denom = 1.0 + np.einsum("kd,kd->k", x, vx)
-            self._vinv[side][agent] = vinv - vx[:, :, None] * vx[:, None, :] / denom[:, None, None]
-            self._b[side][agent] += r[:, None] * x
-        self._refresh()
+        st = lk.LinearUCBState(np.tile(np.eye(d) / self.ridge, (m, 1, 1)), np.tile(np.eye(d) / self.ridge, (n, 1, 1)),
+                               np.zeros((m, d)), np.zeros((n, d)), np.ones((2, m, n)), self._f, self._g,
+                               np.zeros(1, np.int64), self.c * math.sqrt(math.log((m + n) * self.horizon)))
+        lk.linear_refresh(st, np.arange(m, dtype=np.int64), np.arange(n, dtype=np.int64))
+        return st
 
     def estimates(self):
         """Ridge estimates of the preference vectors: ``(theta_customers, theta_providers)``."""
-        return (np.einsum("ide,ie->id", self._vinv[0], self._b[0]),
-                np.einsum("jde,je->jd", self._vinv[1], self._b[1]))
+        st = self.state
+        return (np.einsum("ide,ie->id", st.vinv_c, st.b_c), np.einsum("jde,je->jd", st.vinv_p, st.b_p))
 
 
-def _exploration_matching(observation, shift, providers_total, customers_total):
-    """Round-robin pairs: customer id i meets provider id (i + shift) mod N, if both are present."""
-    big = max(providers_total, customers_total)
-    target = (observation.customers + shift) % big
-    pos = np.full(big, -1, dtype=np.int64)
-    pos[observation.providers] = np.arange(len(observation.providers))
-    cpos = pos[target]
-    rows = np.flatnonzero(cpos >= 0)
-    return np.stack([rows, cpos[rows]], axis=1)
+def default_explore(big: int, horizon: int) -> int:
+    """Explore-then-commit's default exploration length ``min(T, ceil(N (T/N)^(2/3)))``, ``N = big``.
 
-
-class _MeansLearner(_PairStats):
-    """Shared pieces of the learners that act on empirical means."""
-
-    def _mean_index(self, observation):
-        full = self._mean.reshape(2, self.customers, self.providers)
-        return self._select(full, observation)
-
-    def _explore(self, observation, matching):
-        """A decision playing ``matching`` (positions) with zero transfers."""
-        u = self._mean_index(observation)
-        self.last_utilities = None  # not the primal-dual step
-        r, c = matching[:, 0], matching[:, 1]
-        p = np.zeros(len(observation.customers))
-        q = np.zeros(len(observation.providers))
-        p[r] = u[0][r, c]
-        q[c] = u[1][r, c]
-        return MatchingDecision(matching, np.zeros(len(matching)), p, q)
+    Examples
+    --------
+    >>> default_explore(5, 1000)
+    171
+    """
+    return min(horizon, math.ceil(big * (horizon / big) ** (2.0 / 3.0)))
 
 
 @register_policy("match.etc")
-class ExploreThenCommit(_MeansLearner):
+class ExploreThenCommit(_PairStats):
     """Explore uniformly (round-robin matchings, zero transfers), then commit to the empirical stable outcome.
+
+    The schedule (round-robin shifts, then one commitment kept) is
+    :mod:`agents.matching.explore_commit`, shared with
+    :class:`~agents.matching.NTUExploreThenCommit`.
 
     Parameters
     ----------
@@ -526,35 +504,25 @@ class ExploreThenCommit(_MeansLearner):
     [[0, 0], [1, 1]]
     """
 
+    spec = PolicySpec("matching", label="explore-then-commit")
+    kernels = LearnerKernels(lk.etc_decide, lk.means_update)
+
     def __init__(self, customers=5, providers=5, horizon=1000, explore=None):
         big = max(check_int("customers", customers, low=1), check_int("providers", providers, low=1))
         horizon = check_int("horizon", horizon, low=1)
         if explore is None:
-            explore = min(horizon, math.ceil(big * (horizon / big) ** (2.0 / 3.0)))
+            explore = default_explore(big, horizon)
         self.explore = check_int("explore", explore, low=0)
         super().__init__(customers, providers, horizon)
 
-    def _reset(self):
-        super()._reset()
-        self._commit = None
-
-    def _decide(self, observation):
-        s = self.rounds
-        self.rounds += 1
-        if s < self.explore:
-            return self._explore(observation, _exploration_matching(
-                observation, s, self.providers, self.customers))
-        u = np.array(self._mean_index(observation))  # a copy: later updates must not move it
-        if observation.dense and observation.shape == (self.customers, self.providers):
-            if self._commit is None:
-                self._commit = (self._primal_dual(u), self.last_utilities)
-            decision, self.last_utilities = self._commit
-            return decision
-        return self._primal_dual(u)
+    def _new_state(self):
+        m, n = self.customers, self.providers
+        return lk.ExploreThenCommitState(np.zeros((m, n)), np.zeros((2, m, n)), np.zeros(1, np.int64),
+                                         lk.cache_state(m, n), self.explore)
 
 
 @register_policy("match.eps_greedy")
-class EpsilonGreedy(_MeansLearner):
+class EpsilonGreedy(_PairStats):
     """Epsilon-greedy: random matching w.p. ``min(1, epsilon * t^(-1/3))``, else the empirical stable outcome.
 
     Parameters
@@ -574,22 +542,17 @@ class EpsilonGreedy(_MeansLearner):
     [0, 1, 2]
     """
 
+    spec = PolicySpec("matching", label="epsilon-greedy", stochastic=True)
+    kernels = LearnerKernels(lk.eps_greedy_decide, lk.means_update)
+
     def __init__(self, customers=5, providers=5, horizon=1000, epsilon=1.0, rng=0):
         self.epsilon = check_real("epsilon", epsilon, low=0.0, low_open=True)
-        self._rng = make_rng(rng)
+        self.generator = make_rng(rng)
         super().__init__(customers, providers, horizon)
 
-    def _decide(self, observation):
-        self.rounds += 1
-        eps = min(1.0, self.epsilon * self.rounds ** (-1.0 / 3.0))
-        if self._rng.random() < eps:
-            kc, kp = observation.shape
-            k = min(kc, kp)
-            rows = self._rng.permutation(kc)[:k]
-            cols = self._rng.permutation(kp)[:k]
-            order = np.argsort(rows)
-            return self._explore(observation, np.stack([rows[order], cols[order]], axis=1))
-        return self._primal_dual(self._mean_index(observation))
+    def _new_state(self):
+        m, n = self.customers, self.providers
+        return lk.EpsilonGreedyState(np.zeros((m, n)), np.zeros((2, m, n)), np.zeros(1, np.int64), self.epsilon)
 
 
 @register_policy("match.thompson")
@@ -616,22 +579,23 @@ class ThompsonSampling(_PairStats):
     True
     """
 
+    spec = PolicySpec("matching", label="Thompson sampling", stochastic=True)
+    kernels = LearnerKernels(lk.thompson_decide, lk.means_update)
+
     def __init__(self, customers=5, providers=5, horizon=1000, sigma=0.5, prior_scale=1.0, rng=0):
         self.sigma = check_real("sigma", sigma, low=0.0, low_open=True)
         self.prior_scale = check_real("prior_scale", prior_scale, low=0.0, low_open=True)
-        self._rng = make_rng(rng)
+        self.generator = make_rng(rng)
         super().__init__(customers, providers, horizon)
 
-    def _index(self, observation):
-        prec = 1.0 / self.prior_scale**2 + self._count / self.sigma**2
-        post_mean = (self._count / self.sigma**2) * self._mean / prec
-        sample = post_mean + self._rng.standard_normal(self._mean.shape) / np.sqrt(prec)
-        np.clip(sample, -1.0, 1.0, out=sample)
-        return self._select(sample.reshape(2, self.customers, self.providers), observation)
+    def _new_state(self):
+        m, n = self.customers, self.providers
+        return lk.ThompsonState(np.zeros((m, n)), np.zeros((2, m, n)), np.zeros(1, np.int64), self.sigma,
+                                self.prior_scale)
 
 
 def _type_vector(name, value):
     arr = np.asarray(value)
     if arr.ndim != 1 or arr.size == 0:
         raise ValidationError(f"{name} must be a non-empty 1-D array of types, got shape {arr.shape}")
-    return _check_types(name, arr, arr.shape[0])
+    return check_types(name, arr, arr.shape[0])

@@ -58,6 +58,7 @@ from sim.random import make_rng
 from sim.registry import register_environment, register_policy
 from sim.validate import check_array, check_int, check_real
 
+from . import explore_commit
 from .types import NTUFeedback, NTUObservation
 
 __all__ = ["NTUMarket", "NTUEnv", "liu_market", "CentralizedUCB", "NTUExploreThenCommit", "run_ntu",
@@ -301,10 +302,11 @@ class NTUExploreThenCommit(_NTULearner):
     def _decide(self, observation):
         s = self.rounds
         self.rounds += 1
-        if s < self.explore:
-            arm = (np.arange(self.players) + s) % max(self.arms, self.players)
+        ph = explore_commit.phase(s, self.explore, self._commit is not None)  # the schedule shared with ETC
+        if ph == explore_commit.EXPLORE:
+            arm = explore_commit.round_robin(np.arange(self.players), s, max(self.arms, self.players))
             return np.where(arm < self.arms, arm, -1)
-        if self._commit is None:
+        if ph == explore_commit.COMMIT:
             self._commit = self._da(self._mean)
         return self._commit.copy()
 

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agents.matching._lean import instability_value, stable_step
+from agents.matching.lean import instability_value, stable_step
 from markets import check_certificate, subset_instability
 from markets.strategies import markets_with_outcomes, surplus_matrices
 

@@ -49,7 +49,7 @@ def test_every_round_zero_sum_stable_for_the_index_and_nonnegative_instability(n
     market = random_market(m, n, structure=structure_for(name), rng=rng, types=2, dim=2, noise=noise,
                            arrival=arrival)
     learner = build(name, market, 40, seed)
-    for t in range(40):
+    for _ in range(40):
         obs = market.observe(rng)
         d = learner.decide(obs)
         mt = d.matching

@@ -4,8 +4,8 @@ Thin wrappers over the compiled :mod:`markets.kernels` (the markets package's
 mathematics without input validation, for loops that solve a small market
 every round). They only make the arrays C-contiguous float64, so every caller
 runs one compiled specialization of each kernel and the same arithmetic: the
-round-by-round loop and the compiled MatchUCB loop of :mod:`._fused` stay
-bit-identical.
+round-by-round loop and the compiled loop of :mod:`agents.matching.compiled`
+stay bit-identical.
 
 The tests check both against the validating markets functions and the
 independent certificate checker.
