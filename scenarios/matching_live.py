@@ -8,9 +8,12 @@ platform does not know them. Every ``interval`` time units it clears the
 market with a typed learner, sets zero-sum transfers, and learns from the
 matched agents' noisy utilities (Gaussian, ``sigma``) across batches.
 
-Compared learners (the ``learner`` column): typed MatchUCB with confidence
-constant ``c`` (optimistic), and the same algorithm with ``greedy_c`` (a tiny
-constant: nearly greedy on the empirical means). Metrics over time, averaged
+Compared learners: each registered matching learner in ``learners`` whose ids
+may be types (``allows_repeats``; default typed MatchUCB, ``match.ucb_typed``),
+built by :func:`sim.registry.make_policy` for the run's
+:class:`~agents.matching.live.LiveMarketEnv`, once with confidence constant ``c``
+(optimistic) and once with ``greedy_c`` (a tiny constant: nearly greedy on the
+empirical means); the ``variant`` column says which. Metrics over time, averaged
 in ``bins`` windows: the Subset Instability of each batch's outcome on the
 true utilities, welfare and welfare regret per batch, mean payment per matched
 pair, number of agents waiting, and the mean waiting time (arrival to match) of
@@ -24,7 +27,7 @@ Run it with ``stratsim run matching_live``.
 Examples
 --------
 >>> import numpy as np
->>> rows = run(Params(horizon=20.0, bins=2), np.random.default_rng(0))
+>>> rows = run_cell(Cell(horizon=20.0, bins=2), np.random.default_rng(0))
 >>> {"instability", "welfare_regret", "mean_transfer", "mean_wait", "abandoned"} <= {r["metric"] for r in rows}
 True
 """
@@ -35,22 +38,31 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.matching import TypedMatchUCB, simulate_live
-from agents.matching.live import random_type_utilities
-from sim.plotting import band, new_figure, save_figure
+from agents.matching.live import LiveMarketEnv, random_type_utilities, simulate_live
 from sim.errors import ValidationError
-from sim.scenario import Scenario
+from sim.plotting import band, new_figure, save_figure
+from sim.random import spawn
+from sim.registry import check_policy_name, make_policy, policies
+from sim.scenario import Scenario, Study
 from sim.validate import check_choice, check_int, check_real
 
-__all__ = ["Params", "run", "plot", "SCENARIO"]
+__all__ = ["Params", "Cell", "run_cell", "plot", "SCENARIO"]
 
-_LABELS = {"ucb_typed": "typed MatchUCB", "greedy": "near-greedy (tiny c)"}
+DOMAIN = "matching"
+_VARIANTS = ("optimistic", "near-greedy")
 _METRICS = ("instability", "welfare", "welfare_regret", "mean_transfer", "matched", "waiting", "mean_wait")
+
+
+def _check_live_learner(argument: str, name: str) -> None:
+    check_policy_name(argument, name, DOMAIN)
+    if not getattr(policies.get(name), "allows_repeats", False):
+        raise ValidationError(f"{argument}: policy {name!r} tracks individual agents; the live market needs a "
+                              f"learner whose ids are types (allows_repeats), e.g. 'match.ucb_typed'")
 
 
 @dataclass(frozen=True)
 class Params:
-    """Parameters of the live market.
+    """Settings of the live market.
 
     Attributes
     ----------
@@ -67,15 +79,13 @@ class Params:
     sigma : float
         Feedback noise (> 0).
     c, greedy_c : float
-        Confidence constants of the two learners (> 0).
+        Confidence constants of the optimistic and the near-greedy variant (> 0).
     bins : int
         Time windows the per-batch series are averaged in.
     market_seed : int
         Seed of the type utilities.
     learners : tuple of str
-        ``"ucb_typed"``, ``"greedy"``.
-    learner : str
-        One cell (set by the grid).
+        Registered matching learners whose ids may be types.
     """
 
     horizon: float = 600.0
@@ -89,8 +99,7 @@ class Params:
     greedy_c: float = 0.01
     bins: int = 30
     market_seed: int = 0
-    learners: tuple[str, ...] = ("ucb_typed", "greedy")
-    learner: str = "ucb_typed"
+    learners: tuple[str, ...] = ("match.ucb_typed",)
 
     def __post_init__(self):
         for name in ("horizon", "interval", "customer_rate", "provider_rate", "patience", "sigma", "c", "greedy_c"):
@@ -98,33 +107,57 @@ class Params:
         check_int("types", self.types, low=1)
         check_int("bins", self.bins, low=1)
         check_int("market_seed", self.market_seed, low=0)
-        for lr in self.learners + (self.learner,):
-            check_choice("learner", lr, tuple(_LABELS))
+        for lr in self.learners:
+            _check_live_learner("learners", lr)
         if self.interval > self.horizon:
             raise ValidationError(f"interval must be <= horizon ({self.horizon}), got {self.interval}")
 
 
-def run(params: Params, rng) -> list[dict]:
+@dataclass(frozen=True)
+class Cell:
+    """One run: one learner (``variant`` picks ``c`` or ``greedy_c``); other fields as in :class:`Params`."""
+
+    learner: str = "match.ucb_typed"
+    variant: str = "optimistic"
+    horizon: float = 600.0
+    interval: float = 1.0
+    customer_rate: float = 3.0
+    provider_rate: float = 3.0
+    patience: float = 3.0
+    types: int = 4
+    sigma: float = 0.5
+    c: float = 1.0
+    greedy_c: float = 0.01
+    bins: int = 30
+    market_seed: int = 0
+
+    def __post_init__(self):
+        _check_live_learner("learner", self.learner)
+        check_choice("variant", self.variant, _VARIANTS)
+
+
+def run_cell(cell: Cell, rng) -> list[dict]:
     """One replication of one learner: binned per-batch metrics, waiting and abandonment totals."""
-    uc, up = random_type_utilities(params.types, params.types, rng=params.market_seed)
-    batches = int(np.floor(params.horizon / params.interval + 1e-9))
-    c = params.c if params.learner == "ucb_typed" else params.greedy_c
-    learner = TypedMatchUCB(range(params.types), range(params.types), horizon=max(batches, 1), c=c,
-                            agents=2 * params.types)
-    res = simulate_live(learner, customer_utils=uc, provider_utils=up, customer_rate=params.customer_rate,
-                        provider_rate=params.provider_rate, patience=params.patience, interval=params.interval,
-                        horizon=params.horizon, sigma=params.sigma, seed=int(rng.integers(2**63)))
+    uc, up = random_type_utilities(cell.types, cell.types, rng=cell.market_seed)
+    batches = int(np.floor(cell.horizon / cell.interval + 1e-9))
+    env = LiveMarketEnv(uc, up, sigma=cell.sigma, horizon=max(batches, 1))
+    sim_rng, learner_rng = spawn(rng, 2)
+    c = cell.c if cell.variant == "optimistic" else cell.greedy_c
+    learner = make_policy(cell.learner, env, horizon=max(batches, 1), rng=learner_rng, options={"c": c})
+    res = simulate_live(learner, customer_utils=uc, provider_utils=up, customer_rate=cell.customer_rate,
+                        provider_rate=cell.provider_rate, patience=cell.patience, interval=cell.interval,
+                        horizon=cell.horizon, sigma=cell.sigma, rng=sim_rng)
     rows = []
     if len(res.time):
-        edges = np.linspace(0.0, params.horizon, params.bins + 1)
-        which = np.clip(np.searchsorted(edges, res.time, side="left") - 1, 0, params.bins - 1)
-        for b in range(params.bins):
+        edges = np.linspace(0.0, cell.horizon, cell.bins + 1)
+        which = np.clip(np.searchsorted(edges, res.time, side="left") - 1, 0, cell.bins - 1)
+        for b in range(cell.bins):
             sel = which == b
             if not sel.any():
                 continue
             mid = float(0.5 * (edges[b] + edges[b + 1]))
             for metric in _METRICS:
-                vals = getattr(res, metric)[sel]
+                vals = res.rollout[metric][sel]
                 vals = vals[np.isfinite(vals)]
                 if vals.size:
                     rows.append({"time": mid, "metric": metric, "value": float(vals.mean())})
@@ -135,7 +168,9 @@ def run(params: Params, rng) -> list[dict]:
         {"metric": "match_rate", "value": float(res.waiting_times.size / arrived) if arrived else 0.0},
         {"metric": "mean_waiting_time", "value": float(res.waiting_times.mean()) if res.waiting_times.size else 0.0},
     ]
-    return rows
+    label = f"{policies.get(cell.learner).spec.label}" + (" (near-greedy, tiny c)" if cell.variant != "optimistic"
+                                                            else "")
+    return [dict(r, policy=label) for r in rows]
 
 
 def plot(results, out_dir) -> list:
@@ -149,15 +184,15 @@ def plot(results, out_dir) -> list:
         ("mean_wait", "mean wait of matched agents (time units)", "Waiting time from arrival to match"),
     )
     for ax, (metric, ylabel, title) in zip(axes.ravel(), panels):
-        for s in results.summary(x="time", metric=metric, by="learner"):
-            band(ax, s.x, s.mean, s.lo, s.hi, label=_LABELS.get(s.label, s.label), marker=None)
+        for s in results.summary(x="time", metric=metric, by="policy"):
+            band(ax, s.x, s.mean, s.lo, s.hi, label=s.label, marker=None)
         ax.set(xlabel="simulated time (time units)", ylabel=ylabel, title=title)
         ax.legend(fontsize="small")
     fig.suptitle("Live market cleared in batches (mean and 95% CI over replications)")
     paths = save_figure(fig, out_dir, "matching_live_over_time")
     fig, ax = new_figure()
-    for s in results.summary(x="time", metric="waiting", by="learner"):
-        band(ax, s.x, s.mean, s.lo, s.hi, label=_LABELS.get(s.label, s.label), marker=None)
+    for s in results.summary(x="time", metric="waiting", by="policy"):
+        band(ax, s.x, s.mean, s.lo, s.hi, label=s.label, marker=None)
     ax.set(xlabel="simulated time (time units)", ylabel="agents waiting at a clearing",
            title="Market thickness at each clearing (mean, 95% CI)")
     ax.legend()
@@ -165,19 +200,19 @@ def plot(results, out_dir) -> list:
     return paths
 
 
+LIVE = Study("live", cell=Cell, run=run_cell, plot=plot,
+             grid=lambda p: [{"learner": lr, "variant": v} for lr in p.learners for v in _VARIANTS],
+             sweeps={"learner": "learners"},
+             description="Each learner, optimistic and near-greedy, clearing the live market.")
+
 SCENARIO = Scenario(
     name="matching_live",
     description="Live matching market (DES): Poisson arrivals, batch clearing, typed MatchUCB learning across batches.",
     params=Params,
-    run=run,
-    plot=plot,
-    grid=lambda p: [{"learner": lr} for lr in p.learners],
+    studies=(LIVE,),
     quick={"horizon": 100.0, "bins": 10},
     replications=10,
     quick_replications=2,
 )
 
-if __name__ == "__main__":
-    from sim.cli import main
-
-    raise SystemExit(main(["run", "matching_live", *__import__("sys").argv[1:]]))
+SCENARIO.run_if_main(__name__)

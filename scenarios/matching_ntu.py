@@ -14,6 +14,11 @@ in a random order, arms rank players at random. Centralized UCB has
 linearly); explore-then-commit has :math:`O(\log T)` player-optimal regret
 when its exploration is long enough for the gaps and ``sigma``.
 
+Learners (``learners``) are registry names of domain ``"matching_ntu"``, each
+built by :func:`sim.registry.make_policy` for the run's
+:class:`~agents.matching.ntu.NTUEnv` (the arms' preferences and the horizon
+from the environment; ``c`` and ``explore`` where the learner takes them).
+
 The market is one fixed instance (``market_seed``); replications differ in the
 reward noise. Default ``sigma = 1.0`` (1-subgaussian rewards, as in the
 REFERENCE's bandit protocol).
@@ -23,7 +28,7 @@ Run it with ``stratsim run matching_ntu``.
 Examples
 --------
 >>> import numpy as np
->>> rows = run(Params(T=60, points=3), np.random.default_rng(0))
+>>> rows = run_cell(Cell(T=60, points=3), np.random.default_rng(0))
 >>> sorted({r["metric"] for r in rows})
 ['blocking_pairs', 'optimal_regret', 'pessimal_regret', 'player_optimal_regret', 'player_pessimal_regret']
 """
@@ -34,21 +39,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.matching import liu_market, run_ntu
+from agents.matching import NTUEnv, liu_market
+from sim.environment import rollout
 from sim.plotting import band, new_figure, save_figure
-from sim.registry import load_policy
-from sim.scenario import Scenario
-from sim.validate import check_choice, check_int, check_real
+from sim.random import spawn
+from sim.registry import check_policy_name, make_policy, policies
+from sim.scenario import Scenario, Study
+from sim.validate import check_int, check_real
 
-__all__ = ["Params", "run", "plot", "SCENARIO"]
+__all__ = ["Params", "Cell", "run_cell", "plot", "SCENARIO"]
 
-_LEARNERS = {"ucb": "match_ntu.ucb", "etc": "match_ntu.etc"}
-_LABELS = {"ucb": "centralized UCB", "etc": "explore-then-commit"}
+DOMAIN = "matching_ntu"
 
 
 @dataclass(frozen=True)
 class Params:
-    """Parameters of the NTU reproduction.
+    """Settings of the NTU reproduction.
 
     Attributes
     ----------
@@ -63,13 +69,11 @@ class Params:
     explore : int
         Exploration rounds of ETC (0 = the default ``L ceil((T/L)^(2/3))``).
     learners : tuple of str
-        ``"ucb"``, ``"etc"``.
+        Registered learners of domain ``"matching_ntu"``.
     points : int
         Points of the regret trajectory reported (linear grid).
     market_seed : int
         Seed of the market instance.
-    learner : str
-        One cell (set by the grid).
     """
 
     players: int = 10
@@ -78,10 +82,9 @@ class Params:
     sigma: float = 1.0
     c: float = 1.0
     explore: int = 0
-    learners: tuple[str, ...] = ("ucb", "etc")
+    learners: tuple[str, ...] = ("match_ntu.ucb", "match_ntu.etc")
     points: int = 40
     market_seed: int = 0
-    learner: str = "ucb"
 
     def __post_init__(self):
         check_int("players", self.players, low=1)
@@ -90,32 +93,56 @@ class Params:
         check_real("sigma", self.sigma, low=0.0, low_open=True)
         check_real("c", self.c, low=0.0, low_open=True)
         check_int("explore", self.explore, low=0)
-        for lr in self.learners + (self.learner,):
-            check_choice("learner", lr, tuple(_LEARNERS))
+        for lr in self.learners:
+            check_policy_name("learners", lr, DOMAIN)
         check_int("points", self.points, low=2)
         check_int("market_seed", self.market_seed, low=0)
 
 
-def run(params: Params, rng) -> list[dict]:
+@dataclass(frozen=True)
+class Cell:
+    """One run: one learner on the market (other fields as in :class:`Params`)."""
+
+    learner: str = "match_ntu.ucb"
+    players: int = 10
+    arms: int = 10
+    T: int = 4000
+    sigma: float = 1.0
+    c: float = 1.0
+    explore: int = 0
+    points: int = 40
+    market_seed: int = 0
+
+    def __post_init__(self):
+        check_policy_name("learner", self.learner, DOMAIN)
+
+
+def label(name: str) -> str:
+    """Legend label of a learner: its ``spec.label``."""
+    return policies.get(name).spec.label if name in policies else name
+
+
+def run_cell(cell: Cell, rng) -> list[dict]:
     """One replication of one learner: regret trajectories, blocking pairs and per-player regret."""
-    market = liu_market(params.players, params.arms, rng=params.market_seed, sigma=params.sigma)
-    kw = {"arm_prefs": market.arm_prefs, "horizon": params.T}
-    if params.learner == "ucb":
-        kw["c"] = params.c
-    elif params.explore:
-        kw["explore"] = params.explore
-    tr = run_ntu(market, load_policy(_LEARNERS[params.learner], **kw), params.T, rng)
-    grid = np.unique(np.linspace(1, params.T, params.points).round().astype(np.int64))
-    opt, pes = np.cumsum(tr.optimal_regret), np.cumsum(tr.pessimal_regret)
+    market = liu_market(cell.players, cell.arms, rng=cell.market_seed, sigma=cell.sigma)
+    env = NTUEnv(market, horizon=cell.T)
+    (child,) = spawn(rng, 1)
+    learner = make_policy(cell.learner, env, horizon=cell.T, rng=child,
+                          options={"c": cell.c, "explore": cell.explore or None})
+    tr = rollout(env, learner, cell.T, rng=rng)
+    grid = np.unique(np.linspace(1, cell.T, cell.points).round().astype(np.int64))
+    opt, pes = tr.cumulative("optimal_regret"), tr.cumulative("pessimal_regret")
+    per_opt = tr.cumulative("player_optimal_regret")[-1]
+    per_pes = tr.cumulative("player_pessimal_regret")[-1]
     rows = []
     for t in grid:
-        window = tr.blocking_pairs[max(0, t - max(1, params.T // params.points)):t]
+        window = tr.blocking_pairs[max(0, t - max(1, cell.T // cell.points)):t]
         rows += [{"t": int(t), "metric": "optimal_regret", "value": float(opt[t - 1])},
                  {"t": int(t), "metric": "pessimal_regret", "value": float(pes[t - 1])},
                  {"t": int(t), "metric": "blocking_pairs", "value": float(window.mean())}]
-    for i in range(params.players):
-        rows += [{"player": i, "metric": "player_optimal_regret", "value": float(tr.player_optimal_regret[i])},
-                 {"player": i, "metric": "player_pessimal_regret", "value": float(tr.player_pessimal_regret[i])}]
+    for i in range(cell.players):
+        rows += [{"player": i, "metric": "player_optimal_regret", "value": float(per_opt[i])},
+                 {"player": i, "metric": "player_pessimal_regret", "value": float(per_pes[i])}]
     return rows
 
 
@@ -127,7 +154,7 @@ def plot(results, out_dir) -> list:
     for ax, metric, title in ((axes[0], "optimal_regret", "against the player-optimal stable matching"),
                               (axes[1], "pessimal_regret", "against the player-pessimal stable matching")):
         for s in results.summary(x="t", metric=metric, by="learner"):
-            band(ax, s.x, s.mean, s.lo, s.hi, label=_LABELS.get(s.label, s.label), marker=None)
+            band(ax, s.x, s.mean, s.lo, s.hi, label=label(s.label), marker=None)
         ax.axhline(0.0, color="grey", linewidth=0.8)
         ax.set(xlabel="round t", ylabel="cumulative regret, all players (reward units)",
                title=title)
@@ -140,7 +167,7 @@ def plot(results, out_dir) -> list:
     for ax, metric, title in ((axes[0], "player_optimal_regret", "player-optimal regret at T"),
                               (axes[1], "player_pessimal_regret", "player-pessimal regret at T")):
         for s in results.summary(x="player", metric=metric, by="learner"):
-            band(ax, s.x, s.mean, s.lo, s.hi, label=_LABELS.get(s.label, s.label))
+            band(ax, s.x, s.mean, s.lo, s.hi, label=label(s.label))
         ax.axhline(0.0, color="grey", linewidth=0.8)
         ax.set(xlabel="player index", ylabel="cumulative regret at T (reward units)", title=title)
         ax.legend()
@@ -149,7 +176,7 @@ def plot(results, out_dir) -> list:
 
     fig, ax = new_figure()
     for s in results.summary(x="t", metric="blocking_pairs", by="learner"):
-        band(ax, s.x, s.mean, s.lo, s.hi, label=_LABELS.get(s.label, s.label), marker=None)
+        band(ax, s.x, s.mean, s.lo, s.hi, label=label(s.label), marker=None)
     ax.set(xlabel="round t", ylabel="blocking pairs of the played matching (window mean)",
            title="Stability of the played matching under the true preferences")
     ax.legend()
@@ -157,19 +184,18 @@ def plot(results, out_dir) -> list:
     return paths
 
 
+REGRET = Study("regret", cell=Cell, run=run_cell, grid=lambda p: [{"learner": lr} for lr in p.learners],
+               plot=plot, sweeps={"learner": "learners"},
+               description="Stable regret, per-player regret and blocking pairs of each learner.")
+
 SCENARIO = Scenario(
     name="matching_ntu",
     description="NTU competing bandits (Liu, Mania, Jordan 2020): centralized UCB and ETC, stable regret.",
     params=Params,
-    run=run,
-    plot=plot,
-    grid=lambda p: [{"learner": lr} for lr in p.learners],
+    studies=(REGRET,),
     quick={"T": 600, "points": 12},
     replications=10,
     quick_replications=2,
 )
 
-if __name__ == "__main__":
-    from sim.cli import main
-
-    raise SystemExit(main(["run", "matching_ntu", *__import__("sys").argv[1:]]))
+SCENARIO.run_if_main(__name__)
