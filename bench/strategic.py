@@ -103,7 +103,7 @@ def population(n_users, strategic, seed=0, catalog_noise=0.3):
         users.append(StrategicUser(m, PlatformBelief.of(platform), horizon=3, gamma=0.9) if strategic
                      else NaiveUser(m))
     start = time.perf_counter()
-    log = simulate_population(users, platform, sessions=3, session_length=5, seed=seed)
+    log = simulate_population(users, platform, sessions=3, session_length=5, rng=seed)
     return time.perf_counter() - start, len(log)
 
 

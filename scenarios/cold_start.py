@@ -91,6 +91,7 @@ from agents.strategic import (
     type_profiles,
 )
 from sim.plotting import band, new_figure, save_figure
+from sim.random import spawn
 from sim.results import Results
 from sim.scenario import Scenario
 from sim.validate import check_choice, check_int, check_probability, check_real
@@ -195,8 +196,10 @@ def run(params: Params, rng) -> list[dict]:
     engagement = EngagementModel(like_at=params.like_at)
     profiles, shares = type_profiles(catalog, types, alpha=params.alpha, engagement=engagement)
     policy = GreedyRecommender(alpha=params.alpha, noise=params.noise)
+    # child streams by SeedSequence.spawn (drawn before the users, as the seeds were)
+    platform_rng, population_rng = spawn(rng, 2)
     platform = Platform(policy, profiles, type_prior=shares, learn=True, pseudo_count=params.pseudo_count,
-                        rng=int(rng.integers(2**63)))
+                        rng=platform_rng)
     if params.study == "horizon":
         horizon = params.horizon
         strategic = np.full(params.n_users, horizon > 0)
@@ -212,7 +215,7 @@ def run(params: Params, rng) -> list[dict]:
             users.append(NaiveUser(model))
     log = simulate_population(users, platform, arrival_rate=params.arrival_rate,
                               session_length=params.session_length, sessions=params.sessions,
-                              return_time=params.return_time, seed=int(rng.integers(2**63)))
+                              return_time=params.return_time, rng=population_rng)
 
     # the user's own genre is the genre its type likes: genre 0 for mainstream, 1 for minority
     own_genre = np.where(type_idx == 0, 0, 1)

@@ -12,6 +12,8 @@ Madry 2023; Haupt, Hadfield-Menell, Podimata 2023), one module per topic:
   epsilon-greedy, softmax, UCB, trustworthy) and the :class:`Platform`.
 - :mod:`~agents.strategic.users`: naive, strategic and learning users, beliefs.
 - :mod:`~agents.strategic.planner`: the memoised best-response search.
+- :mod:`~agents.strategic.envs`: the game as environments, from the platform's
+  side (domain ``"recommender"``) and the user's (domain ``"engagement"``).
 - :mod:`~agents.strategic.game`: the repeated game of one user and one platform.
 - :mod:`~agents.strategic.population`: the discrete-event population model.
 - :mod:`~agents.strategic.metrics`: behaviour, welfare, estimation and
@@ -46,7 +48,8 @@ from .engagement import (
     EngagementModel,
     read_signal,
 )
-from .game import Trajectory, play, strategization_gap
+from .envs import METRICS, EngagementEnv, RecommenderEnv
+from .game import GameRollout, play, strategization_gap
 from .metrics import counterfactual, engagement_metrics, estimation_error, metric_rows
 from .planner import Plan, Planner, signal_classes
 from .platforms import (
@@ -78,10 +81,13 @@ __all__ = [
     "ACTIONS",
     "DWELL_LEVELS",
     "EXPLICIT_LEVELS",
+    "METRICS",
     "Catalog",
     "Engagement",
+    "EngagementEnv",
     "EngagementModel",
     "EpsilonGreedyRecommender",
+    "GameRollout",
     "GreedyRecommender",
     "LearningUser",
     "NaiveUser",
@@ -93,10 +99,10 @@ __all__ = [
     "PopulationView",
     "RecObservation",
     "RecState",
+    "RecommenderEnv",
     "Recommender",
     "SoftmaxRecommender",
     "StrategicUser",
-    "Trajectory",
     "TrustworthyRecommender",
     "UCBRecommender",
     "UserAgent",

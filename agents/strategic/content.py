@@ -63,7 +63,8 @@ class Catalog:
     def __init__(self, features, genres=None):
         feats = check_array("features", features, ndim=2)
         if feats.shape[0] == 0:
-            raise ValidationError(f"features must describe at least one item (an empty catalog), got shape {feats.shape}")
+            raise ValidationError(
+                f"features must describe at least one item (an empty catalog), got shape {feats.shape}")
         if feats.shape[1] == 0:
             raise ValidationError(f"features must have at least one column, got shape {feats.shape}")
         if genres is None:

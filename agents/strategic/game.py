@@ -9,6 +9,12 @@ engages by ``e_t``, gets ``r_t = v_now(x_t) - c(e_t | v_now(x_t))``, and the
 platform reads ``s_t = alpha explicit_t + (1 - alpha) dwell_t``. The user's
 (discounted) utility is ``sum_t gamma^t r_t``.
 
+:func:`play` runs the game as a :func:`sim.environment.rollout` of the
+platform's own rule on the platform's view of the game
+(:class:`~agents.strategic.envs.RecommenderEnv`) and returns a
+:class:`GameRollout`: the :class:`~sim.environment.Rollout` with the step
+metrics as typed columns.
+
 The *best response* to a platform is a :class:`~agents.strategic.users.StrategicUser`
 with the correct belief (:meth:`~agents.strategic.users.PlatformBelief.of`) and
 horizon ``T - 1``: by backward induction it maximises the user's discounted
@@ -23,9 +29,11 @@ Examples
 >>> from agents.strategic.users import UserModel, NaiveUser
 >>> model = UserModel([0.85, 1.2, 0.0])
 >>> make = lambda: Platform(GreedyRecommender(alpha=1.0), prior=[0.0, 0.0, 0.0])
->>> traj = play(NaiveUser(model), make(), 4)
->>> traj.items.tolist(), traj.explicit.tolist()
+>>> game = play(NaiveUser(model), make(), 4)
+>>> game.items.tolist(), game.explicit.tolist()
 ([0, 0, 0, 0], [1, 1, 1, 1])
+>>> game.rollout.steps, game.rollout.metric_names[:3]
+(4, ['item', 'explicit', 'dwell'])
 >>> best, naive, gap = strategization_gap(model, make, steps=4, gamma=1.0)
 >>> round(best, 3), round(naive, 3), round(gap, 3)
 (4.35, 3.4, 0.95)
@@ -33,37 +41,35 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from sim.errors import InputTypeError
+from sim.environment import Rollout, rollout
+from sim.errors import InputTypeError, ValidationError
+from sim.recorder import Recorder
 from sim.validate import check_callable, check_int, check_probability
 
+from .envs import METRICS, RecommenderEnv
 from .platforms import Platform
-from .users import (
-    NaiveUser,
-    PlatformBelief,
-    StrategicUser,
-    UserAgent,
-    UserFeedback,
-    UserModel,
-    UserObservation,
-)
+from .users import NaiveUser, PlatformBelief, StrategicUser, UserAgent, UserModel
 
-__all__ = ["Trajectory", "play", "strategization_gap"]
+__all__ = ["GameRollout", "play", "strategization_gap"]
+
+_INT_METRICS = frozenset({"item", "explicit", "natural_explicit"})
 
 
-@dataclass
-class Trajectory:
-    """One user's steps: what was shown, how it engaged, what it got.
+class GameRollout:
+    """One user's game: the :class:`~sim.environment.Rollout` of its steps, as typed columns.
 
     Attributes
     ----------
+    rollout : sim.environment.Rollout
+        The recorded steps (metrics :data:`~agents.strategic.envs.METRICS`).
+    uid : int
+        The user's id on the platform.
     items : ndarray of int
         Recommended items.
     explicit, dwell : ndarray
-        Engagement chosen.
+        Engagement chosen (``explicit`` as ints).
     natural_explicit, natural_dwell : ndarray
         Natural engagement at the time.
     value : ndarray
@@ -76,18 +82,30 @@ class Trajectory:
         The user's belief about alpha when engaging (NaN for non-planners).
     """
 
-    items: np.ndarray
-    explicit: np.ndarray
-    dwell: np.ndarray
-    natural_explicit: np.ndarray
-    natural_dwell: np.ndarray
-    value: np.ndarray
-    utility: np.ndarray
-    signal: np.ndarray
-    believed_alpha: np.ndarray
+    __slots__ = ("rollout", "uid")
+
+    def __init__(self, rollout: Rollout, uid: int):
+        if not isinstance(rollout, Rollout):
+            raise InputTypeError(f"rollout must be a sim.environment.Rollout, got {type(rollout).__name__}")
+        self.rollout = rollout
+        self.uid = uid
+
+    def _column(self, name: str) -> np.ndarray:
+        values = self.rollout[name]
+        return values.astype(int) if name in _INT_METRICS else values
+
+    @property
+    def items(self) -> np.ndarray:
+        """Recommended items (ints)."""
+        return self._column("item")
+
+    def __getattr__(self, name: str):
+        if name in METRICS and name != "item":
+            return self._column(name)
+        raise AttributeError(f"GameRollout has no attribute {name!r}")
 
     def __len__(self):
-        return len(self.items)
+        return self.rollout.steps
 
     def discounted_utility(self, gamma: float = 1.0) -> float:
         """``sum_t gamma^t utility_t``."""
@@ -98,17 +116,22 @@ class Trajectory:
             weight *= gamma
         return total
 
-    @classmethod
-    def from_steps(cls, steps) -> Trajectory:
-        """Build from a list of per-step tuples in field order."""
-        cols = list(zip(*steps)) if steps else [()] * 9
-        dtypes = (int, int, float, int, float, float, float, float, float)
-        return cls(*(np.asarray(c, dtype=d) for c, d in zip(cols, dtypes)))
+    def __repr__(self):
+        return f"GameRollout(uid={self.uid}, steps={len(self)})"
+
+
+def _empty_rollout() -> Rollout:
+    empty = np.zeros(0)
+    return Rollout(0, empty, {name: empty.copy() for name in METRICS}, Recorder())
 
 
 def play(user: UserAgent, platform: Platform, steps: int, *, uid: int | None = None,
-         know_end: bool = True) -> Trajectory:
+         know_end: bool = True) -> GameRollout:
     """Play ``steps`` rounds between ``user`` and ``platform`` (both are mutated).
+
+    The platform's own rule (drawing from the platform's generator, see
+    :meth:`~agents.strategic.platforms.Platform.deployed_rule`) is rolled out
+    on the platform's view of the game (:class:`~agents.strategic.envs.RecommenderEnv`).
 
     Parameters
     ----------
@@ -119,9 +142,13 @@ def play(user: UserAgent, platform: Platform, steps: int, *, uid: int | None = N
     steps : int
         Number of rounds ``T >= 0``.
     uid : int, optional
-        The user's id on the platform.
+        The user's id on the platform (a registered user).
     know_end : bool
         Whether the user is told how many steps remain.
+
+    Returns
+    -------
+    GameRollout
     """
     if not isinstance(user, UserAgent):
         raise InputTypeError(f"user must be a UserAgent, got {type(user).__name__}")
@@ -129,29 +156,13 @@ def play(user: UserAgent, platform: Platform, steps: int, *, uid: int | None = N
         raise InputTypeError(f"platform must be a Platform, got {type(platform).__name__}")
     steps = check_int("steps", steps, low=0)
     if user.model.n_items != platform.n_items:
-        raise InputTypeError(
+        raise ValidationError(
             f"user values {user.model.n_items} items but the platform has {platform.n_items}")
-    if uid is None:
-        uid = platform.add_user()
-    rows = []
-    model = user.model
-    for t in range(steps):
-        item = platform.recommend(uid)
-        obs = UserObservation(item, steps - 1 - t if know_end else None, platform.view(uid))
-        engagement = user.decide(obs)
-        recent = user.recent
-        value = model.current_value(item, recent)
-        natural = model.engagement.natural(value)
-        utility = value - model.engagement.cost(engagement, natural)
-        signal = platform.observe(uid, item, engagement)
-        if isinstance(user, StrategicUser):
-            believed = getattr(user, "believed_alpha", user.belief.alpha)
-        else:
-            believed = float("nan")
-        rows.append((item, engagement[0], engagement[1], natural[0], natural[1], value, utility, signal,
-                     believed))
-        user.update(UserFeedback(item, engagement))
-    return Trajectory.from_steps(rows)
+    env = RecommenderEnv(platform, user, uid=uid, steps=steps, know_end=know_end)
+    if steps == 0:
+        return GameRollout(_empty_rollout(), env.uid)
+    # the environment draws nothing: the platform and the user use their own generators
+    return GameRollout(rollout(env, platform.deployed_rule(), steps, rng=0), env.uid)
 
 
 def strategization_gap(model: UserModel, make_platform, steps: int, gamma: float = 1.0, *,

@@ -2,7 +2,7 @@
 
 Definitions (this toolkit's; every scenario reports these)
 ----------------------------------------------------------
-For a :class:`~agents.strategic.game.Trajectory` of ``T`` steps
+For a :class:`~agents.strategic.game.GameRollout` of ``T`` steps
 (:func:`engagement_metrics`):
 
 - ``explicit_usage``: share of steps with a like or a dislike;

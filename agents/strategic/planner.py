@@ -160,7 +160,7 @@ class Planner:
         # bound[h] >= any discounted value of h future steps: prunes actions that cannot win
         vmax = max(max(self.values), 0.0)
         self._bound = [0.0]
-        for h in range(1, 64):
+        for _ in range(1, 64):
             self._bound.append(self.gamma * (vmax + self._bound[-1]))
 
     def clear(self) -> None:

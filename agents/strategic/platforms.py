@@ -98,7 +98,7 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 
 from sim.errors import InputTypeError, ValidationError
-from sim.policy import Policy
+from sim.policy import Policy, PolicySpec
 from sim.random import make_rng
 from sim.registry import register_policy
 from sim.validate import (
@@ -134,7 +134,11 @@ class PopulationView:
     type_means : array_like, shape (G, K) or (K,)
         Mean signal of each item for each type (a 1-D array is one type).
     type_prior : array_like, shape (G,), optional
-        Type shares (default uniform); positive, normalised here.
+        Type shares (default uniform): positive and summing to 1 (within 1e-6;
+        renormalised exactly here).
+    argument : str
+        The name the caller gave ``type_means`` (used in error messages, e.g.
+        ``"prior"`` for :class:`Platform`).
 
     Examples
     --------
@@ -145,6 +149,10 @@ class PopulationView:
     Traceback (most recent call last):
     ...
     sim.errors.ValidationError: type_means must describe at least one item (an empty catalog), got shape (1, 0)
+    >>> PopulationView([[1.0, 0.0], [0.0, 1.0]], [0.3, 0.3])
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: type_prior must sum to 1, got [0.3, 0.3] (sum 0.6)
     """
 
     __slots__ = (
@@ -160,22 +168,28 @@ class PopulationView:
         "two",
     )
 
-    def __init__(self, type_means, type_prior=None):
-        m = check_array("type_means", type_means)
+    def __init__(self, type_means, type_prior=None, *, argument: str = "type_means"):
+        if not isinstance(argument, str):
+            raise InputTypeError(f"argument must be a string, got {argument!r}")
+        m = check_array(argument, type_means)
         if m.ndim == 1:
             m = m[None, :]
         if m.ndim != 2:
-            raise ValidationError(f"type_means must be 1- or 2-dimensional, got shape {m.shape}")
+            raise ValidationError(f"{argument} must be 1- or 2-dimensional, got shape {m.shape}")
         if m.shape[1] == 0 or m.shape[0] == 0:
             raise ValidationError(
-                f"type_means must describe at least one item (an empty catalog), got shape {m.shape}")
+                f"{argument} must describe at least one item (an empty catalog), got shape {m.shape}")
         if type_prior is None:
             pi = np.full(m.shape[0], 1.0 / m.shape[0])
         else:
             pi = check_array("type_prior", type_prior, ndim=1, shape=(m.shape[0],))
             if np.any(pi <= 0):
                 raise ValidationError(f"type_prior must be positive, got {pi.tolist()}")
-            pi = pi / pi.sum()
+            total = float(pi.sum())
+            # shares that do not sum to 1 are a caller's mistake (e.g. a missing type), not a scale
+            if not abs(total - 1.0) <= 1e-6:
+                raise ValidationError(f"type_prior must sum to 1, got {pi.tolist()} (sum {total:.6g})")
+            pi = pi / total
         self._set(tuple(tuple(float(x) for x in row) for row in m), tuple(float(x) for x in pi))
 
     def _set(self, means, prior):
@@ -231,10 +245,15 @@ class RecState(NamedTuple):
 
 
 class RecObservation(NamedTuple):
-    """What a recommender decides on for one user: its state and the population view."""
+    """What a recommender decides on for one user: its state, the population view and the user's id.
+
+    ``user`` is the platform's id of the user (``None`` when the observation
+    is not about a registered user, e.g. inside a planner's model).
+    """
 
     state: RecState
     view: PopulationView
+    user: int | None = None
 
 
 #: Engagement -> (explicit, dwell in half units).
@@ -287,7 +306,7 @@ class Recommender(Policy):
     platform.
     """
 
-    domain: ClassVar[str] = "recommender"
+    spec = PolicySpec("recommender", label="recommender")
     #: Whether the recommendation is a deterministic function of the state.
     deterministic: ClassVar[bool] = True
     #: Whether recommendations ignore the user's own engagement (see module docstring).
@@ -519,6 +538,14 @@ class GreedyRecommender(Recommender):
     1
     """
 
+    spec = PolicySpec("recommender", label="greedy")
+
+    def __init__(self, alpha: float = 0.5, prior_weight: float = 1.0, noise: float = 0.5,
+                 warmup: bool = False, clusters=None):
+        # deterministic: no generator of its own (a Platform draws from its own)
+        super().__init__(alpha=alpha, prior_weight=prior_weight, noise=noise, warmup=warmup,
+                         clusters=clusters, rng=0)
+
     def _distribution_from(self, state, view):
         return ((_argmax(self.estimates(state, view)), 1.0),)
 
@@ -534,6 +561,7 @@ class EpsilonGreedyRecommender(Recommender):
     [0.1, 0.9]
     """
 
+    spec = PolicySpec("recommender", label="epsilon-greedy", stochastic=True)
     deterministic = False
 
     def __init__(self, epsilon: float = 0.1, alpha: float = 0.5, prior_weight: float = 1.0,
@@ -560,6 +588,7 @@ class SoftmaxRecommender(Recommender):
     [0.5, 0.5]
     """
 
+    spec = PolicySpec("recommender", label="softmax", stochastic=True)
     deterministic = False
 
     def __init__(self, temperature: float = 0.1, alpha: float = 0.5, prior_weight: float = 1.0,
@@ -587,10 +616,12 @@ class UCBRecommender(Recommender):
     (0, 1)
     """
 
+    spec = PolicySpec("recommender", label="UCB")
+
     def __init__(self, c: float = 0.5, alpha: float = 0.5, prior_weight: float = 1.0,
-                 noise: float = 0.5, warmup: bool = False, clusters=None, rng=0):
+                 noise: float = 0.5, warmup: bool = False, clusters=None):
         super().__init__(alpha=alpha, prior_weight=prior_weight, noise=noise, warmup=warmup,
-                         clusters=clusters, rng=rng)
+                         clusters=clusters, rng=0)
         self.c = check_real("c", c, low=0.0)
 
     def _distribution_from(self, state, view):
@@ -637,6 +668,7 @@ class TrustworthyRecommender(Recommender):
     (2, 2)
     """
 
+    spec = PolicySpec("recommender", label="trustworthy", stochastic=True)
     insulated = True
 
     def __init__(self, base: str = "rotate", top: int = 3, temperature: float = 0.1, alpha: float = 0.5,
@@ -692,7 +724,7 @@ class Platform:
         if not isinstance(policy, Recommender):
             raise InputTypeError(f"policy must be a Recommender, got {type(policy).__name__}")
         self.policy = policy
-        self.base_view = policy.check_view(PopulationView(prior, type_prior))
+        self.base_view = policy.check_view(PopulationView(prior, type_prior, argument="prior"))
         if not isinstance(learn, (bool, np.bool_)):
             raise InputTypeError(f"learn must be a bool, got {learn!r}")
         self.learn = bool(learn)
@@ -729,14 +761,42 @@ class Platform:
             self._own_n.append([[0.0] * K for _ in range(G)])
         return len(self._states) - 1
 
-    def _uid(self, uid) -> int:
-        uid = check_int("uid", uid, low=0)
+    def check_uid(self, uid, argument: str = "uid") -> int:
+        """Return ``uid`` as an int if it is a registered user's id, else raise naming ``argument``.
+
+        Examples
+        --------
+        >>> p = Platform(GreedyRecommender(), [0.0, 0.0])
+        >>> p.check_uid(p.add_user())
+        0
+        >>> p.check_uid(-1)
+        Traceback (most recent call last):
+        ...
+        sim.errors.ValidationError: uid must be >= 0, got -1
+        """
+        uid = check_int(argument, uid, low=0)
         if uid >= len(self._states):
-            raise ValidationError(f"uid must be a registered user (0..{len(self._states) - 1}), got {uid}")
+            known = f"0..{len(self._states) - 1}" if self._states else "none registered yet"
+            raise ValidationError(f"{argument} must be a registered user ({known}), got {uid}")
         return uid
+
+    def deployed_rule(self) -> Recommender:
+        """The platform's rule as a policy that draws from the platform's generator.
+
+        Deciding with it on :meth:`state` draws exactly what :meth:`recommend`
+        would (the same numbers from ``self.rng``); the rule object given to the
+        constructor keeps its own generator untouched.
+        """
+        twin = copy.copy(self.policy)
+        twin._rng = self.rng
+        return twin
 
     def view(self, uid: int) -> PopulationView:
         """The population view for user ``uid`` (leave-one-out when learning)."""
+        uid = self.check_uid(uid)
+        return self._view(uid)
+
+    def _view(self, uid: int) -> PopulationView:
         if not self.learn:
             return self.base_view
         c0 = self.pseudo_count
@@ -748,9 +808,9 @@ class Platform:
         return PopulationView._trusted(means, self.base_view.prior)
 
     def state(self, uid: int) -> RecObservation:
-        """The recommender's observation for user ``uid``."""
-        uid = self._uid(uid)
-        return RecObservation(self._states[uid], self.view(uid))
+        """The recommender's observation for user ``uid`` (its state, the view, the id)."""
+        uid = self.check_uid(uid)
+        return RecObservation(self._states[uid], self._view(uid), uid)
 
     def recommend(self, uid: int) -> int:
         """The next item for user ``uid``."""
@@ -758,18 +818,20 @@ class Platform:
 
     def recommend_with_view(self, uid: int):
         """The next item for user ``uid`` and the population view it was chosen with."""
-        view = self.view(uid)
+        uid = self.check_uid(uid)
+        view = self._view(uid)
         return self.policy.draw(self._states[uid], view, self.rng), view
 
     def observe(self, uid: int, item: int, engagement) -> float:
         """Record ``engagement`` of user ``uid`` with ``item``; returns the signal read."""
+        uid = self.check_uid(uid)
         explicit, dwell_half = engagement_units(engagement)
         item = check_int("item", item, low=0, high=self.n_items - 1)
         s = read_signal(engagement, self.policy.alpha)
         state = self._states[uid] = self.policy.advance(self._states[uid], item, explicit, dwell_half)
         self._item_sums[uid][item] += s
         if self.learn:
-            post = self.policy.type_posterior(state, self.view(uid))
+            post = self.policy.type_posterior(state, self._view(uid))
             for g, w in enumerate(post):
                 self._tot_s[g][item] += w * s
                 self._tot_n[g][item] += w
@@ -784,10 +846,11 @@ class Platform:
 
     def counts(self, uid: int) -> np.ndarray:
         """How often each item was shown to user ``uid``."""
-        return np.array(self._states[self._uid(uid)].counts, dtype=int)
+        return np.array(self._states[self.check_uid(uid)].counts, dtype=int)
 
     def raw_means(self, uid: int) -> np.ndarray:
         """Mean signal per item from user ``uid`` (NaN where never shown)."""
+        uid = self.check_uid(uid)
         n = self.counts(uid).astype(float)
         s = np.array(self._item_sums[uid], dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):

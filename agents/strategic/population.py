@@ -18,10 +18,16 @@ population view with every item and do not know when they will stop
 boundaries and holds the view fixed while planning (its own influence on the
 population is ignored, an ``O(1/N)`` approximation).
 
+Inside each user's SimPy process a step is the game's step from the user's
+side (:class:`~agents.strategic.envs.EngagementEnv`): ``observe`` (the
+platform decides the item through its rule's ``decide``), the user's
+``decide``, ``step`` (the platform records the engagement and learns) and the
+user's ``update``; consuming the item then takes simulated time.
+
 Randomness: arrival and return times and consumption times come from named
-streams of one :class:`~sim.engine.Simulation` seeded by ``seed``; the
-platform and planners use their own generators. The same seeds give the same
-log.
+streams of one :class:`~sim.engine.Simulation` built from ``rng``; the
+platform and planners use their own generators. The same ``rng`` (and the
+same platform and users) gives the same log.
 
 Examples
 --------
@@ -30,7 +36,7 @@ Examples
 >>> from agents.strategic.users import NaiveUser, UserModel
 >>> platform = Platform(GreedyRecommender(), prior=[0.5, 0.4], learn=True)
 >>> users = [NaiveUser(UserModel([0.9, -0.8])), NaiveUser(UserModel([-0.8, 0.9]))]
->>> log = simulate_population(users, platform, session_length=3, sessions=2, seed=1)
+>>> log = simulate_population(users, platform, session_length=3, sessions=2, rng=1)
 >>> len(log), sorted(set(log.user.tolist()))
 (12, [0, 1])
 >>> bool((log.time[1:] >= log.time[:-1]).all())
@@ -47,8 +53,9 @@ from sim.engine import Simulation
 from sim.errors import InputTypeError, ValidationError
 from sim.validate import check_int, check_real
 
+from .envs import EngagementEnv
 from .platforms import Platform
-from .users import UserAgent, UserFeedback, UserObservation
+from .users import UserAgent
 
 __all__ = ["PopulationLog", "simulate_population"]
 
@@ -78,7 +85,7 @@ class PopulationLog:
         return PopulationLog(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
 
     def for_user(self, uid: int):
-        """A :class:`~agents.strategic.game.Trajectory`-like view of one user's rows."""
+        """A :class:`~agents.strategic.game.GameRollout`-like view of one user's rows."""
         return self.select(self.user == uid)
 
     @property
@@ -94,7 +101,7 @@ _DTYPES = {"time": float, "user": int, "session": int, "step": int, "item": int,
 
 def simulate_population(users, platform: Platform, *, arrival_rate: float = 1.0,
                         session_length: int = 5, sessions: int = 3, consume_time: float = 1.0,
-                        return_time: float = 20.0, seed=0) -> PopulationLog:
+                        return_time: float = 20.0, rng=0) -> PopulationLog:
     """Run the population model until every user has finished all sessions.
 
     Parameters
@@ -113,18 +120,23 @@ def simulate_population(users, platform: Platform, *, arrival_rate: float = 1.0,
         Mean (> 0) time to consume one item.
     return_time : float
         Mean (> 0) time away between sessions.
-    seed : int or numpy.random.SeedSequence
-        Seed of the simulation's random streams.
+    rng : numpy.random.Generator, int or numpy.random.SeedSequence
+        Root of the simulation's random streams (anything
+        :func:`numpy.random.default_rng` accepts).
     """
+    if isinstance(users, (str, bytes)) or not hasattr(users, "__iter__"):
+        raise InputTypeError(f"users must be a sequence of UserAgent, got {type(users).__name__}")
     users = list(users)
+    if not isinstance(platform, Platform):
+        raise InputTypeError(f"platform must be a Platform, got {type(platform).__name__}")
     for i, u in enumerate(users):
         if not isinstance(u, UserAgent):
             raise InputTypeError(f"users[{i}] must be a UserAgent, got {type(u).__name__}")
         if u.model.n_items != platform.n_items:
             raise ValidationError(
                 f"users[{i}] values {u.model.n_items} items but the platform has {platform.n_items}")
-    if not isinstance(platform, Platform):
-        raise InputTypeError(f"platform must be a Platform, got {type(platform).__name__}")
+    if len(set(map(id, users))) != len(users):
+        raise ValidationError("users must be distinct UserAgent objects (one agent per user)")
     if platform.n_users:
         raise ValidationError(f"platform must have no users yet, it has {platform.n_users}")
     rate = check_real("arrival_rate", arrival_rate, low=0.0, low_open=True)
@@ -133,29 +145,28 @@ def simulate_population(users, platform: Platform, *, arrival_rate: float = 1.0,
     consume = check_real("consume_time", consume_time, low=0.0, low_open=True)
     away = check_real("return_time", return_time, low=0.0, low_open=True)
 
-    sim = Simulation(seed)
+    sim = Simulation(rng=rng)
     arrivals, returns, consumption = sim.rng("arrivals"), sim.rng("returns"), sim.rng("consumption")
     cols = {name: [] for name in _DTYPES}
     append = [cols[name].append for name in _DTYPES]
-    uids = [platform.add_user() for _ in users]
+    metric_names = tuple(_DTYPES)[4:]
+    envs = []
+    for agent in users:
+        # users do not know when they stop: no end, remaining=None
+        env = EngagementEnv(platform, agent.model, know_end=False, recent=agent.recent)
+        env.reset(0)
+        envs.append(env)
 
     def life(index):
-        agent, uid = users[index], uids[index]
-        model, eng = agent.model, agent.model.engagement
+        agent, env = users[index], envs[index]
         for s in range(sessions):
             for j in range(session_length):
-                item, view = platform.recommend_with_view(uid)
-                obs = UserObservation(item, None, view)
-                engagement = agent.decide(obs)
-                value = model.current_value(item, agent.recent)
-                natural = eng.natural(value)
-                utility = value - eng.cost(engagement, natural)
-                signal = platform.observe(uid, item, engagement)
-                agent.update(UserFeedback(item, engagement))
-                row = (sim.now, index, s, j, item, engagement[0], engagement[1], natural[0], natural[1],
-                       value, utility, signal)
-                for add, x in zip(append, row):
+                feedback, metrics, _ = env.step(agent.decide(env.observe()))
+                agent.update(feedback)
+                for add, x in zip(append, (sim.now, index, s, j)):
                     add(x)
+                for name in metric_names:
+                    cols[name].append(metrics[name])
                 yield sim.timeout(consumption.exponential(consume))
             if s + 1 < sessions:
                 yield sim.timeout(returns.exponential(away))

@@ -106,7 +106,9 @@ def recommenders(draw, n_items: int, *, kinds=RULES, clusters: bool = True, stoc
             raise ValidationError(f"kinds must be among {RULES}, got {k!r}")
     kind = draw(st.sampled_from(kinds))
     common = {"alpha": draw(_num(0.0, 1.0)), "prior_weight": draw(st.floats(0.2, 3.0)),
-                  "noise": draw(st.floats(0.2, 1.0)), "warmup": draw(st.booleans()), "rng": draw(st.integers(0, 2**16))}
+              "noise": draw(st.floats(0.2, 1.0)), "warmup": draw(st.booleans())}
+    # only stochastic rules own a generator (PolicySpec.stochastic)
+    seeded = {"rng": draw(st.integers(0, 2**16))}
     if clusters and kind in ("greedy", "ucb") and n_items > 1 and draw(st.booleans()):
         n_clusters = draw(st.integers(1, min(n_items, 3)))
         labels = list(range(n_clusters)) + draw(st.lists(st.integers(0, n_clusters - 1),
@@ -118,23 +120,24 @@ def recommenders(draw, n_items: int, *, kinds=RULES, clusters: bool = True, stoc
     if kind == "ucb":
         return UCBRecommender(c=draw(st.floats(0.0, 1.0)), **common)
     if kind == "epsilon_greedy":
-        return EpsilonGreedyRecommender(epsilon=draw(st.floats(0.0, 0.5)), **common)
+        return EpsilonGreedyRecommender(epsilon=draw(st.floats(0.0, 0.5)), **common, **seeded)
     if kind == "softmax":
-        return SoftmaxRecommender(temperature=draw(st.floats(0.05, 1.0)), **common)
+        return SoftmaxRecommender(temperature=draw(st.floats(0.05, 1.0)), **common, **seeded)
     bases = ("rotate", "greedy", "softmax") if stochastic else ("rotate", "greedy")
     return TrustworthyRecommender(base=draw(st.sampled_from(bases)),
-                                  top=draw(st.integers(1, n_items)), **common)
+                                  top=draw(st.integers(1, n_items)), **common, **seeded)
 
 
 @st.composite
 def priors(draw, n_items: int, *, max_types: int = 2):
-    """``(type_means, type_prior)``: 1 to ``max_types`` type profiles over ``n_items`` items."""
+    """``(type_means, type_prior)``: 1 to ``max_types`` type profiles over ``n_items`` items (shares sum to 1)."""
     n_items = check_int("n_items", n_items, low=1)
     max_types = check_int("max_types", max_types, low=1)
     g = draw(st.integers(1, max_types))
     means = [draw(st.lists(_num(-1.0, 1.0), min_size=n_items, max_size=n_items)) for _ in range(g)]
-    shares = draw(st.lists(st.floats(0.1, 1.0), min_size=g, max_size=g))
-    return means, shares
+    weights = draw(st.lists(st.floats(0.1, 1.0), min_size=g, max_size=g))
+    total = sum(weights)
+    return means, [w / total for w in weights]
 
 
 @st.composite

@@ -49,12 +49,12 @@ Engagement(explicit=-1, dwell=1.0)
 from __future__ import annotations
 
 import math
-from typing import ClassVar, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from sim.errors import InputTypeError, ValidationError
-from sim.policy import Policy
+from sim.policy import Policy, PolicySpec
 from sim.random import make_rng
 from sim.registry import register_policy
 from sim.validate import (
@@ -240,7 +240,7 @@ class UserAgent(Policy):
     Subclasses override :meth:`_engage`.
     """
 
-    domain: ClassVar[str] = "engagement"
+    spec = PolicySpec("engagement", label="user")
 
     def __init__(self, model: UserModel | None = None):
         if model is None:
@@ -317,6 +317,8 @@ class NaiveUser(UserAgent):
     Engagement(explicit=-1, dwell=0.0)
     """
 
+    spec = PolicySpec("engagement", label="naive")
+
 
 @register_policy("user.strategic")
 class StrategicUser(UserAgent):
@@ -346,6 +348,8 @@ class StrategicUser(UserAgent):
     ...
     sim.errors.ValidationError: horizon must be >= 0, got -1
     """
+
+    spec = PolicySpec("engagement", label="strategic", stochastic=True)
 
     def __init__(self, model: UserModel | None = None, belief: PlatformBelief | None = None,
                  horizon: int = 2, gamma: float = 0.9, method: str = "auto", samples: int = 4, rng=0):
@@ -439,6 +443,8 @@ class LearningUser(StrategicUser):
     >>> u.believed_alpha
     0.0
     """
+
+    spec = PolicySpec("engagement", label="learning", stochastic=True)
 
     def __init__(self, model: UserModel | None = None, belief: PlatformBelief | None = None,
                  horizon: int = 2, gamma: float = 0.9, candidates=(0.0, 0.25, 0.5, 0.75, 1.0),

@@ -26,12 +26,24 @@ from agents.strategic import (
 from agents.strategic.engagement import EngagementModel, check_engagement
 from sim.errors import InputTypeError, StratsimError, ValidationError
 
+
+def _one_user_platform():
+    platform = Platform(GreedyRecommender(), [0.0] * 4)
+    platform.add_user()
+    return platform
+
+
 CASES = [
     # empty catalogs
     ("features", lambda: Catalog(np.zeros((0, 2)))),
     ("n_items", lambda: make_catalog(0)),
     ("type_means", lambda: PopulationView([])),
-    ("type_means", lambda: Platform(GreedyRecommender(), [])),
+    # the Platform's argument is "prior" (issue 12: the message used to say "type_means")
+    ("prior", lambda: Platform(GreedyRecommender(), [])),
+    ("prior", lambda: Platform(GreedyRecommender(), [[0.1, float("nan")]])),
+    # type shares that do not sum to 1 (issue 12: accepted silently)
+    ("type_prior", lambda: Platform(GreedyRecommender(), [[0.0, 1.0], [1.0, 0.0]], type_prior=[0.3, 0.3])),
+    ("type_prior", lambda: PopulationView([[0.0, 1.0], [1.0, 0.0]], [0.6, 0.6])),
     ("values", lambda: UserModel([])),
     # preference vectors of the wrong length
     ("theta", lambda: make_catalog(4, n_genres=2).values([1.0, 0.0, 0.0])),
@@ -70,6 +82,20 @@ CASES = [
     ("engagement", lambda: check_engagement("engagement", (1, 0.7))),
     ("share", lambda: UserType("x", (1.0,), share=0.0)),
     ("steps", lambda: play(NaiveUser(), Platform(GreedyRecommender(), [0.0] * 4), -1)),
+    # user ids, everywhere they enter (issue 12: -1 raised IndexError or updated the last user)
+    ("uid", lambda: play(NaiveUser(), Platform(GreedyRecommender(), [0.0] * 4), 3, uid=-1)),
+    ("uid", lambda: play(NaiveUser(), Platform(GreedyRecommender(), [0.0] * 4), 3, uid=0)),
+    ("uid", lambda: play(NaiveUser(), Platform(GreedyRecommender(), [0.0] * 4), 3, uid=1.5)),
+    ("uid", lambda: _one_user_platform().observe(-1, 0, (1, 1.0))),
+    ("uid", lambda: _one_user_platform().observe(1, 0, (1, 1.0))),
+    ("uid", lambda: _one_user_platform().recommend(-1)),
+    ("uid", lambda: _one_user_platform().view(5)),
+    ("uid", lambda: _one_user_platform().raw_means(-1)),
+    ("uid", lambda: _one_user_platform().estimates(True)),
+    # rng errors name rng
+    ("rng", lambda: StrategicUser(rng=-1)),
+    ("rng", lambda: Platform(GreedyRecommender(), [0.0], rng="x")),
+    ("rng", lambda: simulate_population([NaiveUser()], Platform(GreedyRecommender(), [0.0] * 4), rng=-3)),
     ("session_length", lambda: simulate_population([NaiveUser()], Platform(GreedyRecommender(), [0.0] * 4),
                                                    session_length=0)),
     ("arrival_rate", lambda: simulate_population([NaiveUser()], Platform(GreedyRecommender(), [0.0] * 4),
@@ -104,6 +130,14 @@ def test_bad_observations_are_refused_by_the_policies():
     bad_state = GreedyRecommender().initial_state(3)
     with pytest.raises(ValidationError, match="observation.state.counts"):
         rule.decide(RecObservation(bad_state, PopulationView([0.0, 0.1])))
+
+
+def test_a_bad_user_id_changes_nothing():
+    platform = _one_user_platform()
+    before = platform.state(0)
+    with pytest.raises(ValidationError, match="uid"):
+        platform.observe(-1, 0, (1, 1.0))
+    assert platform.state(0) == before
 
 
 def test_mismatched_sizes_between_user_and_platform():

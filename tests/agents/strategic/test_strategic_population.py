@@ -40,7 +40,7 @@ def _setup(n_users, seed, strategic=(), learn=True, horizon=2):
 @given(n=st.integers(1, 12), sessions=st.integers(1, 3), length=st.integers(1, 4), seed=st.integers(0, 999))
 def test_every_user_gets_every_step_in_time_order(n, sessions, length, seed):
     users, platform = _setup(n, seed, strategic={0})
-    log = simulate_population(users, platform, sessions=sessions, session_length=length, seed=seed)
+    log = simulate_population(users, platform, sessions=sessions, session_length=length, rng=seed)
     assert len(log) == n * sessions * length
     assert np.all(np.diff(log.time) >= 0)
     for u in range(n):
@@ -55,7 +55,7 @@ def test_same_seed_same_log():
     logs = []
     for _ in range(2):
         users, platform = _setup(15, 3, strategic={1, 4, 7})
-        logs.append(simulate_population(users, platform, seed=11))
+        logs.append(simulate_population(users, platform, rng=11))
     for f in fields(logs[0]):
         np.testing.assert_array_equal(getattr(logs[0], f.name), getattr(logs[1], f.name))
 
@@ -64,7 +64,7 @@ def test_arrivals_are_poisson_at_the_given_rate():
     """First arrivals: mean gap 1/rate (Exp), checked within 5 standard errors over 400 users."""
     users, platform = _setup(400, 0, learn=False)
     rate = 2.0
-    log = simulate_population(users, platform, arrival_rate=rate, sessions=1, session_length=1, seed=5)
+    log = simulate_population(users, platform, arrival_rate=rate, sessions=1, session_length=1, rng=5)
     first = np.array([log.for_user(u).time[0] for u in range(400)])
     gaps = np.diff(np.concatenate([[0.0], first]))
     assert abs(gaps.mean() - 1 / rate) < 5 * (1 / rate) / np.sqrt(400)
@@ -77,7 +77,7 @@ def test_strategies_reach_other_users_only_through_population_learning():
     """
     def others(seed, strategic, learn):
         users, platform = _setup(30, seed, strategic=strategic, learn=learn, horizon=3)
-        log = simulate_population(users, platform, seed=seed)
+        log = simulate_population(users, platform, rng=seed)
         return log.item[log.user >= 5]
 
     for seed in range(3):
