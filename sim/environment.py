@@ -59,7 +59,7 @@ A two-armed bandit in a few lines, and a policy that always pulls arm 1:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -186,8 +186,9 @@ class Rollout:
             raise AttributeError(f"Rollout has no attribute or metric {name!r}; metrics: "
                                  f"{list(self.metrics)}") from None
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.metrics)
+    def __iter__(self):
+        # Refuse loudly: code written for a tuple of arrays would otherwise iterate over names.
+        raise TypeError("a Rollout is not iterable; iterate over rollout.metrics (names) or .metrics.items()")
 
     def cumulative(self, name: str) -> np.ndarray:
         """Running sum of metric ``name`` over the steps."""

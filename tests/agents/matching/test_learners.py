@@ -110,8 +110,9 @@ def test_same_seed_same_trajectory(name):
         return run_bandit(market, build(name, market, 150, seed), 150, rng=seed)
 
     a, b, c = once(11), once(11), once(12)
-    for x, y in zip(a, b):
-        assert np.array_equal(x, y)
+    assert a.metric_names == b.metric_names and len(a.metric_names) == 5
+    for metric in a.metric_names:
+        assert np.array_equal(a[metric], b[metric]), metric
     assert not np.array_equal(a.instability, c.instability)
 
 
