@@ -4,11 +4,14 @@ Model (the repeated game of Cen, Ilyas and Madry 2023). Each replication draws
 a catalog of ``n_items`` items and ``n_users`` users of the default mainstream
 and minority types. Each user plays ``steps`` rounds against its own copy of a
 platform that reads ``s = alpha * explicit + (1 - alpha) * dwell`` and shrinks
-per-item estimates towards the population profile:
+per-item estimates towards the population profile. ``platforms`` lists
+registered recommenders (any policy of domain ``"recommender"``, built by
+:func:`~agents.strategic.envs.make_platform` with the scenario's ``alpha``,
+``c = ucb_c`` and ``top = trust_top`` where the rule takes them); the default three:
 
-- ``greedy``: recommends its best estimate;
-- ``ucb``: adds an exploration bonus ``ucb_c * sqrt(log(t + 1) / (1 + n_k))``;
-- ``trustworthy``: the insulated design
+- ``rec.greedy``: recommends its best estimate;
+- ``rec.ucb``: adds an exploration bonus ``ucb_c * sqrt(log(t + 1) / (1 + n_k))``;
+- ``rec.trustworthy``: the insulated design
   (:class:`~agents.strategic.platforms.TrustworthyRecommender`): it shows every
   item once and then rotates among the ``trust_top`` most popular items,
   whatever the user does; it still learns the user's values from engagement.
@@ -43,15 +46,22 @@ Figures (written to ``out_dir``):
   platform closes the gap (exactly 0: sincere engagement is a best response),
   at the price of less personalisation (lower naive utility).
 
+One study, ``games`` (a cell per platform).
+
 Run it with ``stratsim run trust`` or ``python -m scenarios.trust``.
 
 Examples
 --------
->>> import dataclasses, numpy as np
+>>> import numpy as np
 >>> p = SCENARIO.make_params({"n_users": 1, "steps": 8, "horizons": (0, 1)}, quick=True)
->>> rows = run(dataclasses.replace(p, platform="trustworthy"), np.random.default_rng(0))
+>>> cell = GAMES.make_cell(p, {"platform": "rec.trustworthy"})
+>>> rows = run(cell, np.random.default_rng(0))
 >>> sorted({r["value"] for r in rows if r["metric"] == "strategization_gap"})
 [0.0]
+>>> SCENARIO.make_params({"platforms": "rec.greedy,user.naive"})
+Traceback (most recent call last):
+...
+sim.errors.ValidationError: platforms: policy 'user.naive' is of domain 'engagement', not 'recommender'; ...
 """
 
 from __future__ import annotations
@@ -62,19 +72,16 @@ import numpy as np
 
 from agents.strategic import (
     EngagementModel,
-    GreedyRecommender,
     NaiveUser,
-    Platform,
     PlatformBelief,
     StrategicUser,
-    TrustworthyRecommender,
-    UCBRecommender,
     UserModel,
     counterfactual,
     default_types,
     engagement_metrics,
     estimation_error,
     make_catalog,
+    make_platform,
     metric_rows,
     play,
     sample_users,
@@ -83,18 +90,36 @@ from agents.strategic import (
 )
 from sim.errors import ValidationError
 from sim.plotting import band, new_figure, save_figure
+from sim.registry import check_policy_name, policies
 from sim.results import mean_ci
-from sim.scenario import Scenario
-from sim.validate import check_choice, check_int, check_probability, check_real
+from sim.scenario import Scenario, Study
+from sim.validate import check_int, check_probability, check_real
 
-__all__ = ["PLATFORMS", "SCENARIO", "Params", "plot", "run"]
+__all__ = ["GAMES", "PLATFORMS", "SCENARIO", "Cell", "Params", "plot", "run"]
 
-PLATFORMS = ("greedy", "ucb", "trustworthy")
+#: The platforms compared by default (registered recommenders).
+PLATFORMS = ("rec.greedy", "rec.ucb", "rec.trustworthy")
+
+
+def _check_common(p) -> None:
+    check_int("n_items", p.n_items, low=2)
+    check_int("n_users", p.n_users, low=1)
+    check_int("steps", p.steps, low=4)
+    if not p.horizons:
+        raise ValidationError("horizons must list at least one horizon, got ()")
+    for h in p.horizons:
+        check_int("horizons", h, low=0)
+    check_probability("gamma", p.gamma)
+    check_probability("alpha", p.alpha)
+    check_real("ucb_c", p.ucb_c, low=0.0)
+    check_int("trust_top", p.trust_top, low=1)
+    check_int("gap_steps", p.gap_steps, low=1)
+    EngagementModel(like_at=p.like_at)
 
 
 @dataclass(frozen=True)
 class Params:
-    """Parameters of the trust study.
+    """Settings of the trust scenario (the ``games`` study sweeps ``platforms``).
 
     Attributes
     ----------
@@ -119,9 +144,7 @@ class Params:
     like_at : float
         Natural like threshold (see :mod:`scenarios.strategization`).
     platforms : tuple of str
-        Platforms compared (the grid).
-    platform : str
-        The platform of one cell (set by the grid).
+        Platforms compared (registered policies of domain ``"recommender"``; the grid).
     """
 
     n_items: int = 8
@@ -135,35 +158,44 @@ class Params:
     gap_steps: int = 6
     like_at: float = 1.2
     platforms: tuple[str, ...] = PLATFORMS
-    platform: str = "greedy"
 
     def __post_init__(self):
-        check_int("n_items", self.n_items, low=2)
-        check_int("n_users", self.n_users, low=1)
-        check_int("steps", self.steps, low=4)
-        if not self.horizons:
-            raise ValidationError("horizons must list at least one horizon, got ()")
-        for h in self.horizons:
-            check_int("horizons", h, low=0)
-        check_probability("gamma", self.gamma)
-        check_probability("alpha", self.alpha)
-        check_real("ucb_c", self.ucb_c, low=0.0)
-        check_int("trust_top", self.trust_top, low=1)
-        check_int("gap_steps", self.gap_steps, low=1)
-        EngagementModel(like_at=self.like_at)
+        _check_common(self)
+        if not self.platforms:
+            raise ValidationError("platforms must list at least one platform, got ()")
         for p in self.platforms:
-            check_choice("platforms", p, PLATFORMS)
-        check_choice("platform", self.platform, PLATFORMS)
+            check_policy_name("platforms", p, "recommender")
 
 
-def _make_platform(params, prior):
-    if params.platform == "greedy":
-        policy = GreedyRecommender(alpha=params.alpha)
-    elif params.platform == "ucb":
-        policy = UCBRecommender(c=params.ucb_c, alpha=params.alpha)
-    else:
-        policy = TrustworthyRecommender(alpha=params.alpha, top=params.trust_top)
-    return Platform(policy, prior)
+@dataclass(frozen=True)
+class Cell:
+    """One run of the ``games`` study: every horizon and the exact gap against one platform.
+
+    The fields are those of :class:`Params` (same meaning), with ``platform``
+    (a registered recommender) in place of the list ``platforms``.
+    """
+
+    n_items: int = 8
+    n_users: int = 12
+    steps: int = 30
+    horizons: tuple[int, ...] = (0, 1, 2, 3, 4)
+    gamma: float = 0.9
+    alpha: float = 0.5
+    ucb_c: float = 0.3
+    trust_top: int = 3
+    gap_steps: int = 6
+    like_at: float = 1.2
+    platform: str = "rec.greedy"
+
+    def __post_init__(self):
+        _check_common(self)
+        check_policy_name("platform", self.platform, "recommender")
+
+
+def _make_platform(cell, prior):
+    # the scenario's settings reach every rule that takes them (alpha; c for UCB; top for trustworthy)
+    return make_platform(cell.platform, prior, options={"alpha": cell.alpha, "c": cell.ucb_c,
+                                                        "top": cell.trust_top})
 
 
 def _one_game(params, model, prior, horizon):
@@ -182,7 +214,7 @@ def _one_game(params, model, prior, horizon):
     return m
 
 
-def run(params: Params, rng) -> list[dict]:
+def run(params: Cell, rng) -> list[dict]:
     """One replication for one platform: every horizon on the same users, and the exact gap."""
     catalog = make_catalog(params.n_items, rng=rng)
     types = default_types()
@@ -213,12 +245,18 @@ def run(params: Params, rng) -> list[dict]:
     return rows
 
 
-_COLORS = {"greedy": "tab:blue", "ucb": "tab:orange", "trustworthy": "tab:green"}
+_COLORS = {"rec.greedy": "tab:blue", "rec.ucb": "tab:orange", "rec.trustworthy": "tab:green"}
+
+
+def _label(name) -> str:
+    """The legend label of a registered platform (its spec's label)."""
+    return policies.get(name).spec.label if name in policies else str(name)
 
 
 def _lines(ax, results, metric, ylabel):
     for s in results.summary(x="horizon", metric=metric, by="platform"):
-        band(ax, s.x, s.mean, s.lo, s.hi, label=f"{s.label} platform (95% CI)", color=_COLORS.get(s.label))
+        band(ax, s.x, s.mean, s.lo, s.hi, label=f"{_label(s.label)} platform (95% CI)",
+             color=_COLORS.get(s.label))
     ax.set(xlabel="users' planning horizon H (steps; 0 = naive)", ylabel=ylabel)
     ax.set_xticks(results.filter(metric=metric).unique("horizon"))
     ax.legend(fontsize=8)
@@ -243,7 +281,8 @@ def plot(results, out_dir) -> list:
     paths += save_figure(fig, out_dir, "trust_estimation")
 
     fig, (ax1, ax2) = new_figure(1, 2)
-    platforms = [p for p in PLATFORMS if p in res.unique("platform")]
+    shown = res.unique("platform")
+    platforms = [p for p in PLATFORMS if p in shown] + [p for p in shown if p not in PLATFORMS]
     x = np.arange(len(platforms))
     width = 0.38
     for j, (metric, label) in enumerate((("strategization_gap", "strategization gap (best response - naive)"),
@@ -254,7 +293,7 @@ def plot(results, out_dir) -> list:
         bars = ax1.bar(x + (j - 0.5) * width, m, width, yerr=err, capsize=3, label=f"{label}, 95% CI")
         if metric == "strategization_gap":
             ax1.bar_label(bars, labels=[f"{v:.3f}" for v in m], padding=8, fontsize=8)
-    ax1.set_xticks(x, platforms)
+    ax1.set_xticks(x, [_label(p) for p in platforms])
     ax1.axhline(0.0, color="black", linewidth=0.8)
     ax1.set(ylabel="utility per step (exact, short game)", title="Trustworthiness: the strategization gap")
     ax1.legend(fontsize=8)
@@ -265,20 +304,20 @@ def plot(results, out_dir) -> list:
     return paths
 
 
+#: The study: one cell per platform.
+GAMES = Study("games", cell=Cell, run=run, grid=lambda p: [{"platform": x} for x in p.platforms], plot=plot,
+              sweeps={"platform": "platforms"},
+              description="Every horizon and the exact strategization gap against each platform.")
+
 SCENARIO = Scenario(
     name="trust",
     description="Repeated user-platform game: engagement, estimation and counterfactual error vs "
                 "strategization; the trustworthy platform closes the gap.",
     params=Params,
-    run=run,
-    plot=plot,
-    grid=lambda p: [{"platform": x} for x in p.platforms],
+    studies=(GAMES,),
     quick={"n_users": 3, "steps": 16, "horizons": (0, 1, 2, 3), "gap_steps": 4},
     replications=10,
     quick_replications=2,
 )
 
-if __name__ == "__main__":
-    from sim.cli import main
-
-    raise SystemExit(main(["run", "trust", *__import__("sys").argv[1:]]))
+SCENARIO.run_if_main(__name__)

@@ -48,7 +48,7 @@ from .engagement import (
     EngagementModel,
     read_signal,
 )
-from .envs import METRICS, EngagementEnv, RecommenderEnv
+from .envs import METRICS, EngagementEnv, RecommenderEnv, make_platform
 from .game import GameRollout, play, strategization_gap
 from .metrics import counterfactual, engagement_metrics, estimation_error, metric_rows
 from .planner import Plan, Planner, signal_classes
@@ -116,6 +116,7 @@ __all__ = [
     "engagement_units",
     "estimation_error",
     "make_catalog",
+    "make_platform",
     "metric_rows",
     "play",
     "read_signal",

@@ -58,7 +58,7 @@ import numpy as np
 from sim.environment import Environment, Step
 from sim.errors import InputTypeError, ValidationError
 from sim.random import make_rng
-from sim.registry import register_environment
+from sim.registry import make_policy, register_environment
 from sim.validate import check_int
 
 from .content import default_types, make_catalog, sample_users, type_profiles
@@ -72,6 +72,7 @@ __all__ = [
     "RecommenderEnv",
     "example_engagement_env",
     "example_recommender_env",
+    "make_platform",
 ]
 
 #: Per-step metrics, in recording order (:class:`EngagementEnv` records all but ``believed_alpha``).
@@ -260,6 +261,45 @@ class EngagementEnv(_GameEnv):
 
     def __repr__(self):
         return f"EngagementEnv(uid={self.uid}, steps={self.steps}, platform={self.platform!r})"
+
+
+def make_platform(name: str, prior, *, type_prior=None, learn: bool = False, pseudo_count: float = 10.0,
+                  rng=0, options=None, **params) -> Platform:
+    """A :class:`~agents.strategic.platforms.Platform` running the registered recommender ``name``.
+
+    The rule is built by :func:`sim.registry.make_policy` for the platform's
+    catalog (its :class:`RecommenderEnv` context: ``n_items``, ``n_types``,
+    the default ``alpha``...), so any policy of domain ``"recommender"``,
+    including third-party ones, works with no per-name wiring.
+
+    Parameters
+    ----------
+    name : str
+        A registered policy of domain ``"recommender"`` (``"rec.greedy"``, ...).
+    prior, type_prior, learn, pseudo_count, rng
+        As for :class:`~agents.strategic.platforms.Platform` (``rng`` also
+        seeds a stochastic rule's own generator).
+    options : mapping, optional
+        Settings passed to the rule only where its constructor takes them
+        (e.g. ``{"alpha": 0.5, "c": 0.3, "top": 3}``).
+    **params
+        Parameters the rule must accept.
+
+    Examples
+    --------
+    >>> p = make_platform("rec.ucb", [0.0, 0.5, 0.2], options={"c": 0.3, "top": 2})
+    >>> type(p.policy).__name__, p.policy.c
+    ('UCBRecommender', 0.3)
+    >>> make_platform("user.naive", [0.0, 0.5])
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: policy 'user.naive' is of domain 'engagement', not 'recommender'; ...
+    """
+    # a throwaway platform of the same catalog gives the context the rule is built from
+    probe = Platform(GreedyRecommender(), prior, type_prior=type_prior)
+    env = RecommenderEnv(probe, NaiveUser(UserModel(np.zeros(probe.n_items))))
+    rule = make_policy(name, env, rng=rng, options=options, **params)
+    return Platform(rule, prior, type_prior=type_prior, learn=learn, pseudo_count=pseudo_count, rng=rng)
 
 
 def _example_world(rng, n_items: int, rule: Recommender | None = None):
