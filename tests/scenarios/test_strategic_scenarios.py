@@ -64,12 +64,12 @@ def test_strategization_exact_findings(quick):
 
 
 def test_trust_trustworthy_platform_is_exactly_trustworthy(quick):
-    res = quick["trust"].filter(platform="trustworthy", user_type="all")
+    res = quick["trust"].filter(platform="rec.trustworthy", user_type="all")
     assert set(res.filter(metric="strategization_gap").values()) == {0.0}
     assert set(res.filter(metric="estimation_error").values()) == {0.0}
     assert set(res.filter(metric="counterfactual_error").values()) == {0.0}
     assert set(res.filter(metric="utility_gain").values()) == {0.0}
-    for platform in ("greedy", "ucb"):
+    for platform in ("rec.greedy", "rec.ucb"):
         gaps = quick["trust"].filter(platform=platform, metric="strategization_gap").values()
         assert np.all(gaps >= -1e-12)
         naive_err = quick["trust"].filter(platform=platform, horizon=0, metric="estimation_error").values()
