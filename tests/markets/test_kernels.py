@@ -46,3 +46,21 @@ def test_outcome_metrics_agree_with_their_definitions(wo):
     assert abs(pay_p - (up + t).sum()) <= 1e-12 * scale * max(1, len(rows))
     expected = subset_instability(w, o)
     assert abs(inst - expected) <= 1e-8 * scale
+
+
+@given(w=surplus_matrices(min_customers=0, max_customers=7, min_providers=0, max_providers=7, elements=_entries))
+def test_max_weight_is_the_optimal_matching_value(w):
+    w = np.ascontiguousarray(w, dtype=float)
+    expected = 0.0
+    if w.size:
+        wp = np.maximum(w, 0.0)
+        r, s = linear_sum_assignment(wp, maximize=True)
+        expected = float(wp[r, s].sum())
+    got = kernels.max_weight(w)
+    assert abs(got - expected) <= 1e-12 * max(1.0, float(np.abs(w).max()) if w.size else 1.0) * max(1, w.shape[0])
+
+
+def test_submatrix_is_ix_selection():
+    w = np.arange(20.0).reshape(4, 5)
+    rows, cols = np.array([3, 0]), np.array([4, 1, 1])
+    assert np.array_equal(kernels.submatrix(w, rows, cols), w[np.ix_(rows, cols)])
