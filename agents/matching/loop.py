@@ -67,10 +67,10 @@ def run_bandit(market, learner, T, rng) -> Rollout:
 
     Notes
     -----
-    A plain :class:`MatchUCB` on a market where everyone is present every
-    round runs as one compiled loop (:mod:`agents.matching._fused`), about 10
-    times faster than the round-by-round loop and identical to it bit for bit:
-    trajectory, the learner's final statistics and the generator's final state.
+    Every learner of :mod:`agents.matching.learners` (with or without absences)
+    runs as one compiled loop (:mod:`agents.matching.compiled`), several times
+    faster than the round-by-round loop and identical to it bit for bit:
+    trajectory, the learner's final state and the generators' final states.
 
     Examples
     --------
