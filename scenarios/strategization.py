@@ -22,9 +22,12 @@ plan ``horizon`` steps ahead (discount ``gamma``) against what they were told
   0.5, which here is the truth: they behave like the ``nothing`` group
   (``believed_alpha`` is in the results).
 
-Every instance is shared by all conditions of a replication (common random
-numbers), so differences between conditions are paired. Three studies
-(cells of the grid):
+The platform is any registered recommender (``platform``, default
+``rec.greedy``; built with :func:`~agents.strategic.envs.make_platform`, its
+``alpha`` from the study). Every instance is shared by all conditions of a
+replication (common random numbers), so differences between conditions are
+paired. Three studies (each a :class:`~sim.scenario.Study` with one cell;
+``studies`` selects which run):
 
 - ``conditions``: condition x naive/strategic at the platform's ``platform_alpha``;
 - ``horizon``: strategic users told likes or dwell, for each planning horizon;
@@ -62,7 +65,7 @@ Examples
 --------
 >>> import numpy as np
 >>> p = SCENARIO.make_params({"n_users": 2, "steps": 6, "conditions": ("likes",)}, quick=True)
->>> rows = run(p, np.random.default_rng(0))
+>>> rows = run_conditions(CONDITIONS_STUDY.make_cell(p, {}), np.random.default_rng(0))
 >>> {r["condition"] for r in rows}
 {'likes'}
 >>> Params(conditions=("psychic",))
@@ -79,37 +82,111 @@ import numpy as np
 
 from agents.strategic import (
     EngagementModel,
-    GreedyRecommender,
     LearningUser,
     NaiveUser,
-    Platform,
     PlatformBelief,
     StrategicUser,
     UserModel,
     default_types,
     engagement_metrics,
     make_catalog,
+    make_platform,
     metric_rows,
     play,
     sample_users,
     type_profiles,
 )
 from sim.plotting import band, new_figure, plot_parts, save_figure
+from sim.registry import check_policy_name
 from sim.results import mean_ci
-from sim.scenario import Scenario
+from sim.scenario import Scenario, Study
 from sim.validate import check_choice, check_int, check_probability, check_real
 
-__all__ = ["CONDITIONS", "SCENARIO", "STUDIES", "Params", "plot", "run"]
+__all__ = ["CONDITIONS", "CONDITIONS_STUDY", "HORIZON_STUDY", "SATIATION_STUDY", "SCENARIO", "STUDIES",
+           "ConditionsCell", "HorizonCell", "Params", "SatiationCell", "plot", "run_conditions", "run_horizon",
+           "run_satiation"]
 
 #: Information conditions and the alpha each makes a planner believe (None: special).
 CONDITIONS = {"likes": 1.0, "dwell": 0.0, "nothing": 0.5, "static": None, "learning": None}
-#: The studies (grid cells).
+#: The studies.
 STUDIES = ("conditions", "horizon", "satiation")
 
 
 @dataclass(frozen=True)
+class _Game:
+    """What every study's run shares: the instance, the users' engagement, the platform."""
+
+    n_items: int = 10
+    n_users: int = 24
+    steps: int = 20
+    gamma: float = 0.9
+    platform_alpha: float = 0.5
+    satiation_window: int = 3
+    like_at: float = 1.2
+    dislike_at: float = -0.5
+    explicit_cost: float = 0.05
+    dwell_cost: float = 0.05
+    platform: str = "rec.greedy"
+
+    def engagement(self) -> EngagementModel:
+        """The users' engagement model."""
+        return EngagementModel(like_at=self.like_at, dislike_at=self.dislike_at,
+                               explicit_cost=self.explicit_cost, dwell_cost=self.dwell_cost)
+
+    def __post_init__(self):
+        check_int("n_items", self.n_items, low=2)
+        check_int("n_users", self.n_users, low=1)
+        check_int("steps", self.steps, low=1)
+        check_probability("gamma", self.gamma)
+        check_probability("platform_alpha", self.platform_alpha)
+        check_int("satiation_window", self.satiation_window, low=1)
+        self.engagement()  # validates the thresholds and costs
+        check_policy_name("platform", self.platform, "recommender")
+
+
+@dataclass(frozen=True)
+class ConditionsCell(_Game):
+    """One run of the conditions study: every condition, naive and strategic, on one instance."""
+
+    horizon: int = 3
+    conditions: tuple[str, ...] = ("likes", "dwell", "nothing", "static", "learning")
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_int("horizon", self.horizon, low=0)
+        for c in self.conditions:
+            check_choice("conditions", c, tuple(CONDITIONS))
+
+
+@dataclass(frozen=True)
+class HorizonCell(_Game):
+    """One run of the horizon study: users told likes or dwell, every horizon, on one instance."""
+
+    horizons: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
+
+    def __post_init__(self):
+        super().__post_init__()
+        for h in self.horizons:
+            check_int("horizons", h, low=0)
+
+
+@dataclass(frozen=True)
+class SatiationCell(_Game):
+    """One run of the satiation study: every satiation strength, naive and strategic, on one instance."""
+
+    horizon: int = 3
+    satiations: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_int("horizon", self.horizon, low=0)
+        for s in self.satiations:
+            check_real("satiations", s, low=0.0)
+
+
+@dataclass(frozen=True)
 class Params:
-    """Parameters of the strategization study.
+    """Settings of the strategization scenario.
 
     Attributes
     ----------
@@ -139,10 +216,10 @@ class Params:
         of what a greedy platform shows them), as real users use the buttons sparingly.
     explicit_cost, dwell_cost : float
         Distortion costs per button step and per dwell level (>= 0).
+    platform : str
+        The platform's rule: a registered policy of domain ``"recommender"``.
     studies : tuple of str
-        Studies to run (the grid).
-    study : str
-        The study of one cell (set by the grid).
+        Studies to run (see :data:`STUDIES`).
     """
 
     n_items: int = 10
@@ -159,8 +236,8 @@ class Params:
     dislike_at: float = -0.5
     explicit_cost: float = 0.05
     dwell_cost: float = 0.05
+    platform: str = "rec.greedy"
     studies: tuple[str, ...] = STUDIES
-    study: str = "conditions"
 
     def engagement(self) -> EngagementModel:
         """The users' engagement model."""
@@ -184,7 +261,7 @@ class Params:
         self.engagement()  # validates the thresholds and costs
         for s in self.studies:
             check_choice("studies", s, STUDIES)
-        check_choice("study", self.study, STUDIES)
+        check_policy_name("platform", self.platform, "recommender")
 
 
 def _instance(params, rng):
@@ -194,9 +271,9 @@ def _instance(params, rng):
     return catalog, types, type_idx, thetas
 
 
-def _platform(catalog, types, alpha, engagement):
+def _platform(name, catalog, types, alpha, engagement):
     profiles, shares = type_profiles(catalog, types, alpha=alpha, engagement=engagement)
-    return Platform(GreedyRecommender(alpha=alpha), shares @ profiles)
+    return make_platform(name, shares @ profiles, options={"alpha": alpha})
 
 
 def _agent(model, platform, user, condition, horizon, gamma):
@@ -220,7 +297,7 @@ def _play_all(params, catalog, types, type_idx, thetas, *, user, condition, hori
     for theta in thetas:
         model = UserModel.from_preferences(catalog, theta, engagement=engagement, satiation=satiation,
                                            window=window)
-        platform = _platform(catalog, types, alpha, engagement)
+        platform = _platform(params.platform, catalog, types, alpha, engagement)
         agent = _agent(model, platform, user, condition, horizon, params.gamma)
         traj = play(agent, platform, params.steps, know_end=False)
         m = engagement_metrics(traj)
@@ -244,43 +321,51 @@ def _paired(rows, base_rows, metric, new_metric, op):
     return out
 
 
-def run(params: Params, rng) -> list[dict]:
-    """One replication of one study on one random instance (shared by all its conditions).
+def run_conditions(cell: ConditionsCell, rng) -> list[dict]:
+    """One replication of the conditions study on one random instance (shared by all conditions).
 
     Besides the per-condition metrics it emits paired comparisons on the same
-    users and catalog: ``*_minus_naive`` (strategic minus naive) in the
-    conditions study and ``*_gain`` (difference from ``H = 0``) in the horizon study.
+    users and catalog: ``*_minus_naive`` (strategic minus naive).
     """
-    catalog, types, type_idx, thetas = _instance(params, rng)
-    common = (params, catalog, types, type_idx, thetas)
+    common = (cell, *_instance(cell, rng))
     rows = []
-    if params.study == "conditions":
-        naive = _play_all(*common, user="naive", condition="-", horizon=0, alpha=params.platform_alpha)
-        for c in params.conditions:
-            # naive users ignore what they are told: one run serves every condition
-            rows += [dict(r, condition=c) for r in naive]
-            strat = _play_all(*common, user="strategic", condition=c, horizon=params.horizon,
-                              alpha=params.platform_alpha)
-            rows += strat
-            for metric in ("explicit_usage", "dwell_distortion", "utility"):
-                rows += _paired(strat, naive, metric, f"{metric}_minus_naive", lambda a, b: a - b)
-    elif params.study == "horizon":
-        for c in ("likes", "dwell"):
-            base = None
-            for h in sorted(set(params.horizons) | {0}):
-                got = _play_all(*common, user="strategic", condition=c, horizon=h,
-                                alpha=params.platform_alpha)
-                if h == 0:
-                    base = got
-                if h in params.horizons:
-                    rows += got
-                    for metric in ("explicit_usage", "utility", "dwell_distortion"):
-                        rows += _paired(got, base, metric, f"{metric}_gain", lambda a, b: a - b)
-    else:
-        for s in params.satiations:
-            for user in ("naive", "strategic"):
-                rows += _play_all(*common, user=user, condition="likes", horizon=params.horizon,
-                                  alpha=1.0, satiation=s)
+    naive = _play_all(*common, user="naive", condition="-", horizon=0, alpha=cell.platform_alpha)
+    for c in cell.conditions:
+        # naive users ignore what they are told: one run serves every condition
+        rows += [dict(r, condition=c) for r in naive]
+        strat = _play_all(*common, user="strategic", condition=c, horizon=cell.horizon,
+                          alpha=cell.platform_alpha)
+        rows += strat
+        for metric in ("explicit_usage", "dwell_distortion", "utility"):
+            rows += _paired(strat, naive, metric, f"{metric}_minus_naive", lambda a, b: a - b)
+    return rows
+
+
+def run_horizon(cell: HorizonCell, rng) -> list[dict]:
+    """One replication of the horizon study; ``*_gain`` rows are differences from ``H = 0`` (paired)."""
+    common = (cell, *_instance(cell, rng))
+    rows = []
+    for c in ("likes", "dwell"):
+        base = None
+        for h in sorted(set(cell.horizons) | {0}):
+            got = _play_all(*common, user="strategic", condition=c, horizon=h, alpha=cell.platform_alpha)
+            if h == 0:
+                base = got
+            if h in cell.horizons:
+                rows += got
+                for metric in ("explicit_usage", "utility", "dwell_distortion"):
+                    rows += _paired(got, base, metric, f"{metric}_gain", lambda a, b: a - b)
+    return rows
+
+
+def run_satiation(cell: SatiationCell, rng) -> list[dict]:
+    """One replication of the satiation study: users of a likes algorithm (alpha = 1) who know it."""
+    common = (cell, *_instance(cell, rng))
+    rows = []
+    for s in cell.satiations:
+        for user in ("naive", "strategic"):
+            rows += _play_all(*common, user=user, condition="likes", horizon=cell.horizon, alpha=1.0,
+                              satiation=s)
     return rows
 
 
@@ -386,19 +471,27 @@ def plot(results, out_dir) -> list:
                                          "satiation": _plot_satiation}, column="study")
 
 
+def _selected(name):
+    """The grid of a one-cell study: its cell if ``studies`` lists it, else none."""
+    return lambda p: [{}] if name in p.studies else []
+
+
+CONDITIONS_STUDY = Study("conditions", cell=ConditionsCell, run=run_conditions, grid=_selected("conditions"),
+                         plot=_plot_conditions,
+                         description="Information condition x naive/strategic users on one instance.")
+HORIZON_STUDY = Study("horizon", cell=HorizonCell, run=run_horizon, grid=_selected("horizon"),
+                      plot=_plot_horizon, description="Users told likes or dwell, against the planning horizon.")
+SATIATION_STUDY = Study("satiation", cell=SatiationCell, run=run_satiation, grid=_selected("satiation"),
+                        plot=_plot_satiation, description="Withheld likes against satiation (a likes algorithm).")
+
 SCENARIO = Scenario(
     name="strategization",
     description="Information conditions x naive/strategic users: explicit feedback, horizon, satiation.",
     params=Params,
-    run=run,
-    plot=plot,
-    grid=lambda p: [{"study": s} for s in p.studies],
+    studies=(CONDITIONS_STUDY, HORIZON_STUDY, SATIATION_STUDY),
     quick={"n_users": 6, "steps": 15, "horizons": (0, 1, 2, 3), "satiations": (0.0, 0.2, 0.4)},
     replications=12,
     quick_replications=2,
 )
 
-if __name__ == "__main__":
-    from sim.cli import main
-
-    raise SystemExit(main(["run", "strategization", *__import__("sys").argv[1:]]))
+SCENARIO.run_if_main(__name__)
