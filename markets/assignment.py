@@ -54,14 +54,16 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from sim.errors import CertificateError, ValidationError
+from sim.errors import CertificateError, InputTypeError, ValidationError
+
+from .validation import check_option
 
 try:  # compiled Jonker-Volgenant; optional, the scipy path is the fallback
     from lapjv import lapjv as _lapjv
 except ImportError:  # pragma: no cover - exercised by forcing backend="scipy"
     _lapjv = None
 
-__all__ = ["solve_assignment", "available_backends", "DEFAULT_BACKEND"]
+__all__ = ["solve_assignment", "available_backends", "check_backend", "DEFAULT_BACKEND"]
 
 #: Backend used when none is named: ``"lapjv"`` if the package is importable.
 DEFAULT_BACKEND = "lapjv" if _lapjv is not None else "scipy"
@@ -80,6 +82,23 @@ def available_backends():
     True
     """
     return ("lapjv", "scipy") if _lapjv is not None else ("scipy",)
+
+
+def check_backend(name, backend):
+    """Return ``backend`` (``None`` -> :data:`DEFAULT_BACKEND`) if it names an available backend.
+
+    Examples
+    --------
+    >>> check_backend("backend", "gurobi")
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: backend must be one of [...], got 'gurobi'
+    """
+    if backend is None:
+        return DEFAULT_BACKEND
+    if backend == "lapjv" and _lapjv is None:
+        raise ValidationError(f"{name} 'lapjv' needs the lapjv package, which is not installed")
+    return check_option(name, backend, available_backends())
 
 
 def _lapjv_duals(w, scale):
@@ -142,14 +161,22 @@ def _scipy_duals(w, scale):
     return rows.astype(np.int64), cols.astype(np.int64), p, np.maximum(q, 0.0)
 
 
+def _describe(x):
+    if isinstance(x, np.ndarray):
+        return f"an array of dtype {x.dtype} and shape {x.shape}"
+    return type(x).__name__
+
+
 def solve_assignment(w, backend=None):
-    """Maximum-weight matching of ``w`` and stable payoffs, without input checks.
+    """Maximum-weight matching of ``w`` and stable payoffs, with minimal input checks.
 
     Parameters
     ----------
     w : ndarray of float64, shape (m, n)
-        Finite pair surplus (customers x providers). Not validated: pass the
-        output of :func:`markets.market.as_market` or a checked array.
+        Finite pair surplus (customers x providers). Nothing is converted (a
+        list or an integer array is refused) and only type and finiteness are
+        checked, in two reductions: use it in hot loops on an array you
+        validated once, e.g. the ``surplus`` of :func:`markets.as_market`.
     backend : {"lapjv", "scipy"}, optional
         Defaults to :data:`DEFAULT_BACKEND`. ``"lapjv"`` is used only for
         near-square matrices (padding a thin one to a square would waste time);
@@ -172,26 +199,27 @@ def solve_assignment(w, backend=None):
     >>> rows.tolist(), cols.tolist(), float(p.sum() + q.sum())
     ([0, 1], [1, 0], 3.0)
     """
+    # Checks that cost no conversion and two reductions (NaN and inf propagate through max/min).
+    if not (isinstance(w, np.ndarray) and w.dtype == np.float64 and w.ndim == 2):
+        raise InputTypeError(f"w must be a 2-D float64 numpy array (solve_assignment converts nothing; "
+                             f"markets.stable_outcome takes any market), got {_describe(w)}")
+    backend = check_backend("backend", backend)
     m, n = w.shape
     if m == 0 or n == 0:
         return _EMPTY_I, _EMPTY_I, np.zeros(m), np.zeros(n)
     top = w.max()
+    if not (np.isfinite(top) and np.isfinite(w.min())):
+        raise ValidationError("w must be finite, got an array holding NaN or inf")
     if not top > 0:
         return _EMPTY_I, _EMPTY_I, np.zeros(m), np.zeros(n)
     # Exact power-of-two rescale into [0, 1): no overflow in the solvers' sentinels,
     # no loss for tiny surpluses.
     e = int(np.frexp(top)[1])
     scale = float(np.ldexp(1.0, -e))
-    if backend is None:
-        backend = DEFAULT_BACKEND
-    if backend == "lapjv" and _lapjv is not None and max(m, n) <= 2 * min(m, n):
+    if backend == "lapjv" and max(m, n) <= 2 * min(m, n):
         rows, cols, p, q = _lapjv_duals(w, scale)
-    elif backend in ("lapjv", "scipy"):
-        if backend == "lapjv" and _lapjv is None:
-            raise ValidationError("backend 'lapjv' needs the lapjv package, which is not installed")
-        rows, cols, p, q = _scipy_duals(w, scale)
     else:
-        raise ValidationError(f"backend must be one of {sorted(available_backends())}, got {backend!r}")
+        rows, cols, p, q = _scipy_duals(w, scale)
     p = np.ldexp(p, e, out=p)
     q = np.ldexp(q, e, out=q)
     wm = w[rows, cols]

@@ -26,7 +26,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.errors import CertificateError
+from sim.errors import CertificateError, InputTypeError, ValidationError
+from sim.validate import check_array
+
+from .market import check_capacities  # input normalisation only; no solver code
+from .outcome import Outcome, market_for
+from .validation import check_tol
 
 __all__ = ["check_certificate", "verify_outcome"]
 
@@ -66,13 +71,38 @@ def check_certificate(surplus, rows, cols, customer_payoffs, provider_payoffs, *
     ...
     sim.errors.CertificateError: pair (0, 0) blocks: p_i + p_j = 1.0 < w = 4.0
     """
-    w = np.asarray(surplus, dtype=float)
+    tol = check_tol("tol", tol)
+    w = check_array("surplus", surplus, ndim=2)
     m, n = w.shape
-    p = np.asarray(customer_payoffs, dtype=float)
-    q = np.asarray(provider_payoffs, dtype=float)
-    r = np.asarray(rows, dtype=np.int64).ravel()
-    c = np.asarray(cols, dtype=np.int64).ravel()
-    cap = np.ones(n, dtype=np.int64) if capacities is None else np.asarray(capacities, dtype=np.int64)
+    p = check_array("customer_payoffs", customer_payoffs, finite=False)
+    q = check_array("provider_payoffs", provider_payoffs, finite=False)
+    r = _indices("rows", rows)
+    c = _indices("cols", cols)
+    caps = check_capacities(capacities, n)
+    cap = np.ones(n, dtype=np.int64) if caps is None else caps
+    if allowed is not None:
+        allowed = np.asarray(allowed)
+        if allowed.dtype != bool or allowed.shape != (m, n):
+            raise InputTypeError(f"allowed must be a boolean array of shape {(m, n)}, got dtype {allowed.dtype} "
+                                 f"and shape {allowed.shape}")
+    # Overflow (payoffs near the float64 limit) makes sums inf, which fails a check below: never a pass
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _check(w, m, n, p, q, r, c, cap, caps is None, allowed, tol)
+
+
+def _indices(name, value):
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise InputTypeError(f"{name} must be an integer array, got {type(value).__name__}: {exc}") from None
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if arr.dtype == object or arr.dtype.kind not in "iu":
+        raise InputTypeError(f"{name} must be an integer array, got dtype {arr.dtype}")
+    return arr.astype(np.int64).ravel()
+
+
+def _check(w, m, n, p, q, r, c, cap, unit, allowed, tol):
     if p.shape != (m,) or q.shape != (n,) or r.shape != c.shape:
         raise CertificateError(f"certificate shapes do not fit a {m} x {n} market: payoffs {p.shape}, "
                                f"{q.shape}; pairs {r.shape}, {c.shape}")
@@ -91,7 +121,7 @@ def check_certificate(surplus, rows, cols, customer_payoffs, provider_payoffs, *
         over = load > cap
         if over.any():
             raise CertificateError(f"provider {int(over.argmax())} is over capacity")
-        if allowed is not None and not np.asarray(allowed)[r, c].all():
+        if allowed is not None and not allowed[r, c].all():
             raise CertificateError("a matched pair is not allowed")
     else:
         load = np.zeros(n, dtype=np.int64)
@@ -106,7 +136,8 @@ def check_certificate(surplus, rows, cols, customer_payoffs, provider_payoffs, *
         worst = slack.argmin()
         if slack.flat[worst] < -atol:
             i, j = divmod(int(worst), n)
-            raise CertificateError(f"pair ({i}, {j}) blocks: p_i + p_j = {float(p[i] + q[j])!r} < w = {float(w[i, j])!r}")
+            raise CertificateError(f"pair ({i}, {j}) blocks: p_i + p_j = {float(p[i] + q[j])!r} "
+                                   f"< w = {float(w[i, j])!r}")
     # 3. complementary slackness
     if r.size:
         gap = np.abs(p[r] + q[c] - w[r, c])
@@ -127,7 +158,7 @@ def check_certificate(surplus, rows, cols, customer_payoffs, provider_payoffs, *
             raise CertificateError(f"provider {j} has a free seat but payoff {float(q[j])!r}, not 0")
     # 4. equal objectives
     primal = float(w[r, c].sum())
-    dual = float(p.sum() + (q.sum() if capacities is None else cap @ q))
+    dual = float(p.sum() + (q.sum() if unit else cap @ q))
     if abs(primal - dual) > atol * max(1, m + n):
         raise CertificateError(f"primal welfare {primal!r} != dual objective {dual!r}")
     return primal
@@ -161,13 +192,10 @@ def verify_outcome(surplus, outcome, *, tol=1e-9):
     >>> verify_outcome(w, stable_outcome(w))
     5.0
     """
-    from .market import as_market  # input normalisation only; no solver code
-    from .outcome import Outcome
-    from sim.errors import ValidationError
-
-    market = as_market(surplus)
+    tol = check_tol("tol", tol)
     if not isinstance(outcome, Outcome):
         raise ValidationError(f"outcome must be a markets.Outcome, got {type(outcome).__name__}")
+    market = market_for(surplus, outcome)
     mt = outcome.matching
     return check_certificate(market.surplus, mt[:, 0], mt[:, 1], outcome.customer_payoffs,
                              outcome.provider_payoffs, capacities=market.capacities,

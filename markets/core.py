@@ -35,11 +35,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.validate import check_choice
+from sim.errors import ValidationError
 
-from .assignment import solve_assignment
+from .assignment import check_backend, solve_assignment
+from .certificate import check_certificate
+from .extremes import extreme_payoffs, lower_other_side
 from .market import as_market
-from .outcome import Outcome
+from .outcome import Outcome, trusted_outcome
+from .solve import stable_outcome
+from .validation import check_option
 
 __all__ = ["CoreExtremes", "core_extremes", "marginal_contributions", "lower_other_side"]
 
@@ -49,109 +53,6 @@ class CoreExtremes(NamedTuple):
 
     customer_optimal: Outcome
     provider_optimal: Outcome
-
-
-def lower_other_side(w, rows, cols, p, q):
-    """Move a core point to the customer-optimal one (lowest provider payoffs).
-
-    Parameters
-    ----------
-    w : ndarray, shape (m, n)
-        Surplus (one-to-one; expand seats first for capacities).
-    rows, cols : ndarray of int
-        An optimal matching (positive-surplus pairs).
-    p, q : ndarray
-        A core point for that matching.
-
-    Returns
-    -------
-    p_opt, q_min : ndarray
-        The customer-optimal core point. Call with ``w.T`` and the roles
-        swapped for the provider-optimal one.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> w = np.array([[2.0]])
-    >>> lower_other_side(w, np.array([0]), np.array([0]), np.array([0.5]), np.array([1.5]))
-    (array([2.]), array([0.]))
-    """
-    m, n = w.shape
-    if n == 0:
-        return p.copy(), q.copy()
-    slack = p[:, None] + q[None, :]
-    slack -= w
-    np.maximum(slack, 0.0, out=slack)  # rounding only; Dijkstra needs non-negative weights
-    single = np.ones(m, dtype=bool)
-    single[rows] = False
-    d = q.copy()
-    if single.any():
-        np.minimum(d, slack[single].min(axis=0), out=d)
-    owner = np.full(n, -1, dtype=np.int64)
-    owner[cols] = rows
-    work = d.copy()
-    active = np.ones(n, dtype=bool)
-    for _ in range(n):
-        j = int(work.argmin())
-        dj = work[j]
-        if dj == np.inf:
-            break
-        d[j] = dj
-        active[j] = False
-        work[j] = np.inf
-        i = owner[j]
-        if i >= 0:
-            np.minimum(work, slack[i] + dj, out=work, where=active)
-    d = np.minimum(d, q)
-    q_min = q - d
-    p_opt = p.copy()
-    p_opt[rows] = w[rows, cols] - q_min[cols]
-    return p_opt, q_min
-
-
-def _seat_problem(market, outcome):
-    """Expand providers into seats: (w_seat, rows, seat_cols, p, q_seat, seat_provider)."""
-    seat_provider = market.seat_provider()
-    w = market.surplus[:, seat_provider]
-    rows, cols = outcome.matching[:, 0], outcome.matching[:, 1]
-    first = np.concatenate(([0], np.cumsum(market.capacities)[:-1]))
-    # k-th customer of provider j sits in seat first[j] + k
-    order = np.argsort(cols, kind="stable")
-    rank = np.empty(len(cols), dtype=np.int64)
-    sc = cols[order]
-    start = np.searchsorted(sc, sc, side="left")
-    rank[order] = np.arange(len(cols)) - start
-    seats = first[cols] + rank
-    return w, rows, seats, outcome.customer_payoffs, outcome.provider_payoffs[seat_provider], seat_provider
-
-
-def _per_provider(q_seat, seat_provider, n):
-    # core points pay all seats of a provider alike; min absorbs rounding
-    q = np.full(n, np.inf)
-    np.minimum.at(q, seat_provider, q_seat)
-    q[np.isinf(q)] = 0.0  # providers without seats
-    return q
-
-
-def _extreme(market, outcome, side):
-    """Customer- (side=0) or provider-optimal (side=1) payoffs from a stable outcome."""
-    m, n = market.shape
-    if market.capacities is None:
-        w, rows, cols = market.surplus, outcome.matching[:, 0], outcome.matching[:, 1]
-        p, q = outcome.customer_payoffs, outcome.provider_payoffs
-        if side == 0:
-            return lower_other_side(w, rows, cols, p, q)
-        q2, p2 = lower_other_side(w.T, cols, rows, q, p)
-        return p2, q2
-    w, rows, seats, p, qs, seat_provider = _seat_problem(market, outcome)
-    if side == 0:
-        p2, qs2 = lower_other_side(w, rows, seats, p, qs)
-    else:
-        qs2, p2 = lower_other_side(w.T, seats, rows, qs, p)
-    q2 = _per_provider(qs2, seat_provider, n)
-    mt = outcome.matching
-    p2[mt[:, 0]] = market.surplus[mt[:, 0], mt[:, 1]] - q2[mt[:, 1]]
-    return p2, q2
 
 
 def core_extremes(surplus=None, *, capacities=None, method="dijkstra", backend=None):
@@ -185,23 +86,24 @@ def core_extremes(surplus=None, *, capacities=None, method="dijkstra", backend=N
     >>> ext.provider_optimal.customer_payoffs.tolist(), ext.provider_optimal.provider_payoffs.tolist()
     ([0.0, 0.0], [4.0, 1.0])
     """
-    from .certificate import check_certificate
-    from .solve import stable_outcome
-
-    check_choice("method", method, ("dijkstra", "marginal"))
+    check_option("method", method, ("dijkstra", "marginal"))
+    backend = check_backend("backend", backend)
     market = as_market(surplus, capacities=capacities)
+    if method == "marginal" and market.capacities is not None:
+        raise ValidationError("method='marginal' needs unit capacities")
+    market.check_work(8, "the core's extreme points")
     base = stable_outcome(market, backend=backend)
     mt = base.matching
     out = []
     for side in (0, 1):
         if method == "dijkstra":
-            p, q = _extreme(market, base, side)
+            p, q = extreme_payoffs(market, base, side)
         else:
             p, q = _marginal_extreme(market, base, side, backend)
         check_certificate(market.surplus, mt[:, 0], mt[:, 1], p, q, capacities=market.capacities,
                           allowed=market.allowed)
-        out.append(Outcome._trusted(mt, p, q, base.welfare, None, market.capacities,
-                                    market.customer_labels, market.provider_labels))
+        out.append(trusted_outcome(mt, p, q, base.welfare, None, market.capacities,
+                                   market.customer_labels, market.provider_labels))
     return CoreExtremes(*out)
 
 
@@ -226,10 +128,11 @@ def marginal_contributions(surplus=None, *, backend=None):
     >>> c.tolist(), p.tolist()
     ([3.0, 1.0], [4.0, 1.0])
     """
+    backend = check_backend("backend", backend)
     market = as_market(surplus)
     if market.capacities is not None:
-        from sim.errors import ValidationError
         raise ValidationError("marginal_contributions needs unit capacities")
+    market.check_work(3, "the assignment solves")
     w = market.surplus
     m, n = w.shape
 
@@ -244,9 +147,6 @@ def marginal_contributions(surplus=None, *, backend=None):
 
 
 def _marginal_extreme(market, base, side, backend):
-    if market.capacities is not None:
-        from sim.errors import ValidationError
-        raise ValidationError("method='marginal' needs unit capacities")
     cust, prov = marginal_contributions(market, backend=backend)
     mt = base.matching
     w = market.surplus

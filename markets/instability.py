@@ -44,11 +44,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.validate import check_real
-
 from .assignment import solve_assignment
 from .certificate import check_certificate
-from .outcome import _scale, check_outcome, market_for
+from .outcome import check_outcome, market_for
+from .validation import check_tol, tolerance_scale
 
 __all__ = ["subset_instability", "InstabilityCertificate"]
 
@@ -107,11 +106,11 @@ def subset_instability(surplus, outcome, *, tol=1e-9, return_certificate=False, 
     >>> cert.coalition_customers.tolist(), cert.coalition_providers.tolist()
     ([0], [0])
     """
-    tol = check_real("tol", tol, low=0.0)
+    tol = check_tol("tol", tol)
     market = market_for(surplus, outcome)
     mt, p, q, loads, caps = check_outcome(market, outcome, tol=max(tol, 1e-9))
     w = market.surplus
-    atol = tol * _scale(w)
+    atol = tol * tolerance_scale(w)
     m, n = w.shape
     if market.capacities is None:
         seat_provider = None

@@ -34,6 +34,8 @@ import numpy as np
 from sim.errors import InputTypeError, ValidationError
 from sim.validate import check_array
 
+from .validation import check_headroom, check_memory
+
 __all__ = ["Market", "as_market"]
 
 
@@ -69,13 +71,30 @@ class Market:
 
     def __init__(self, surplus, allowed=None, capacities=None, customer_labels=None,
                  provider_labels=None, customer_utils=None, provider_utils=None):
-        self.surplus = surplus
-        self.allowed = allowed
-        self.capacities = capacities
-        self.customer_labels = customer_labels
-        self.provider_labels = provider_labels
-        self.customer_utils = customer_utils
-        self.provider_utils = provider_utils
+        # Public constructor: validate like as_market (solvers trust a Market's fields).
+        w = check_array("surplus", surplus, ndim=2)
+        m, n = w.shape
+        if allowed is not None:
+            a = np.asarray(allowed)
+            if a.dtype != bool:
+                raise InputTypeError(f"allowed must be a boolean array, got dtype {a.dtype}")
+            if a.shape != w.shape:
+                raise ValidationError(f"allowed must have the surplus's shape {w.shape}, got {a.shape}")
+            allowed = None if a.all() else a
+        caps = check_capacities(capacities, n)
+        cl = _check_labels("customer_labels", customer_labels, m)
+        pl = _check_labels("provider_labels", provider_labels, n)
+        cu = pu = None
+        if customer_utils is not None or provider_utils is not None:
+            if customer_utils is None or provider_utils is None:
+                raise ValidationError("give both customer_utils and provider_utils, or neither")
+            cu = check_array("customer_utils", customer_utils, shape=w.shape)
+            pu = check_array("provider_utils", provider_utils, shape=w.shape)
+            with np.errstate(over="ignore"):
+                consistent = np.array_equal(cu + pu, w)
+            if not consistent:
+                raise ValidationError("surplus must equal customer_utils + provider_utils")
+        _fill(self, w, allowed, caps, cl, pl, cu, pu)
 
     @property
     def shape(self):
@@ -89,34 +108,113 @@ class Market:
             return np.arange(n)
         return np.repeat(np.arange(n), self.capacities)
 
+    def seat_count(self):
+        """Total number of seats: ``sum(capacities)``, or ``n`` with one seat each."""
+        n = self.surplus.shape[1]
+        return n if self.capacities is None else int(self.capacities.sum(dtype=np.float64))
+
+    def check_work(self, arrays, what="the seat market"):
+        """Refuse, before allocating, work on ``arrays`` float arrays of shape (customers, seats).
+
+        Raises :class:`~sim.errors.ValidationError` naming ``capacities`` (or the
+        surplus's shape without capacities) and the memory needed, when it
+        exceeds :func:`markets.validation.current_memory_limit`.
+        """
+        m, n = self.surplus.shape
+        seats = self.seat_count()
+        # pair arrays, plus a few vectors per agent and seat (payoffs, indices, masks)
+        n_bytes = 8 * int(arrays) * m * seats + 64 * (m + seats + n)
+        if self.capacities is None:
+            check_memory("surplus shape", (m, n), n_bytes, what=what)
+        else:
+            check_memory("capacities", self.capacities.tolist() if n <= 20 else f"{seats} seats", n_bytes,
+                         what=f"{what} ({m} customers x {seats} seats)")
+
     def __repr__(self):
         extra = "" if self.capacities is None else f", capacities={self.capacities.tolist()}"
         return f"Market(shape={self.shape}{extra})"
 
 
-def _finish(w, allowed, capacities, *rest, **kw):
-    """Build the Market; providers with no seat cannot match, like absent edges."""
+def _fill(self, w, allowed, capacities, cl=None, pl=None, cu=None, pu=None):
+    """Set a Market's fields from checked parts; providers with no seat cannot match, like absent edges."""
+    m, n = w.shape
     if capacities is not None and np.any(capacities == 0):
         closed = capacities == 0
         w = w.copy()
         w[:, closed] = 0.0
         allowed = np.ones(w.shape, dtype=bool) if allowed is None else allowed.copy()
         allowed[:, closed] = False
-    return Market(w, allowed, capacities, *rest, **kw)
+    seats = n if capacities is None else int(capacities.sum(dtype=np.float64))
+    # Solvers and checkers add up to min(m, seats) matched surpluses and form p_i + q_j - w_ij
+    # (three magnitudes) and Dijkstra distances on top (four): keep all of them finite.
+    if w.size:
+        check_headroom("surplus", max(float(w.max()), -float(w.min())), min(m, seats) + 3)
+    self.surplus = w
+    self.allowed = allowed
+    self.capacities = capacities
+    self.customer_labels = cl
+    self.provider_labels = pl
+    self.customer_utils = cu
+    self.provider_utils = pu
 
 
-def _check_capacities(capacities, n):
+def _finish(w, allowed, capacities, cl=None, pl=None, customer_utils=None, provider_utils=None):
+    """A Market from parts that as_market has checked (no second validation pass)."""
+    self = object.__new__(Market)
+    _fill(self, w, allowed, capacities, cl, pl, customer_utils, provider_utils)
+    return self
+
+
+def _check_labels(name, labels, size):
+    if labels is None:
+        return None
+    if isinstance(labels, (str, bytes)) or not hasattr(labels, "__len__"):
+        raise InputTypeError(f"{name} must be a sequence of agent names, got {type(labels).__name__}")
+    labels = tuple(labels)
+    if len(labels) != size:
+        raise ValidationError(f"{name} must name {size} agents, got {len(labels)}")
+    return labels
+
+
+#: Largest capacity accepted (exact in float64; far beyond what fits in memory as seats).
+MAX_CAPACITY = 2**53
+
+
+def check_capacities(capacities, n, name="capacities"):
+    """Validate provider capacities: ``None`` (one seat each) or ``n`` whole numbers in ``0..2**53``.
+
+    Returns ``None`` for unit capacities, else an int64 array.
+
+    Examples
+    --------
+    >>> check_capacities([2, 0], 2).tolist()
+    [2, 0]
+    >>> check_capacities([1, -1], 2)
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: capacities must be >= 0, got [1, -1]
+    """
     if capacities is None:
         return None
-    arr = np.asarray(capacities)
+    try:
+        arr = np.asarray(capacities)
+    except (ValueError, TypeError) as exc:  # ragged nested lists and the like
+        raise InputTypeError(f"{name} must be an integer array, got {type(capacities).__name__}: {exc}") from None
+    shown = arr.tolist() if arr.size <= 20 else f"{arr.ravel()[:20].tolist()}..."
+    if arr.dtype == object and arr.ndim == 1 and all(isinstance(c, int) and not isinstance(c, bool)
+                                                     for c in arr.tolist()):
+        # Python integers beyond int64: report them as out of range, not as a wrong type
+        arr = np.array([min(max(c, -1), 2 * MAX_CAPACITY) for c in arr.tolist()], dtype=np.float64)
     if arr.dtype == object or arr.dtype.kind not in "iuf":
-        raise InputTypeError(f"capacities must be an integer array, got dtype {arr.dtype}")
+        raise InputTypeError(f"{name} must be an integer array, got dtype {arr.dtype}")
     if arr.shape != (n,):
-        raise ValidationError(f"capacities must have shape ({n},) (one per provider), got {arr.shape}")
+        raise ValidationError(f"{name} must have shape ({n},) (one per provider), got {arr.shape}")
     if arr.size and (not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr))):
-        raise ValidationError(f"capacities must be whole numbers, got {arr.tolist()}")
+        raise ValidationError(f"{name} must be whole numbers, got {shown}")
     if arr.size and arr.min() < 0:
-        raise ValidationError(f"capacities must be >= 0, got {arr.tolist()}")
+        raise ValidationError(f"{name} must be >= 0, got {shown}")
+    if arr.size and arr.max() > MAX_CAPACITY:
+        raise ValidationError(f"{name} must be <= 2**53, got {shown}")
     arr = arr.astype(np.int64)
     if arr.size and np.all(arr == 1):
         return None
@@ -211,7 +309,7 @@ def as_market(surplus=None, *, customer_utils=None, provider_utils=None, capacit
             w = cu + pu
         if w.size and not np.all(np.isfinite(w)):
             raise ValidationError("customer_utils + provider_utils overflows to a non-finite surplus")
-        return _finish(w, None, _check_capacities(capacities, w.shape[1]), customer_utils=cu,
+        return _finish(w, None, check_capacities(capacities, w.shape[1]), customer_utils=cu,
                        provider_utils=pu)
     if surplus is None:
         raise ValidationError(f"{name} is missing: give a surplus matrix, a graph, or both utility matrices")
@@ -220,10 +318,10 @@ def as_market(surplus=None, *, customer_utils=None, provider_utils=None, capacit
         if capacities is None:
             capacities = caps
         allowed = None if allowed.all() else allowed
-        return _finish(w, allowed, _check_capacities(capacities, w.shape[1]), cl, pl)
+        return _finish(w, allowed, check_capacities(capacities, w.shape[1]), cl, pl)
     if (isinstance(surplus, np.ndarray) and surplus.dtype.char == "d" and surplus.ndim == 2
             and np.isfinite(surplus.sum())):
         w = surplus  # fast path: a finite float matrix needs no conversion (a NaN/inf makes the sum non-finite)
     else:
         w = check_array(name, surplus, ndim=2)
-    return _finish(w, None, _check_capacities(capacities, w.shape[1]))
+    return _finish(w, None, check_capacities(capacities, w.shape[1]))

@@ -21,6 +21,7 @@ from sim.errors import ValidationError
 from sim.validate import check_array
 
 from .market import as_market
+from .validation import check_headroom, check_tol, tolerance_scale
 
 __all__ = ["Outcome", "outcome_from_transfers", "outcome_from_payoffs"]
 
@@ -81,20 +82,6 @@ class Outcome:
         self.customer_labels = customer_labels
         self.provider_labels = provider_labels
 
-    @classmethod
-    def _trusted(cls, matching, p, q, welfare, transfers=None, capacities=None, cl=None, pl=None):
-        # Solver results are already well-formed: skip re-validation (hot path).
-        self = object.__new__(cls)
-        self.matching = matching
-        self.customer_payoffs = p
-        self.provider_payoffs = q
-        self.welfare = welfare
-        self.transfers = transfers
-        self.capacities = capacities
-        self.customer_labels = cl
-        self.provider_labels = pl
-        return self
-
     @property
     def shape(self):
         """``(m, n)``: the market size the outcome belongs to."""
@@ -149,6 +136,21 @@ class Outcome:
                 + ("" if self.transfers is None else f", transfers={self.transfers!r}") + ")")
 
 
+def trusted_outcome(matching, customer_payoffs, provider_payoffs, welfare, transfers=None, capacities=None,
+                    customer_labels=None, provider_labels=None):
+    """An :class:`Outcome` from a solver's well-formed results, without re-validation (the hot path)."""
+    self = object.__new__(Outcome)
+    self.matching = matching
+    self.customer_payoffs = customer_payoffs
+    self.provider_payoffs = provider_payoffs
+    self.welfare = welfare
+    self.transfers = transfers
+    self.capacities = capacities
+    self.customer_labels = customer_labels
+    self.provider_labels = provider_labels
+    return self
+
+
 def _check_matching_fits(matching, market, name="matching"):
     """Raise unless ``matching`` is a matching of ``market`` (indices, disjointness, edges, seats)."""
     m, n = market.surplus.shape
@@ -193,20 +195,26 @@ def check_outcome(market, outcome, name="outcome", tol=1e-9):
     """
     if not isinstance(outcome, Outcome):
         raise ValidationError(f"{name} must be a markets.Outcome, got {type(outcome).__name__}")
+    tol = check_tol("tol", tol)
     m, n = market.surplus.shape
     p, q = outcome.customer_payoffs, outcome.provider_payoffs
     if p.shape != (m,) or q.shape != (n,):
         raise ValidationError(f"{name} has payoffs of sizes ({len(p)}, {len(q)}) but the market is {m} x {n}")
+    if p.size or q.size:
+        # Subset Instability adds up to m + 4 min(m, seats) payoff-sized terms; stability checks p_i + q_j - w_ij
+        big = max(float(np.abs(p).max(initial=0.0)), float(np.abs(q).max(initial=0.0)))
+        check_headroom(f"{name} payoffs", big, 5 * m + 3)
     mt, _ = _check_matching_fits(outcome.matching, market, f"{name}.matching")
     w = market.surplus
-    atol = tol * _scale(w)
+    atol = tol * tolerance_scale(w)
     rows, cols = mt[:, 0], mt[:, 1]
     gap = np.abs(p[rows] + q[cols] - w[rows, cols])
     if gap.size and gap.max() > atol:
         k = int(gap.argmax())
         raise ValidationError(
             f"{name} payoffs are not feasible: pair {mt[k].tolist()} has p_i + p_j = "
-            f"{float(p[rows[k]] + q[cols[k]])!r} but surplus {float(w[rows[k], cols[k]])!r} (transfers must be zero-sum)")
+            f"{float(p[rows[k]] + q[cols[k]])!r} but surplus {float(w[rows[k], cols[k]])!r} "
+            "(transfers must be zero-sum)")
     free_c = np.ones(m, dtype=bool)
     free_c[rows] = False
     loads = np.bincount(cols, minlength=n)
@@ -214,19 +222,13 @@ def check_outcome(market, outcome, name="outcome", tol=1e-9):
     unused = loads == 0
     if np.any(np.abs(p[free_c]) > atol):
         i = int(np.flatnonzero(free_c & (np.abs(p) > atol))[0])
-        raise ValidationError(f"{name} payoffs are not feasible: unmatched customer {i} has payoff {float(p[i])!r}, not 0")
+        raise ValidationError(f"{name} payoffs are not feasible: unmatched customer {i} has payoff "
+                              f"{float(p[i])!r}, not 0")
     if np.any(np.abs(q[unused]) > atol):
         j = int(np.flatnonzero(unused & (np.abs(q) > atol))[0])
-        raise ValidationError(f"{name} payoffs are not feasible: unmatched provider {j} has payoff {float(q[j])!r}, not 0")
+        raise ValidationError(f"{name} payoffs are not feasible: unmatched provider {j} has payoff "
+                              f"{float(q[j])!r}, not 0")
     return mt, p, q, loads, caps
-
-
-def _scale(w):
-    """Magnitude that tolerances are relative to: max |w| (1 for an all-zero market)."""
-    if w.size == 0:
-        return 1.0
-    s = max(float(w.max()), -float(w.min()))
-    return s if s > 0 else 1.0
 
 
 def outcome_from_transfers(customer_utils, provider_utils, matching, transfers, *, capacities=None):
@@ -266,12 +268,16 @@ def outcome_from_transfers(customer_utils, provider_utils, matching, transfers, 
     rows, cols = mt[:, 0], mt[:, 1]
     m, n = market.shape
     p = np.zeros(m)
-    p[rows] = market.customer_utils[rows, cols] - t
-    per_pair = market.provider_utils[rows, cols] + t
     loads = np.bincount(cols, minlength=n)
-    q = np.bincount(cols, weights=per_pair, minlength=n) / np.maximum(loads, 1)
+    # payoffs are utilities plus or minus transfers: both finite, their sums need not be (refused below)
+    with np.errstate(over="ignore", invalid="ignore"):
+        p[rows] = market.customer_utils[rows, cols] - t
+        per_pair = market.provider_utils[rows, cols] + t
+        q = np.bincount(cols, weights=per_pair, minlength=n) / np.maximum(loads, 1)
+    if not (np.isfinite(p).all() and np.isfinite(q).all()):
+        raise ValidationError("customer_utils/provider_utils plus transfers overflow float64: rescale them")
     welfare = float(market.surplus[rows, cols].sum())
-    return Outcome._trusted(mt, p, q, welfare, t, market.capacities)
+    return trusted_outcome(mt, p, q, welfare, t, market.capacities)
 
 
 def outcome_from_payoffs(surplus, matching, customer_payoffs, provider_payoffs, *, capacities=None,
@@ -285,7 +291,7 @@ def outcome_from_payoffs(surplus, matching, customer_payoffs, provider_payoffs, 
     >>> outcome_from_payoffs([[2.0]], [[0, 0]], [0.5], [0.5])
     Traceback (most recent call last):
     ...
-    sim.errors.ValidationError: outcome payoffs are not feasible: pair [0, 0] has p_i + p_j = 1.0 but surplus 2.0 (transfers must be zero-sum)
+    sim.errors.ValidationError: outcome payoffs are not feasible: pair [0, 0] has p_i + p_j = 1.0 but surplus 2.0 ...
     """
     market = as_market(surplus, capacities=capacities)
     o = Outcome(matching, customer_payoffs, provider_payoffs, capacities=market.capacities,

@@ -16,21 +16,26 @@ from __future__ import annotations
 import numpy as np
 
 from sim.errors import CertificateError
-from sim.validate import check_choice
 
-from .assignment import DEFAULT_BACKEND, available_backends, solve_assignment
+from .assignment import check_backend, solve_assignment
 from .certificate import check_certificate
+from .extremes import extreme_payoffs
 from .market import as_market
-from .outcome import Outcome
+from .outcome import trusted_outcome
+from .validation import check_flag, check_option, check_tol
 
-__all__ = ["stable_outcome"]
+__all__ = ["stable_outcome", "solve_market"]
 
 _METHODS = ("auto", "lapjv", "scipy", "lp")
 _POINTS = ("any", "customer", "provider")
 
 
-def _solve_market(market, backend):
-    """Solve (seat-expanded when capacitated); return rows, provider cols, p, per-seat q."""
+def solve_market(market, backend):
+    """Solve a checked :class:`~markets.market.Market` (seat-expanded when capacitated).
+
+    Returns rows, provider columns, customer payoffs and per-seat provider payoffs;
+    the caller has checked the work fits in memory (:meth:`Market.check_work`).
+    """
     w = market.surplus
     if market.capacities is None:
         return solve_assignment(w, backend)
@@ -101,39 +106,41 @@ def stable_outcome(surplus=None, *, customer_utils=None, provider_utils=None, ca
     >>> o.matching.tolist(), o.provider_payoffs.tolist(), o.transfers.tolist()
     ([[0, 0]], [1.5, 0.0], [0.5])
     """
-    check_choice("method", method, _METHODS)
-    check_choice("point", point, _POINTS)
+    check_option("method", method, _METHODS)
+    check_option("point", point, _POINTS)
+    verify = check_flag("verify", verify)
+    tol = check_tol("tol", tol)
     if backend is not None:
-        check_choice("backend", backend, available_backends())
-        method = backend
+        method = check_backend("backend", backend)
     market = as_market(surplus, customer_utils=customer_utils, provider_utils=provider_utils,
                        capacities=capacities)
+    # seat-expanded surplus, the solver's copies of it, the certificate's slack, the extreme's Dijkstra
+    market.check_work(6, "the seat market" if market.capacities is not None else "the solver")
     w = market.surplus
     if method == "lp":
-        from .lp import solve_lp
+        from .lp import solve_lp  # cvxpy loads only when asked for
         rows, cols, p, q = solve_lp(market)
         # LP solvers return floats: the rounded matching and duals are re-certified always
         check_certificate(w, rows, cols, p, q, capacities=market.capacities, tol=tol)
     else:
-        bk = DEFAULT_BACKEND if method == "auto" else method
-        rows, cols, p, q = _solve_market(market, bk)
+        bk = check_backend("method", None if method == "auto" else method)
+        rows, cols, p, q = solve_market(market, bk)
         if verify:
             try:
                 check_certificate(w, rows, cols, p, q, capacities=market.capacities, tol=tol)
             except CertificateError:
                 if bk == "scipy":
                     raise
-                rows, cols, p, q = _solve_market(market, "scipy")
+                rows, cols, p, q = solve_market(market, "scipy")
                 check_certificate(w, rows, cols, p, q, capacities=market.capacities, tol=tol)
     matching = np.empty((len(rows), 2), dtype=np.int64)
     matching[:, 0] = rows
     matching[:, 1] = cols
     welfare = float(w[rows, cols].sum())
-    out = Outcome._trusted(matching, p, q, welfare, None, market.capacities, market.customer_labels,
-                           market.provider_labels)
+    out = trusted_outcome(matching, p, q, welfare, None, market.capacities, market.customer_labels,
+                          market.provider_labels)
     if point != "any":
-        from .core import _extreme
-        p, q = _extreme(market, out, 0 if point == "customer" else 1)
+        p, q = extreme_payoffs(market, out, 0 if point == "customer" else 1)
         if verify:
             check_certificate(w, rows, cols, p, q, capacities=market.capacities, tol=tol)
         out.customer_payoffs, out.provider_payoffs = p, q

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.validate import check_real
-
-from .outcome import _scale, check_outcome, market_for
+from .outcome import check_outcome, market_for
+from .validation import check_tol, tolerance_scale
 
 __all__ = ["is_stable", "blocking_pairs", "irrational_agents"]
 
@@ -24,7 +23,7 @@ __all__ = ["is_stable", "blocking_pairs", "irrational_agents"]
 def _blocking(market, outcome, tol):
     mt, p, q, loads, caps = check_outcome(market, outcome, tol=max(tol, 1e-9))
     w = market.surplus
-    atol = tol * _scale(w)
+    atol = tol * tolerance_scale(w)
     seat_pay = np.where(loads < caps, 0.0, q)  # the seat a provider would free up to block
     block = (p[:, None] + seat_pay[None, :]) < (w - atol)
     if market.allowed is not None:
@@ -64,7 +63,7 @@ def blocking_pairs(surplus, outcome, tol=1e-9):
     >>> blocking_pairs(w, o).tolist()
     [[1, 0]]
     """
-    tol = check_real("tol", tol, low=0.0)
+    tol = check_tol("tol", tol)
     market = market_for(surplus, outcome)
     block, *_ = _blocking(market, outcome, tol)
     return np.argwhere(block).astype(np.int64)
@@ -80,10 +79,10 @@ def irrational_agents(surplus, outcome, tol=1e-9):
     >>> [a.tolist() for a in irrational_agents([[1.0]], o)]
     [[], [0]]
     """
-    tol = check_real("tol", tol, low=0.0)
+    tol = check_tol("tol", tol)
     market = market_for(surplus, outcome)
     mt, p, q, loads, caps = check_outcome(market, outcome, tol=max(tol, 1e-9))
-    atol = tol * _scale(market.surplus)
+    atol = tol * tolerance_scale(market.surplus)
     return np.flatnonzero(p < -atol), np.flatnonzero(q < -atol)
 
 
@@ -112,7 +111,7 @@ def is_stable(surplus, outcome, tol=1e-9):
     >>> is_stable(w, outcome_from_payoffs(w, [[0, 1], [1, 0]], [0.5, 1.0], [1.0, 0.5]))
     False
     """
-    tol = check_real("tol", tol, low=0.0)
+    tol = check_tol("tol", tol)
     market = market_for(surplus, outcome)
     block, p, q, atol = _blocking(market, outcome, tol)
     if p.size and p.min() < -atol:

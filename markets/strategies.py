@@ -24,11 +24,14 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from hypothesis.strategies import SearchStrategy
 
+from sim.errors import InputTypeError
 from sim.validate import check_int
 
 from .market import as_market
 from .outcome import Outcome
+from .validation import check_flag
 
 __all__ = [
     "bipartite_graphs",
@@ -46,6 +49,14 @@ def _default_elements():
         st.integers(-3, 6).map(float),
         st.floats(-10.0, 10.0, allow_nan=False, allow_infinity=False, allow_subnormal=False),
     )
+
+
+def _elements(elements):
+    if elements is None:
+        return _default_elements()
+    if not isinstance(elements, SearchStrategy):
+        raise InputTypeError(f"elements must be a hypothesis strategy of floats, got {type(elements).__name__}")
+    return elements
 
 
 def _sizes(min_customers, max_customers, min_providers, max_providers):
@@ -70,13 +81,13 @@ def surplus_matrices(*, min_customers=0, max_customers=5, min_providers=0, max_p
         Only ``n x n`` matrices, ``n`` within the customer bounds (the
         provider bounds are then ignored).
     """
-    if square:
+    if check_flag("square", square):
         lo = check_int("min_customers", min_customers, low=0)
         hi = check_int("max_customers", max_customers, low=lo)
         sizes = st.integers(lo, hi).map(lambda k: (k, k))
     else:
         sizes = _sizes(min_customers, max_customers, min_providers, max_providers)
-    el = _default_elements() if elements is None else elements
+    el = _elements(elements)
     return sizes.flatmap(lambda s: hnp.arrays(np.float64, s, elements=el))
 
 
@@ -84,7 +95,7 @@ def utility_matrices(*, min_customers=0, max_customers=5, min_providers=0, max_p
                      elements=None):
     """Pairs ``(customer_utils, provider_utils)`` of equal shape ``(m, n)``."""
     sizes = _sizes(min_customers, max_customers, min_providers, max_providers)
-    el = _default_elements() if elements is None else elements
+    el = _elements(elements)
     return sizes.flatmap(lambda s: st.tuples(hnp.arrays(np.float64, s, elements=el),
                                              hnp.arrays(np.float64, s, elements=el)))
 
@@ -125,8 +136,8 @@ def _outcomes(draw, surplus, capacities):
         for i in mine:
             p[i] = w[i, j] - q[j]
     mt = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-    return Outcome._trusted(mt, p, q, float(w[mt[:, 0], mt[:, 1]].sum()), None, market.capacities,
-                            market.customer_labels, market.provider_labels)
+    return Outcome(mt, p, q, float(w[mt[:, 0], mt[:, 1]].sum()), capacities=market.capacities,
+                   customer_labels=market.customer_labels, provider_labels=market.provider_labels)
 
 
 def outcomes(surplus, *, capacities=None):
@@ -141,6 +152,7 @@ def outcomes(surplus, *, capacities=None):
 
 def markets_with_outcomes(*, max_customers=5, max_providers=5, elements=None, capacitated=False):
     """Pairs ``(surplus, outcome)``; with ``capacitated=True`` an outcome with capacities."""
+    capacitated = check_flag("capacitated", capacitated)
     mats = surplus_matrices(max_customers=max_customers, max_providers=max_providers, elements=elements)
     if not capacitated:
         return mats.flatmap(lambda w: st.tuples(st.just(w), outcomes(w)))
@@ -197,4 +209,4 @@ def preference_profiles(*, max_proposers=4, max_receivers=4, complete=False):
     Proposers are named ``"m0", "m1", ...``, receivers ``("w", 0), ("w", 1), ...``.
     """
     return _profiles(check_int("max_proposers", max_proposers, low=0),
-                     check_int("max_receivers", max_receivers, low=0), bool(complete))
+                     check_int("max_receivers", max_receivers, low=0), check_flag("complete", complete))
