@@ -31,7 +31,7 @@ def test_same_seed_same_run():
     a, b, c = once(4), once(4), once(5)
     assert a.rollout.metric_names == b.rollout.metric_names
     assert np.array_equal(a.time, b.time)
-    for name in a.rollout:
+    for name in a.rollout.metrics:
         assert np.array_equal(a.rollout[name], b.rollout[name], equal_nan=True), name
     assert np.array_equal(a.waiting_times, b.waiting_times) and a.abandoned == b.abandoned
     assert not np.array_equal(a.instability, c.instability)

@@ -77,7 +77,7 @@ def test_same_seed_same_ntu_trajectory():
     a = run_ntu(mk, CentralizedUCB(arm_prefs=mk.arm_prefs, horizon=200), 200, rng=5)
     b = run_ntu(mk, CentralizedUCB(arm_prefs=mk.arm_prefs, horizon=200), 200, rng=5)
     assert a.metric_names == b.metric_names
-    for name in a:
+    for name in a.metrics:
         assert np.array_equal(a[name], b[name]), name
 
 
@@ -96,7 +96,7 @@ def test_run_ntu_is_a_rollout_of_the_environment_and_totals_are_per_player_sums(
     a = run_ntu(mk, CentralizedUCB(arm_prefs=mk.arm_prefs, horizon=80), 80, rng=3)
     env = NTUEnv(mk, horizon=80)
     b = rollout(env, make_policy("match_ntu.ucb", env), rng=3)  # arm_prefs and horizon from the context
-    for name in a:
+    for name in a.metrics:
         assert np.array_equal(a[name], b[name]), name
     # the per-round total is the sum of the per-player increments
     assert np.allclose(a["optimal_regret"], a["player_optimal_regret"].sum(axis=1))
