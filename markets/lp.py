@@ -24,10 +24,12 @@ from typing import NamedTuple
 import cvxpy as cp
 import numpy as np
 
-from sim.errors import StratsimError, ValidationError
+from sim.errors import InputTypeError, StratsimError
+from sim.validate import check_array
 
 from .market import Market, as_market
 from .outcome import check_outcome, market_for
+from .validation import check_option
 
 __all__ = ["LP", "primal_lp", "dual_lp", "core_lp", "solve_lp", "subset_instability_lp",
            "DEFAULT_SOLVER"]
@@ -42,6 +44,22 @@ class LP(NamedTuple):
     problem: cp.Problem
     variables: dict
     constraints: dict
+
+
+#: Working memory of a cvxpy/HiGHS problem per pair of the market, in float64s (measured: 35 to 60).
+_LP_ARRAYS = 128
+
+
+def _lp_market(surplus, capacities):
+    market = as_market(surplus, capacities=capacities)
+    market.check_work(_LP_ARRAYS, "the cvxpy problem")
+    return market
+
+
+def _check_solver(solver):
+    if not isinstance(solver, str):
+        raise InputTypeError(f"solver must be a cvxpy solver name (str), got {solver!r} ({type(solver).__name__})")
+    return check_option("solver", solver.upper(), cp.installed_solvers())
 
 
 def _pairs(market):
@@ -71,7 +89,7 @@ def primal_lp(surplus=None, *, capacities=None):
     >>> round(float(lp.problem.solve(solver="HIGHS")), 9)
     5.0
     """
-    market = as_market(surplus, capacities=capacities)
+    market = _lp_market(surplus, capacities)
     w = market.surplus
     m, n = w.shape
     z = cp.Variable((m, n), nonneg=True)
@@ -106,7 +124,7 @@ def dual_lp(surplus=None, *, capacities=None):
     >>> round(float(lp.problem.solve(solver="HIGHS")), 9)
     5.0
     """
-    market = as_market(surplus, capacities=capacities)
+    market = _lp_market(surplus, capacities)
     m, n = market.shape
     p = cp.Variable(m, nonneg=True)
     q = cp.Variable(n, nonneg=True)
@@ -133,13 +151,12 @@ def core_lp(surplus=None, customer_weights=None, provider_weights=None, *, capac
     >>> np.round(lp.variables["p"].value, 9).tolist()
     [3.0, 1.0]
     """
-    market = as_market(surplus, capacities=capacities)
+    check_option("sense", sense, ("min", "max"))
+    solver = _check_solver(solver)
+    market = _lp_market(surplus, capacities)
     m, n = market.shape
-    cw = np.zeros(m) if customer_weights is None else np.asarray(customer_weights, dtype=float)
-    pw = np.zeros(n) if provider_weights is None else np.asarray(provider_weights, dtype=float)
-    if cw.shape != (m,) or pw.shape != (n,):
-        raise ValidationError(f"customer_weights/provider_weights must have shapes ({m},), ({n},), "
-                              f"got {cw.shape}, {pw.shape}")
+    cw = np.zeros(m) if customer_weights is None else check_array("customer_weights", customer_weights, shape=(m,))
+    pw = np.zeros(n) if provider_weights is None else check_array("provider_weights", provider_weights, shape=(n,))
     best = _solve(primal_lp(market).problem, solver)
     p = cp.Variable(m, nonneg=True)
     q = cp.Variable(n, nonneg=True)
@@ -176,7 +193,8 @@ def solve_lp(surplus=None, *, capacities=None, solver=DEFAULT_SOLVER):
     >>> rows.tolist(), cols.tolist(), round(float(p.sum() + q.sum()), 9)
     ([0, 1], [0, 1], 5.0)
     """
-    market = as_market(surplus, capacities=capacities)
+    solver = _check_solver(solver)
+    market = _lp_market(surplus, capacities)
     w = market.surplus
     m, n = w.shape
     if m == 0 or n == 0:
@@ -206,8 +224,10 @@ def subset_instability_lp(surplus, outcome, *, solver=DEFAULT_SOLVER):
     >>> round(subset_instability_lp(w, bad), 9)
     3.0
     """
+    solver = _check_solver(solver)
     market = market_for(surplus, outcome)
     mt, p, q, loads, caps = check_outcome(market, outcome)
+    market.check_work(_LP_ARRAYS, "the cvxpy problem")
     w = market.surplus
     m, n = w.shape
     if market.capacities is not None:
