@@ -14,7 +14,10 @@ soft-EM, leave-one-out for each user), so one user's strategy changes what
 others are shown. New users are cold: the prior is 80% mainstream, so a
 minority user first sees mainstream content.
 
-Strategic users know the rule and plan ``H`` steps ahead; ``H = 0`` is naive.
+The platform's rule is any registered recommender (``platform``, default
+``rec.greedy``; built with :func:`~agents.strategic.envs.make_platform`, its
+``alpha`` and ``noise`` from the settings). Strategic users know the rule and
+plan ``H`` steps ahead; ``H = 0`` is naive.
 
 Measured per user type:
 
@@ -31,10 +34,15 @@ Measured per user type:
 - ``utility``, and ``type_posterior``: the platform's final posterior on the
   user's true type.
 
-Two studies (cells): ``horizon`` (everyone naive, or everyone planning with
-horizon ``H``) and ``spillover`` (a share ``strategic_share`` of users,
-drawn at random, plans with ``spill_horizon``; the naive users' outcomes show
+Two studies (:class:`~sim.scenario.Study`; ``studies`` selects which run):
+``horizon`` (a cell per ``H`` in ``horizons``: everyone naive, or everyone
+planning with horizon ``H``) and ``spillover`` (a cell per share in
+``strategic_shares``: that share of users, drawn at random, plans with ``spill_horizon``; the naive users' outcomes show
 what others' strategies do to them).
+
+Randomness: the platform's and the population's generators are children of
+the run's ``rng`` by :func:`sim.random.spawn` (they were seeds drawn with
+``rng.integers(2**63)`` before; the streams, so the numbers, changed with it).
 
 Figures (written to ``out_dir``):
 
@@ -63,8 +71,8 @@ Run it with ``stratsim run cold_start`` or ``python -m scenarios.cold_start``.
 Examples
 --------
 >>> import numpy as np
->>> p = SCENARIO.make_params({"n_users": 12, "horizon": 1}, quick=True)
->>> rows = run(p, np.random.default_rng(0))
+>>> p = SCENARIO.make_params({"n_users": 12}, quick=True)
+>>> rows = run_horizon(HORIZON_STUDY.make_cell(p, {"horizon": 1}), np.random.default_rng(0))
 >>> {"own_genre_share", "exaggeration", "utility"} <= {r["metric"] for r in rows}
 True
 """
@@ -77,14 +85,13 @@ import numpy as np
 
 from agents.strategic import (
     EngagementModel,
-    GreedyRecommender,
     NaiveUser,
-    Platform,
     PlatformBelief,
     StrategicUser,
     UserModel,
     default_types,
     make_catalog,
+    make_platform,
     metric_rows,
     sample_users,
     simulate_population,
@@ -92,18 +99,82 @@ from agents.strategic import (
 )
 from sim.plotting import band, new_figure, save_figure
 from sim.random import spawn
+from sim.registry import check_policy_name
 from sim.results import Results
-from sim.scenario import Scenario
+from sim.scenario import Scenario, Study
 from sim.validate import check_choice, check_int, check_probability, check_real
 
-__all__ = ["SCENARIO", "STUDIES", "Params", "plot", "run"]
+__all__ = ["HORIZON_STUDY", "SCENARIO", "SPILLOVER_STUDY", "STUDIES", "HorizonCell", "Params", "SpilloverCell",
+           "plot", "run_horizon", "run_spillover"]
 
 STUDIES = ("horizon", "spillover")
 
 
 @dataclass(frozen=True)
+class _Population:
+    """What both studies' runs share: catalog, population, platform (see :class:`Params`)."""
+
+    n_items: int = 10
+    catalog_noise: float = 0.3
+    n_users: int = 200
+    sessions: int = 3
+    session_length: int = 5
+    arrival_rate: float = 1.0
+    return_time: float = 20.0
+    alpha: float = 0.5
+    noise: float = 0.4
+    pseudo_count: float = 10.0
+    like_at: float = 1.2
+    gamma: float = 0.9
+    platform: str = "rec.greedy"
+
+    def __post_init__(self):
+        _check_population(self)
+
+
+@dataclass(frozen=True)
+class HorizonCell(_Population):
+    """One run of the horizon study: everyone plans with ``horizon`` (0: everyone naive)."""
+
+    horizon: int = 0
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_int("horizon", self.horizon, low=0)
+
+
+@dataclass(frozen=True)
+class SpilloverCell(_Population):
+    """One run of the spillover study: a random ``strategic_share`` of users plans with ``spill_horizon``."""
+
+    strategic_share: float = 0.0
+    spill_horizon: int = 2
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_probability("strategic_share", self.strategic_share)
+        check_int("spill_horizon", self.spill_horizon, low=0)
+
+
+def _check_population(p) -> None:
+    check_int("n_items", p.n_items, low=2)
+    check_real("catalog_noise", p.catalog_noise, low=0.0)
+    check_int("n_users", p.n_users, low=2)
+    check_int("sessions", p.sessions, low=1)
+    check_int("session_length", p.session_length, low=1)
+    check_real("arrival_rate", p.arrival_rate, low=0.0, low_open=True)
+    check_real("return_time", p.return_time, low=0.0, low_open=True)
+    check_probability("alpha", p.alpha)
+    check_real("noise", p.noise, low=0.0, low_open=True)
+    check_real("pseudo_count", p.pseudo_count, low=0.0, low_open=True)
+    EngagementModel(like_at=p.like_at)
+    check_probability("gamma", p.gamma)
+    check_policy_name("platform", p.platform, "recommender")
+
+
+@dataclass(frozen=True)
 class Params:
-    """Parameters of the cold-start study.
+    """Settings of the cold-start scenario.
 
     Attributes
     ----------
@@ -130,20 +201,16 @@ class Params:
         Natural like threshold.
     gamma : float
         Discount factor, in [0, 1].
+    platform : str
+        The platform's rule: a registered policy of domain ``"recommender"``.
     horizons : tuple of int
-        Horizons of the horizon study (0 = naive).
-    horizon : int
-        The horizon of one cell (set by the grid).
+        Horizons of the horizon study (0 = naive; its grid).
     strategic_shares : tuple of float
-        Shares of strategic users in the spillover study.
-    strategic_share : float
-        The share of one cell (set by the grid).
+        Shares of strategic users in the spillover study (its grid).
     spill_horizon : int
         Horizon of strategic users in the spillover study.
     studies : tuple of str
-        Studies run (the grid).
-    study : str
-        The study of one cell (set by the grid).
+        Studies run (see :data:`STUDIES`).
     """
 
     n_items: int = 10
@@ -158,54 +225,50 @@ class Params:
     pseudo_count: float = 10.0
     like_at: float = 1.2
     gamma: float = 0.9
+    platform: str = "rec.greedy"
     horizons: tuple[int, ...] = (0, 1, 2, 3)
-    horizon: int = 0
     strategic_shares: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
-    strategic_share: float = 0.0
     spill_horizon: int = 2
     studies: tuple[str, ...] = STUDIES
-    study: str = "horizon"
 
     def __post_init__(self):
-        check_int("n_items", self.n_items, low=2)
-        check_real("catalog_noise", self.catalog_noise, low=0.0)
-        check_int("n_users", self.n_users, low=2)
-        check_int("sessions", self.sessions, low=1)
-        check_int("session_length", self.session_length, low=1)
-        check_real("arrival_rate", self.arrival_rate, low=0.0, low_open=True)
-        check_real("return_time", self.return_time, low=0.0, low_open=True)
-        check_probability("alpha", self.alpha)
-        check_real("noise", self.noise, low=0.0, low_open=True)
-        check_real("pseudo_count", self.pseudo_count, low=0.0, low_open=True)
-        EngagementModel(like_at=self.like_at)
-        check_probability("gamma", self.gamma)
-        for h in self.horizons + (self.horizon, self.spill_horizon):
-            check_int("horizon", h, low=0)
-        for s in self.strategic_shares + (self.strategic_share,):
-            check_probability("strategic_share", s)
+        _check_population(self)
+        for h in self.horizons:
+            check_int("horizons", h, low=0)
+        check_int("spill_horizon", self.spill_horizon, low=0)
+        for s in self.strategic_shares:
+            check_probability("strategic_shares", s)
         for s in self.studies:
             check_choice("studies", s, STUDIES)
-        check_choice("study", self.study, STUDIES)
 
 
-def run(params: Params, rng) -> list[dict]:
-    """One population run: per-type metrics, and the own-genre share per step since arrival."""
+def run_horizon(cell: HorizonCell, rng) -> list[dict]:
+    """One population run of the horizon study (see :func:`_run`)."""
+    return _run(cell, rng, cell.horizon, lambda n: np.full(n, cell.horizon > 0))
+
+
+def run_spillover(cell: SpilloverCell, rng) -> list[dict]:
+    """One population run of the spillover study (see :func:`_run`)."""
+    return _run(cell, rng, cell.spill_horizon, lambda n: rng.random(n) < cell.strategic_share)
+
+
+def _run(params, rng, horizon, choose_strategic) -> list[dict]:
+    """One population run: per-type metrics, and the own-genre share per step since arrival.
+
+    ``choose_strategic(n_users)`` marks the users who plan with ``horizon``.
+    """
     catalog = make_catalog(params.n_items, noise=params.catalog_noise, rng=rng)
     types = default_types()
     type_idx, thetas = sample_users(types, params.n_users, rng=rng)
     engagement = EngagementModel(like_at=params.like_at)
     profiles, shares = type_profiles(catalog, types, alpha=params.alpha, engagement=engagement)
-    policy = GreedyRecommender(alpha=params.alpha, noise=params.noise)
-    # child streams by SeedSequence.spawn (drawn before the users, as the seeds were)
+    # child streams by SeedSequence.spawn (never seeds drawn from rng)
     platform_rng, population_rng = spawn(rng, 2)
-    platform = Platform(policy, profiles, type_prior=shares, learn=True, pseudo_count=params.pseudo_count,
-                        rng=platform_rng)
-    if params.study == "horizon":
-        horizon = params.horizon
-        strategic = np.full(params.n_users, horizon > 0)
-    else:
-        horizon = params.spill_horizon
-        strategic = rng.random(params.n_users) < params.strategic_share
+    platform = make_platform(params.platform, profiles, type_prior=shares, learn=True,
+                             pseudo_count=params.pseudo_count, rng=platform_rng,
+                             options={"alpha": params.alpha, "noise": params.noise})
+    policy = platform.policy
+    strategic = choose_strategic(params.n_users)
     users = []
     for theta, s in zip(thetas, strategic):
         model = UserModel.from_preferences(catalog, theta, engagement=engagement)
@@ -336,29 +399,25 @@ def plot(results, out_dir) -> list:
     return paths
 
 
-def _grid(p):
-    cells = []
-    if "horizon" in p.studies:
-        cells += [{"study": "horizon", "horizon": h} for h in p.horizons]
-    if "spillover" in p.studies:
-        cells += [{"study": "spillover", "strategic_share": s} for s in p.strategic_shares]
-    return cells
-
+HORIZON_STUDY = Study(
+    "horizon", cell=HorizonCell, run=run_horizon, sweeps={"horizon": "horizons"},
+    grid=lambda p: [{"horizon": h} for h in p.horizons] if "horizon" in p.studies else [],
+    description="Everyone naive, or everyone planning with horizon H.")
+SPILLOVER_STUDY = Study(
+    "spillover", cell=SpilloverCell, run=run_spillover, sweeps={"strategic_share": "strategic_shares"},
+    grid=lambda p: [{"strategic_share": s} for s in p.strategic_shares] if "spillover" in p.studies else [],
+    description="A random share of strategic users among naive ones.")
 
 SCENARIO = Scenario(
     name="cold_start",
     description="Population of mainstream and minority users: strategic users exaggerate their "
                 "difference to escape the cold start.",
     params=Params,
-    run=run,
-    plot=plot,
-    grid=_grid,
+    studies=(HORIZON_STUDY, SPILLOVER_STUDY),
+    plot=plot,  # the welfare figure draws on both studies
     quick={"n_users": 50, "horizons": (0, 1, 2), "strategic_shares": (0.0, 0.5, 1.0)},
     replications=10,
     quick_replications=2,
 )
 
-if __name__ == "__main__":
-    from sim.cli import main
-
-    raise SystemExit(main(["run", "cold_start", *__import__("sys").argv[1:]]))
+SCENARIO.run_if_main(__name__)
