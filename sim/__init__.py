@@ -16,6 +16,7 @@ Examples
 [0.0, 1.0, 2.0, 3.0]
 """
 
+from ._version import __version__
 from .engine import Simulation
 from .environment import Environment, Rollout, Step, rollout
 from .errors import (
@@ -42,8 +43,6 @@ from .registry import (
 )
 from .results import Results, mean_ci
 from .scenario import Scenario, Study
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BackendError",

@@ -3,25 +3,35 @@
 Commands::
 
     stratsim list                       every registered scenario and what it does
+    stratsim list --policies            every registered policy, by domain
     stratsim run NAME [options]         run a scenario's sweep into a results folder
     stratsim run quickstart             every scenario at a small scale, under results/
     stratsim plot DIR                   redraw a results folder's figures
+    stratsim --version                  the stratsim version
 
 Errors (unknown names, bad values, unwritable folders, unreachable schedulers,
-mismatched results folders) print one line ``stratsim: error: ...`` and exit
-with status 2, before anything is written.
+a missing ``distributed`` extra, mismatched or damaged results folders) print
+one line ``stratsim: error: ...`` and exit with status 2, before anything is
+written. Ctrl-C (exit 130) and SIGTERM (exit 143, what ``timeout``, Slurm and
+``docker stop`` send) stop the run and its workers with one line; finished
+tasks are kept and the same command resumes.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
+from ._version import __version__
 from .errors import StratsimError, ValidationError
+from .validate import check_int
 
-__all__ = ["build_parser", "main"]
+__all__ = ["Terminated", "build_parser", "main"]
 
 QUICKSTART = "quickstart"
 
@@ -36,8 +46,11 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``stratsim``."""
     parser = _Parser(prog="stratsim", description="Simulate strategic users and learning markets.")
+    parser.add_argument("--version", action="version", version=f"stratsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    sub.add_parser("list", help="list the registered scenarios")
+    listing = sub.add_parser("list", help="list the registered scenarios (or policies)")
+    listing.add_argument("--policies", action="store_true",
+                         help="list the registered policies with their domains instead")
     run = sub.add_parser("run", help="run a scenario (or 'quickstart': all of them, small)")
     run.add_argument("name", help="scenario name (see 'stratsim list') or 'quickstart'")
     run.add_argument("--out", help="results folder (default results/NAME, or results/ for quickstart)")
@@ -68,6 +81,8 @@ def _parse_sets(items) -> dict:
 
 
 def _cmd_list(args) -> int:
+    if args.policies:
+        return _list_policies()
     from .registry import scenarios
 
     names = scenarios.names()
@@ -77,13 +92,27 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _list_policies() -> int:
+    # One line per policy, grouped by domain: "domain  name  description".
+    from .registry import policies
+
+    rows = [(domain, name, policies.describe(name) or policies.get(name).spec.label)
+            for domain in policies.domains() for name in policies.names(domain)]
+    wd = max((len(r[0]) for r in rows), default=0)
+    wn = max((len(r[1]) for r in rows), default=0)
+    for domain, name, text in rows:
+        print(f"{domain:<{wd}}  {name:<{wn}}  {text}")
+    return 0
+
+
 def _cmd_run(args, argv) -> int:
     from .registry import scenarios
     from .runner import run_scenario
 
     sets = _parse_sets(args.sets)
     progress = False if args.no_progress else None
-    common = dict(seed=args.seed, replications=args.reps, backend=args.backend, jobs=args.jobs,
+    seed = check_int("seed", args.seed, low=0)
+    common = dict(rng=seed, replications=args.reps, backend=args.backend, jobs=args.jobs,
                   scheduler=args.scheduler, progress=progress, argv=argv)
     if args.name == QUICKSTART:
         if sets:
@@ -120,19 +149,45 @@ def _cmd_plot(args) -> int:
     return 0
 
 
+class Terminated(KeyboardInterrupt):
+    """Raised in the driver by SIGTERM, so that it unwinds exactly like Ctrl-C
+    (workers stopped, journal closed) instead of dying on the spot."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv=None) -> int:
     """Entry point of ``stratsim``; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "list":
-            return _cmd_list(args)
-        if args.command == "run":
-            return _cmd_run(args, ["stratsim", *argv])
-        return _cmd_plot(args)
+        with _sigterm_as_interrupt():
+            if args.command == "list":
+                return _cmd_list(args)
+            if args.command == "run":
+                return _cmd_run(args, ["stratsim", *argv])
+            return _cmd_plot(args)
     except StratsimError as exc:
         print(f"stratsim: error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("stratsim: terminated (SIGTERM); finished tasks are saved: re-run the same command to resume",
+              file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("stratsim: interrupted; finished tasks are saved: re-run the same command to resume",
               file=sys.stderr)

@@ -1,17 +1,19 @@
 """Run manifests: what produced a results folder, and the fingerprint that guards it.
 
-``manifest.json`` records the scenario, its parameters and cells, the seed,
-the replications, the package versions, the git revision, the command line and
-the UTC time. Its ``fingerprint`` (a hash of scenario, parameters, cells and
-seed) decides whether a later run may resume into the same folder.
+``manifest.json`` records the scenario, its parameters and cells, the root
+seed (the entropy and spawn key of the sweep's root SeedSequence), the
+replications, the stratsim and package versions, the git revision, the command
+line and the UTC time. Its ``fingerprint`` (a hash of scenario, parameters,
+cells, root seed and stratsim version) decides whether a later run may resume
+into the same folder.
 
 Examples
 --------
 >>> from sim.manifest import fingerprint
->>> a = fingerprint("mm1", {"mu": 1.0}, [{"rho": 0.5}], seed=0)
->>> a == fingerprint("mm1", {"mu": 1.0}, [{"rho": 0.5}], seed=0)
+>>> a = fingerprint("mm1", {"mu": 1.0}, [{"rho": 0.5}], rng=0)
+>>> a == fingerprint("mm1", {"mu": 1.0}, [{"rho": 0.5}], rng=0)
 True
->>> a == fingerprint("mm1", {"mu": 2.0}, [{"rho": 0.5}], seed=0)
+>>> a == fingerprint("mm1", {"mu": 2.0}, [{"rho": 0.5}], rng=0)
 False
 """
 
@@ -26,6 +28,11 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
+
+from ._version import __version__
+from .errors import ValidationError
+from .random import as_seed_sequence
 from .results import atomic_write
 
 __all__ = [
@@ -34,24 +41,52 @@ __all__ = [
     "git_revision",
     "package_versions",
     "read_manifest",
+    "seed_record",
     "write_manifest",
 ]
 
-_PACKAGES = ("stratsim", "numpy", "scipy", "simpy", "matplotlib", "cvxpy", "networkx", "tqdm",
+#: Keys every manifest has (a file without them was not written by stratsim).
+REQUIRED_KEYS = ("scenario", "fingerprint")
+
+_PACKAGES = ("numpy", "scipy", "simpy", "matplotlib", "cvxpy", "networkx", "tqdm",
              "distributed")
 
 
-def fingerprint(scenario: str, params: dict, cells: list, seed: int) -> str:
-    """Hash of everything that determines the results of a run (replications excluded,
-    so a finished run can be extended with more replications)."""
-    text = json.dumps({"scenario": scenario, "params": params, "cells": cells, "seed": seed},
-                      sort_keys=True, default=repr)
+def seed_record(rng) -> dict:
+    """The root seed as JSON data: ``{"seed": <root entropy>, "spawn_key": [...]}``.
+
+    For an int seed ``s`` this is ``{"seed": s, "spawn_key": []}``.
+
+    ``rng`` is an int or a :class:`numpy.random.SeedSequence` (a Generator
+    would spawn a new child at every call: pass its SeedSequence instead).
+
+    Examples
+    --------
+    >>> seed_record(7)
+    {'seed': 7, 'spawn_key': []}
+    """
+    if isinstance(rng, np.random.Generator):
+        raise ValidationError("rng for a seed record must be an int or a SeedSequence, got a Generator")
+    root = as_seed_sequence(rng)
+    entropy = root.entropy
+    if not isinstance(entropy, int):  # a sequence of ints
+        entropy = [int(e) for e in entropy]
+    return {"seed": entropy, "spawn_key": [int(k) for k in root.spawn_key]}
+
+
+def fingerprint(scenario: str, params: dict, cells: list, rng) -> str:
+    """Hash of everything that determines the results of a run: scenario, parameters,
+    cells, root seed (see :func:`seed_record`) and the stratsim version. Replications
+    are excluded, so a finished run can be extended with more replications."""
+    text = json.dumps({"scenario": scenario, "params": params, "cells": cells, "seed": seed_record(rng),
+                       "stratsim": __version__}, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def package_versions() -> dict:
     """Versions of Python and of the packages results depend on."""
-    out = {"python": platform.python_version()}
+    # stratsim's own version from the source, not from (possibly stale) installed metadata.
+    out = {"python": platform.python_version(), "stratsim": __version__}
     for name in _PACKAGES:
         try:
             out[name] = metadata.version(name)
@@ -75,16 +110,17 @@ def git_revision(path=None) -> str | None:
         return None
 
 
-def build_manifest(*, scenario: str, description: str, params: dict, cells: list, seed: int,
+def build_manifest(*, scenario: str, description: str, params: dict, cells: list, rng,
                    replications: int, quick: bool, backend: str, jobs: int, argv=None) -> dict:
-    """The manifest dictionary of a run."""
+    """The manifest dictionary of a run; ``rng`` is the root seed (int or SeedSequence)."""
     return {
         "scenario": scenario,
         "description": description,
-        "fingerprint": fingerprint(scenario, params, cells, seed),
+        "fingerprint": fingerprint(scenario, params, cells, rng),
+        "stratsim_version": __version__,
         "params": params,
         "cells": cells,
-        "seed": seed,
+        **seed_record(rng),
         "replications": replications,
         "quick": quick,
         "backend": backend,
@@ -97,12 +133,43 @@ def build_manifest(*, scenario: str, description: str, params: dict, cells: list
 
 
 def read_manifest(folder) -> dict | None:
-    """The manifest in ``folder``, or None if there is none."""
+    """The manifest in ``folder``, or None if there is none.
+
+    A ``manifest.json`` that is not a JSON object with the keys every manifest
+    has (:data:`REQUIRED_KEYS`) raises :class:`~sim.errors.ValidationError`
+    naming the file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> read_manifest(folder) is None
+    True
+    >>> _ = (folder / "manifest.json").write_text("{")
+    >>> read_manifest(folder)
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: '...manifest.json' is not valid JSON (...); it was not written by stratsim ...
+    """
     path = Path(folder) / "manifest.json"
     if not path.exists():
         return None
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            manifest = json.load(fh)
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        raise ValidationError(f"{str(path)!r} is not valid JSON ({exc}); it was not written by stratsim "
+                              "or is damaged") from None
+    except OSError as exc:
+        raise ValidationError(f"{str(path)!r} cannot be read ({exc.strerror or exc})") from None
+    if not isinstance(manifest, dict):
+        raise ValidationError(f"{str(path)!r} is not a stratsim manifest (a JSON object), got "
+                              f"{type(manifest).__name__}")
+    missing = [k for k in REQUIRED_KEYS if not isinstance(manifest.get(k), str)]
+    if missing:
+        raise ValidationError(f"{str(path)!r} is not a stratsim manifest: it lacks "
+                              f"{', '.join(repr(k) for k in missing)}")
+    return manifest
 
 
 def write_manifest(folder, manifest: dict) -> None:

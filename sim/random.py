@@ -118,8 +118,16 @@ def spawn(rng, n: int) -> list[np.random.Generator]:
     return [np.random.default_rng(s) for s in as_seed_sequence(rng).spawn(int(n))]
 
 
-def task_seed_sequence(entropy: int, cell: int, rep: int) -> np.random.SeedSequence:
-    """The seed of sweep task ``(cell, rep)``: ``SeedSequence(entropy, spawn_key=(cell, rep))``."""
+def task_seed_sequence(entropy, cell: int, rep: int) -> np.random.SeedSequence:
+    """The seed of sweep task ``(cell, rep)``: ``SeedSequence(entropy, spawn_key=(cell, rep))``.
+
+    ``entropy`` is the root entropy (an int) or the sweep's root SeedSequence,
+    whose spawn key then prefixes ``(cell, rep)`` (for a root built from an int
+    the two are the same seed).
+    """
+    if isinstance(entropy, np.random.SeedSequence):
+        return np.random.SeedSequence(entropy.entropy, spawn_key=(*entropy.spawn_key, int(cell), int(rep)),
+                                      pool_size=entropy.pool_size)
     return np.random.SeedSequence(int(entropy), spawn_key=(int(cell), int(rep)))
 
 

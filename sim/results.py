@@ -23,7 +23,7 @@ import csv
 import io
 import math
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,12 +64,34 @@ def _parse(text: str):
 
 
 def atomic_write(path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
+    """Write ``data`` to ``path`` through a temporary file and an atomic rename.
+
+    The file gets the mode the umask gives (``0o666 & ~umask``, 0644 under
+    umask 022), as a plain ``open`` would: results are meant to be shared.
+
+    Examples
+    --------
+    >>> import os, stat, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.txt")
+    >>> old = os.umask(0o022)
+    >>> atomic_write(path, "x\\n")
+    >>> _ = os.umask(old)
+    >>> oct(stat.S_IMODE(os.stat(path).st_mode))
+    '0o644'
+    """
     path = Path(path)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    data = data.encode("utf-8") if isinstance(data, str) else data
+    # Not mkstemp: it creates the file 0600 whatever the umask. O_EXCL on a
+    # name unique to this process and call is just as safe against collisions.
+    while True:
+        tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as fh:
+        with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -91,9 +113,52 @@ def write_csv(path, rows, columns) -> None:
 
 
 def read_csv(path) -> list[dict]:
-    """Read a results CSV into rows, numbers parsed."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        return [{k: _parse(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+    """Read a results CSV into rows, numbers parsed.
+
+    A file that is not a complete table (a row with more or fewer fields than
+    the header, e.g. a copy cut mid-row) raises :class:`~sim.errors.ValidationError`
+    naming the file and the line, instead of yielding rows with missing values.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "results.csv")
+    >>> write_csv(path, [{"metric": "m", "value": 1.5}], ["metric", "value"])
+    >>> read_csv(path)
+    [{'metric': 'm', 'value': 1.5}]
+    >>> with open(path, "a") as fh:
+    ...     _ = fh.write("m,2.")
+    >>> read_csv(path)
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: '...results.csv' is truncated: row 3 does not end with a newline
+    """
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            text = fh.read()
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"{str(path)!r} is not a UTF-8 CSV file ({exc})") from None
+    except OSError as exc:
+        raise ValidationError(f"{str(path)!r} cannot be read ({exc.strerror or exc})") from None
+    if not text:
+        raise ValidationError(f"{str(path)!r} is empty (no header row)")
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise ValidationError(f"{str(path)!r} is not a valid CSV file: {exc}") from None
+    if not text.endswith("\n"):
+        # write_csv ends every row with a newline: a missing one means the file was cut.
+        raise ValidationError(f"{str(path)!r} is truncated: row {len(records)} does not end with a newline")
+    header = records[0]
+    if len(set(header)) != len(header) or "" in header:
+        raise ValidationError(f"{str(path)!r} has an invalid header row: {header!r}")
+    rows = []
+    for number, record in enumerate(records[1:], start=2):
+        if len(record) != len(header):
+            raise ValidationError(f"{str(path)!r} row {number} has {len(record)} fields, the header "
+                                  f"{len(header)}: the file is damaged or truncated")
+        rows.append({k: _parse(v) for k, v in zip(header, record)})
+    return rows
 
 
 def mean_ci(values, level: float = 0.95):

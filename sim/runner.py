@@ -1,10 +1,14 @@
 """Run a registered scenario into a results folder (the engine behind ``stratsim run``).
 
-A run validates everything first (scenario, parameters, replications, backend,
-output folder, scheduler), then writes ``manifest.json``, streams finished
-tasks into ``tasks.jsonl``, and at the end writes ``results.csv`` (tidy long
-format) and ``figures/*.png|pdf``. Re-running the same call resumes; a folder
-holding another scenario's or other parameters' results is refused.
+A run checks everything first (scenario, parameters, replications, seed,
+backend and scheduler reachability, the output folder and what it already
+holds) and writes nothing until the run is known to start. Then it creates the
+folder, writes ``manifest.json``, streams finished tasks into ``tasks.jsonl``,
+and at the end writes ``results.csv`` (tidy long format) and
+``figures/*.png|pdf``. Re-running the same call resumes. A folder holding
+finished work of another scenario, other parameters, another seed or another
+stratsim version is refused, and so is asking for fewer replications than the
+folder has finished; a folder with no finished task is reusable by any run.
 
 Examples
 --------
@@ -34,14 +38,17 @@ try:
 except ImportError:  # Windows: no advisory locks; concurrent runs are not detected
     fcntl = None
 
+from ._version import __version__
 from .errors import ResultsMismatchError, ValidationError
 from .manifest import build_manifest, read_manifest, write_manifest
+from .random import as_seed_sequence
 from .registry import get_scenario
 from .results import Results, write_csv
-from .sweep import BACKENDS, connect_dask, cpu_count, default_backend, run_sweep
-from .validate import check_choice, check_int
+from .sweep import Journal, plan_sweep, resolve_backend
+from .validate import check_int
 
-__all__ = ["RunSummary", "check_output_folder", "plot_folder", "run_scenario"]
+__all__ = ["RunSummary", "check_output_folder", "folder_lock", "make_output_folder", "plot_folder",
+           "run_scenario"]
 
 RESULTS, MANIFEST, JOURNAL, FIGURES, LOCK = (
     "results.csv", "manifest.json", "tasks.jsonl", "figures", ".lock")
@@ -72,7 +79,10 @@ def folder_lock(out: Path):
         yield
         return
     path = out / LOCK
-    fh = open(path, "a+")
+    try:
+        fh = open(path, "a+")
+    except OSError as exc:
+        raise ValidationError(f"--out {str(out)!r} is not writable ({exc.strerror or exc})") from None
     try:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -92,7 +102,9 @@ def folder_lock(out: Path):
 
 
 def check_output_folder(out) -> Path:
-    """Refuse an output path that is a file or cannot be written; return it as a Path."""
+    """Refuse an output path that is a file or sits in a folder that cannot be written;
+    return it as a Path. Nothing is created: :func:`make_output_folder` does that
+    (and reports what this check cannot see, e.g. ``/proc`` or ``/sys`` as root)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValidationError(f"--out {str(out)!r} exists and is not a folder")
@@ -104,7 +116,68 @@ def check_output_folder(out) -> Path:
     return out
 
 
-def run_scenario(name: str, out, *, overrides=None, quick: bool = False, seed: int = 0,
+def make_output_folder(out) -> list[Path]:
+    """Create folder ``out`` and its missing parents; return the folders created, deepest first.
+
+    The one reliable writability check is trying: an OSError (a read-only or
+    virtual file system such as ``/proc`` or ``/sys``, a permission) becomes a
+    :class:`~sim.errors.ValidationError` naming ``--out``.
+
+    Examples
+    --------
+    >>> make_output_folder("/proc/stratsim-doctest")
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: --out '/proc/stratsim-doctest' cannot be created (...)
+    """
+    out = Path(out)
+    created = []
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        created.append(probe)
+        probe = probe.parent
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _remove_folders(created)
+        raise ValidationError(f"--out {str(out)!r} cannot be created ({exc.strerror or exc})") from None
+    return created
+
+
+def _remove_folders(folders) -> None:
+    for folder in folders:  # deepest first
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _holds_finished_work(out: Path) -> bool:
+    return (out / RESULTS).exists() or Journal(out / JOURNAL, "").holds_finished_tasks()
+
+
+def _check_folder(out: Path, manifest: dict) -> dict | None:
+    """The manifest already in ``out`` if this run may resume it; None for a fresh or
+    reusable folder (no finished work); refuse a folder holding another run's work."""
+    if not out.exists():
+        return None
+    old = read_manifest(out)
+    if old is not None and old["fingerprint"] == manifest["fingerprint"]:
+        return old
+    if not _holds_finished_work(out):
+        return None  # nothing finished there: nothing to lose by starting afresh
+    if old is None:
+        raise ResultsMismatchError(f"--out {str(out)!r} holds results without a manifest; refusing to mix")
+    versions = old.get("versions") if isinstance(old.get("versions"), dict) else {}
+    version = old.get("stratsim_version", versions.get("stratsim"))
+    if old.get("scenario") == manifest["scenario"] and version != __version__:
+        raise ResultsMismatchError(
+            f"--out {str(out)!r} holds results of scenario {old['scenario']!r} written by stratsim "
+            f"{version or 'of another version'} (this is {__version__}); choose another folder or delete it")
+    raise ResultsMismatchError(
+        f"--out {str(out)!r} holds results of scenario {old.get('scenario')!r} with other "
+        "parameters or seed; choose another folder or delete it")
+
+
+def run_scenario(name: str, out, *, overrides=None, quick: bool = False, rng=0,
                  replications: int | None = None, backend: str | None = None,
                  jobs: int | None = None, scheduler: str | None = None,
                  progress: bool | None = None, argv=None) -> RunSummary:
@@ -120,66 +193,74 @@ def run_scenario(name: str, out, *, overrides=None, quick: bool = False, seed: i
         Parameter overrides (strings are converted to the field's type).
     quick : bool
         Apply the scenario's ``quick`` overrides and replications.
-    seed : int
-        Root seed.
+    rng : int or SeedSequence
+        Root seed of the sweep (see :func:`sim.sweep.run_sweep`); its entropy and
+        spawn key are recorded in the manifest. A Generator is accepted too but
+        gives a new root (a child of it) at every call.
     replications : int, optional
         Default: the scenario's (quick) replications.
     backend, jobs, scheduler : see :func:`sim.sweep.run_sweep`.
     """
     scenario = get_scenario(name)
-    seed = check_int("seed", seed, low=0)
+    root = as_seed_sequence(rng)
     params = scenario.make_params(overrides or {}, quick=quick)
     cells = scenario.cells(params)
     reps = scenario.quick_replications if quick else scenario.replications
     reps = check_int("reps", replications if replications is not None else reps, low=1)
-    if scheduler is not None:
-        backend = backend or "dask"
-    backend = check_choice("backend", backend or default_backend(), BACKENDS)
-    if jobs is not None:
-        jobs = check_int("jobs", jobs, low=1)
+    backend, jobs = resolve_backend(backend, scheduler, jobs)
     out = check_output_folder(out)
     params_dict = dataclasses.asdict(params)
     manifest = build_manifest(scenario=name, description=scenario.description, params=params_dict,
-                              cells=cells, seed=seed, replications=reps, quick=quick,
-                              backend=backend, jobs=jobs or cpu_count(), argv=argv)
-    old = read_manifest(out) if out.exists() else None
-    if old is not None and old.get("fingerprint") != manifest["fingerprint"]:
-        raise ResultsMismatchError(
-            f"--out {str(out)!r} holds results of scenario {old.get('scenario')!r} with other "
-            "parameters or seed; choose another folder or delete it"
-        )
-    if old is None and out.exists() and any((out / f).exists() for f in (RESULTS, JOURNAL)):
-        raise ResultsMismatchError(f"--out {str(out)!r} holds results without a manifest; refusing to mix")
-    if backend == "dask" and scheduler is not None:
-        client, _ = connect_dask(scheduler, 1)  # fail before writing anything
-        client.close()
+                              cells=cells, rng=root, replications=reps, quick=quick,
+                              backend=backend, jobs=jobs, argv=argv)
+    _check_folder(out, manifest)
+    task = functools.partial(_scenario_task, name, params)
+    # Every remaining check (backend and scheduler, the journal's sweep and its
+    # finished replications) before anything is written.
+    plan = plan_sweep(task, cells, reps, root, backend=backend, jobs=jobs, scheduler=scheduler,
+                      journal=out / JOURNAL)
 
-    out.mkdir(parents=True, exist_ok=True)
-    with folder_lock(out):
-        if old is not None:
-            manifest["first_utc_time"] = old.get("first_utc_time", old.get("utc_time"))
-        write_manifest(out, manifest)
-        task = functools.partial(_scenario_task, name, params)
-        sweep = run_sweep(task, cells, reps, seed, backend=backend, jobs=jobs, scheduler=scheduler,
-                          journal=out / JOURNAL, progress=progress, description=name)
-        rows = [{"scenario": name, **row} for row in sweep.rows]
-        fixed = ["scenario", "cell", *sweep.cell_columns, "rep"]
-        extra = [k for k in dict.fromkeys(k for r in rows for k in r)
-                 if k not in fixed + ["metric", "value"]]
-        write_csv(out / RESULTS, rows, fixed + extra + ["metric", "value"])
-        figures = plot_folder(out)
-    return RunSummary(scenario=name, out=out, tasks=len(cells) * reps, ran=sweep.ran,
+    created = make_output_folder(out)
+    try:
+        with folder_lock(out):
+            old = _check_folder(out, manifest)  # again, now that no other run can write here
+            if old is not None:
+                manifest["first_utc_time"] = old.get("first_utc_time", old.get("utc_time"))
+            write_manifest(out, manifest)
+            sweep = plan.run(progress=progress, description=name)
+            rows = [{"scenario": name, **row} for row in sweep.rows]
+            fixed = ["scenario", "cell", *sweep.cell_columns, "rep"]
+            extra = [k for k in dict.fromkeys(k for r in rows for k in r)
+                     if k not in fixed + ["metric", "value"]]
+            write_csv(out / RESULTS, rows, fixed + extra + ["metric", "value"])
+            figures = plot_folder(out)
+    except BaseException:
+        if created and not (out / MANIFEST).exists():  # refused before starting: leave no trace
+            with contextlib.suppress(OSError):
+                (out / LOCK).unlink()
+            _remove_folders(created)
+        raise
+    return RunSummary(scenario=name, out=out, tasks=plan.tasks, ran=sweep.ran,
                       resumed=sweep.resumed, figures=figures)
 
 
 def plot_folder(out) -> list:
-    """Redraw the figures of results folder ``out`` from its saved ``results.csv``."""
+    """Redraw the figures of results folder ``out`` from its saved ``results.csv``.
+
+    A folder that is not a complete results folder (no or a damaged
+    ``manifest.json``, a damaged or truncated ``results.csv``) raises
+    :class:`~sim.errors.ValidationError` naming the file.
+    """
     out = Path(out)
-    manifest = read_manifest(out)
+    manifest = read_manifest(out) if out.is_dir() else None
     if manifest is None or not (out / RESULTS).exists():
         raise ValidationError(f"{str(out)!r} is not a results folder (no {MANIFEST} and {RESULTS})")
     scenario = get_scenario(manifest["scenario"])
     if not scenario.has_figures:
         return []
     results = Results.read_csv(out / RESULTS)
+    missing = [c for c in ("metric", "value") if results.rows and c not in results.rows[0]]
+    if missing:
+        raise ValidationError(f"{str(out / RESULTS)!r} is not a results table (no column "
+                              f"{', '.join(missing)})")
     return [Path(p) for p in scenario.make_figures(results, out / FIGURES)]
