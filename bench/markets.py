@@ -74,7 +74,7 @@ def main(argv=None):
         w = rng.random((n, n))
         reps = 3 if n >= 2000 else 5 if n >= 1000 else 9
         stable_outcome(w)  # warm-up (imports, allocator)
-        ours, base = paired(lambda: stable_outcome(w), lambda: lsa(w), 1 if args.quick and n > 200 else reps)
+        ours, base = paired(lambda w=w: stable_outcome(w), lambda w=w: lsa(w), 1 if args.quick and n > 200 else reps)
         out[f"ratio_n{n}"] = ours / base
         print(f"{'stable_outcome (certified) / LSA':44s} {n:5d} {ours:10.4f} {base:10.4f} {ours / base:7.3f}")
     out["ratio"] = out[f"ratio_n{sizes[-1]}"]

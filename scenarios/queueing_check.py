@@ -127,7 +127,7 @@ def plot(results, out_dir) -> list:
                     linestyle="none", capsize=4, label="simulated (mean, 95% CI)")
         ax.plot(x, theory, marker="_", markersize=22, markeredgewidth=2, linestyle="none", color="C1",
                 label="theory")
-        for i, d in enumerate(names):
+        for i in range(len(names)):
             ax.annotate(f"{theory[i]:.4f}", (x[i], theory[i]), textcoords="offset points", xytext=(10, -3),
                         fontsize=8)
         ax.set_xticks(x, [LABELS[d] for d in names])
