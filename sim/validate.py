@@ -127,7 +127,11 @@ def check_array(name, value, *, ndim=None, shape=None, finite=True, dtype=float,
 
 def check_choice(name, value, choices):
     """Return ``value`` if it is one of ``choices``."""
-    if value not in choices:
+    try:
+        known = bool(value in choices)
+    except (TypeError, ValueError):  # an array compares elementwise: never a choice
+        known = False
+    if not known:
         raise ValidationError(f"{name} must be one of {sorted(map(str, choices))}, got {value!r}")
     return value
 

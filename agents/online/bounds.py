@@ -45,6 +45,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.errors import ValidationError
+from sim.validate import check_array
+
 __all__ = [
     "prr_bound",
     "prr_two_job_curve",
@@ -57,52 +60,97 @@ __all__ = [
 ]
 
 
+def _args(**ranges):
+    """Check each ``name=(value, low, high, low_open, high_open)``: finite, in range, broadcastable; as arrays."""
+    out = []
+    for name, (value, low, high, low_open, high_open) in ranges.items():
+        arr = check_array(name, value)
+        bad = np.zeros(arr.shape, dtype=bool)
+        if low is not None:
+            bad |= (arr <= low) if low_open else (arr < low)
+        if high is not None:
+            bad |= (arr >= high) if high_open else (arr > high)
+        if bad.any():
+            lo, hi = "(" if low_open else "[", ")" if high_open else "]"
+            raise ValidationError(f"{name} must be in {lo}{low}, {'inf' if high is None else high}{hi}, got "
+                                  f"{float(arr[bad].ravel()[0])!r}")
+        out.append(arr)
+    try:
+        np.broadcast_shapes(*(a.shape for a in out))
+    except ValueError:
+        shapes = ", ".join(f"{k} {a.shape}" for k, a in zip(ranges, out))
+        raise ValidationError(f"{', '.join(ranges)} must have shapes that broadcast together, got {shapes}") from None
+    return out
+
+
+def _finite(result, names: str):
+    """The bound itself, refused if float64 cannot hold it."""
+    parts = result if isinstance(result, tuple) else (result,)
+    for part in parts:
+        if not np.all(np.isfinite(part)):
+            raise ValidationError(f"the bound overflows float64 for these {names}; rescale them")
+    return result
+
+
 def purohit_deterministic_bound(lam, eta, opt):
     """``min{1 + 1/lam, (1 + lam) + eta / ((1 - lam) OPT)}`` (``lam = 1``: ``2``)."""
-    lam, eta, opt = (np.asarray(v, dtype=float) for v in (lam, eta, opt))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    lam, eta, opt = _args(lam=(lam, 0, 1, True, False), eta=(eta, 0, None, False, False),
+                          opt=(opt, 0, None, True, False))
+    with np.errstate(all="ignore"):
         second = np.where(lam < 1, (1 + lam) + eta / ((1 - lam) * opt), np.inf)
-    return np.minimum(1 + 1 / lam, second)
+        return _finite(np.minimum(1 + 1 / lam, second), "lam, eta, opt")
 
 
 def purohit_randomized_bound(lam, b, eta, opt):
     """``min{(1 + 1/b) / (1 - e^-(lam - 1/b)), lam / (1 - e^-lam) (1 + eta / OPT)}``."""
-    lam, b, eta, opt = (np.asarray(v, dtype=float) for v in (lam, b, eta, opt))
-    return np.minimum((1 + 1 / b) / -np.expm1(-(lam - 1 / b)),
-                      lam / -np.expm1(-lam) * (1 + eta / opt))
+    lam, b, eta, opt = _args(lam=(lam, 0, 1, True, True), b=(b, 1, None, False, False),
+                             eta=(eta, 0, None, False, False), opt=(opt, 0, None, True, False))
+    if np.any(np.broadcast_to(lam <= 1 / b, np.broadcast_shapes(lam.shape, b.shape))):
+        raise ValidationError("lam must be in (1/b, 1) for every b")
+    with np.errstate(all="ignore"):
+        return _finite(np.minimum((1 + 1 / b) / -np.expm1(-(lam - 1 / b)), lam / -np.expm1(-lam) * (1 + eta / opt)),
+                       "lam, b, eta, opt")
 
 
 def purohit_randomized_limit(lam):
     """``(lam / (1 - e^-lam), 1 / (1 - e^-lam))``: the large-``b`` (consistency, robustness)."""
-    lam = np.asarray(lam, dtype=float)
-    r = 1 / -np.expm1(-lam)
-    return lam * r, r
+    (lam,) = _args(lam=(lam, 0, None, True, False))
+    with np.errstate(all="ignore"):
+        r = 1 / -np.expm1(-lam)
+        return _finite((lam * r, r), "lam")
 
 
 def wei_zhang_deterministic_robustness(consistency):
     """Least robustness of a deterministic ski rule with the given consistency ``1 + lam``: ``1 + 1/lam``."""
-    return 1 + 1 / (np.asarray(consistency, dtype=float) - 1)
+    (c,) = _args(consistency=(consistency, 1, None, True, False))
+    with np.errstate(all="ignore"):
+        return _finite(1 + 1 / (c - 1), "consistency")
 
 
 def wei_zhang_randomized_consistency(robustness):
     """Least consistency of a randomized ski rule with the given robustness ``r > 1``: ``r ln(1 + 1/(r - 1))``."""
-    r = np.asarray(robustness, dtype=float)
-    return r * np.log1p(1 / (r - 1))
+    (r,) = _args(robustness=(robustness, 1, None, True, False))
+    with np.errstate(all="ignore"):
+        return _finite(r * np.log1p(1 / (r - 1)), "robustness")
 
 
 def prr_bound(lam, n, eta, opt):
     """PRR's total cost bound ``min{(OPT + (n - 1) eta) / lam, 2n OPT / ((n + 1)(1 - lam))}``."""
-    lam, n, eta, opt = (np.asarray(v, dtype=float) for v in (lam, n, eta, opt))
-    return np.minimum((opt + (n - 1) * eta) / lam, 2 * n * opt / ((n + 1) * (1 - lam)))
+    lam, n, eta, opt = _args(lam=(lam, 0, 1, True, True), n=(n, 1, None, False, False),
+                             eta=(eta, 0, None, False, False), opt=(opt, 0, None, True, False))
+    with np.errstate(all="ignore"):
+        return _finite(np.minimum((opt + (n - 1) * eta) / lam, 2 * n * opt / ((n + 1) * (1 - lam))),
+                       "lam, n, eta, opt")
 
 
 def prr_two_job_curve(lam):
     """Exact (consistency, robustness) of PRR(``lam``) on two jobs: ``(2(2+lam)/(3(1+lam)), 4/(3-lam))``."""
-    lam = np.asarray(lam, dtype=float)
+    (lam,) = _args(lam=(lam, 0, 1, False, True))
     return 2 * (2 + lam) / (3 * (1 + lam)), 4 / (3 - lam)
 
 
 def wei_zhang_scheduling_robustness(lam, n):
     """Least robustness of a ``(1 + lam)``-consistent algorithm on ``n`` jobs released at 0."""
-    lam = np.asarray(lam, dtype=float)
-    return (n + n * (n + 1) * lam) / (1 + lam * (n + 1) * (n + 2) / 2)
+    lam, n = _args(lam=(lam, 0, None, False, False), n=(n, 1, None, False, False))
+    with np.errstate(all="ignore"):
+        return _finite((n + n * (n + 1) * lam) / (1 + lam * (n + 1) * (n + 2) / 2), "lam, n")

@@ -21,13 +21,14 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize
 
-from sim.errors import ValidationError
+from sim.errors import InputTypeError, ValidationError
 from sim.random import make_rng
-from sim.validate import check_int, check_real
+from sim.validate import check_array, check_callable, check_int, check_real
 
+from .checks import check_flag, check_memory, check_policy, check_price
 from .jobs import JobSet, opt_batch_cost
 from .server import simulate
-from .ski import consistency, robustness
+from .ski import SkiRentalPolicy, consistency, robustness
 
 __all__ = ["scheduling_worst_ratio", "ski_frontier"]
 
@@ -37,7 +38,13 @@ def ski_frontier(family, lams, *, b: int):
 
     Returns two arrays.
     """
-    policies = [family(lam) for lam in lams]
+    family = check_callable("family", family)
+    b = check_price(b)
+    lams = check_array("lams", lams, ndim=1)
+    policies = [family(float(lam)) for lam in lams]
+    for p in policies:
+        if not isinstance(p, SkiRentalPolicy):
+            raise InputTypeError(f"family must build ski rental policies from lam, got {p!r}")
     return (np.array([consistency(p, b) for p in policies]),
             np.array([robustness(p, b) for p in policies]))
 
@@ -81,8 +88,11 @@ def scheduling_worst_ratio(policy, n: int = 2, *, consistent: bool, rng, n_rando
     >>> round(ratio, 4)     # 2n/(n+1), at equal sizes
     1.3333
     """
+    policy = check_policy("policy", policy, "scheduling")
     n = check_int("n", n, low=1)
+    consistent = check_flag("consistent", consistent)
     n_random = check_int("n_random", n_random, low=1)
+    check_memory("n, n_random", (n, n_random), 16 * n_random * 2 * n + 4096 * n)
     n_starts = check_int("n_starts", n_starts, low=0)
     max_evals = check_int("max_evals", max_evals, low=1)
     log_range = check_real("log_range", log_range, low=0.0, low_open=True)
@@ -100,6 +110,8 @@ def scheduling_worst_ratio(policy, n: int = 2, *, consistent: bool, rng, n_rando
 
     starts = rng.uniform(-log_range, log_range, size=(n_random, dim))
     extra = []
+    if isinstance(seeds, (str, bytes, np.ndarray, JobSet)) or not hasattr(seeds, "__iter__"):
+        raise InputTypeError(f"seeds must be a sequence of JobSets, got {type(seeds).__name__}")
     for jobs in seeds:
         if not isinstance(jobs, JobSet) or jobs.n != n or jobs.predictions is None:
             raise ValidationError(f"seeds must be JobSets of {n} jobs with predictions, got {jobs!r}")

@@ -27,7 +27,9 @@ import numpy as np
 
 from sim.errors import ValidationError
 from sim.random import make_rng
-from sim.validate import check_array, check_int, check_real
+from sim.validate import check_array, check_callable, check_real
+
+from .checks import check_count
 
 __all__ = ["JobSet", "opt_batch_cost", "pareto_sizes", "poisson_jobs"]
 
@@ -39,6 +41,26 @@ def _check_nonneg(name, arr, strict=False):
         op = ">" if strict else ">="
         raise ValidationError(f"{name} must be {op} 0, got {float(arr[i])!r} at index {i}")
     return arr
+
+
+def _check_headroom(name, arr, n):
+    """Refuse values whose schedule arithmetic would overflow float64.
+
+    Every completion time is at most ``max release + sum of sizes`` and a total
+    of ``n`` of them is summed, so ``n (max + sum)`` of each array must stay finite.
+    """
+    with np.errstate(over="ignore"):
+        reach = n * (float(np.max(arr)) + float(np.sum(arr))) if arr.size else 0.0
+    if not np.isfinite(reach):
+        raise ValidationError(f"{name} are too large: {n} jobs of these {name} overflow float64 (1.8e308) in the "
+                              f"schedule's sums (largest entry {float(np.max(arr))!r}); rescale the instance")
+
+
+def _check_like_sizes(name, value, n):
+    arr = check_array(name, value, ndim=1)
+    if arr.shape != (n,):
+        raise ValidationError(f"{name} must have shape ({n},) like sizes, got {arr.shape}")
+    return _check_nonneg(name, arr)
 
 
 class JobSet:
@@ -70,11 +92,13 @@ class JobSet:
     def __init__(self, release, sizes, predictions=None):
         sizes = check_array("sizes", sizes, ndim=1, allow_empty=False)
         self.sizes = _check_nonneg("sizes", sizes, strict=True)
-        release = check_array("release", release, ndim=1, shape=(sizes.size,))
-        self.release = _check_nonneg("release", release)
+        n = sizes.size
+        self.release = _check_like_sizes("release", release, n)
         if predictions is not None:
-            predictions = check_array("predictions", predictions, ndim=1, shape=(sizes.size,))
-            predictions = _check_nonneg("predictions", predictions)
+            predictions = _check_like_sizes("predictions", predictions, n)
+        for name, arr in (("sizes", self.sizes), ("release", self.release), ("predictions", predictions)):
+            if arr is not None:
+                _check_headroom(name, arr, n)
         self.predictions = predictions
         # Private read-only copies: the caller's arrays stay writable and cannot change ours.
         self.sizes, self.release = self.sizes.copy(), self.release.copy()
@@ -129,6 +153,7 @@ def opt_batch_cost(sizes) -> float:
     """
     x = np.sort(check_array("sizes", sizes, ndim=1, allow_empty=False))
     _check_nonneg("sizes", x, strict=True)
+    _check_headroom("sizes", x, x.size)
     return float(np.sum(np.arange(x.size, 0, -1) * x))
 
 
@@ -141,10 +166,15 @@ def pareto_sizes(n: int, rng, *, alpha: float = 1.1, minimum: float = 1.0):
     >>> bool(x.min() >= 1.0)
     True
     """
-    n = check_int("n", n, low=1)
+    n = check_count("n", n, bytes_each=24)
     alpha = check_real("alpha", alpha, low=0.0, low_open=True)
     minimum = check_real("minimum", minimum, low=0.0, low_open=True)
-    return minimum * (1.0 + make_rng(rng).pareto(alpha, n))
+    with np.errstate(over="ignore"):
+        x = minimum * (1.0 + make_rng(rng).pareto(alpha, n))
+    if not np.all(np.isfinite(x)):
+        raise ValidationError(f"alpha={alpha!r} and minimum={minimum!r} draw sizes beyond float64 (1.8e308); "
+                              "use a larger alpha or a smaller minimum")
+    return x
 
 
 def poisson_jobs(n: int, rate: float, rng, *, sizes=None) -> JobSet:
@@ -168,9 +198,14 @@ def poisson_jobs(n: int, rate: float, rng, *, sizes=None) -> JobSet:
     >>> jobs.n, bool(np.all(np.diff(jobs.release) > 0))
     (5, True)
     """
-    n = check_int("n", n, low=1)
+    n = check_count("n", n, bytes_each=64)
     rate = check_real("rate", rate, low=0.0, low_open=True)
+    if sizes is not None:
+        check_callable("sizes", sizes)
     rng = make_rng(rng)
-    release = np.cumsum(rng.exponential(1.0 / rate, n))
-    x = rng.exponential(1.0, n) if sizes is None else np.asarray(sizes(n, rng), dtype=float)
+    with np.errstate(over="ignore"):
+        release = np.cumsum(rng.exponential(1.0 / rate, n))
+    if not np.isfinite(release[-1]):
+        raise ValidationError(f"rate={rate!r} is too small: arrival times overflow float64")
+    x = rng.exponential(1.0, n) if sizes is None else sizes(n, rng)
     return JobSet(release, x)

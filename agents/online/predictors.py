@@ -56,11 +56,13 @@ from collections.abc import Callable
 import numpy as np
 
 from sim.environment import Environment, Step
-from sim.errors import InputTypeError, ValidationError
+from sim.errors import InputTypeError, PolicyError, ValidationError
 from sim.policy import Policy, PolicySpec
 from sim.random import make_rng
 from sim.registry import register_environment, register_policy
-from sim.validate import check_array, check_callable, check_int, check_real
+from sim.validate import check_array, check_callable, check_real
+
+from .checks import MAX_DAYS, check_count, check_flag, check_price, check_season_law
 
 __all__ = [
     "AdversarialPredictor",
@@ -131,7 +133,7 @@ class Predictor(Policy):
 
     def _check_observation(self, observation):
         if not isinstance(observation, PredictionQuery):
-            raise InputTypeError(f"{type(self).__name__}.decide needs a PredictionQuery, "
+            raise InputTypeError(f"observation must be a PredictionQuery ({type(self).__name__}.decide), "
                                  f"got {type(observation).__name__}")
 
     def _decide(self, observation):
@@ -146,11 +148,14 @@ class Predictor(Policy):
         arr = _truth(x)
         if rng is None:
             rng = self._rng
-        y = np.asarray(self._predict(arr, rng, features), dtype=float)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+            y = np.asarray(self._predict(arr, rng, features), dtype=float)
         if y.shape != arr.shape:
             y = np.broadcast_to(y, arr.shape)
         if y.size and (not np.all(np.isfinite(y)) or np.any(y < 0)):
-            raise ValidationError(f"{self!r} produced an invalid prediction (must be finite, >= 0)")
+            bad = y[~(np.isfinite(y) & (y >= 0))].ravel()[0]
+            raise ValidationError(f"{self!r} produced an invalid prediction {bad!r} (must be finite, >= 0) for "
+                                  f"x up to {float(np.max(arr))!r}")
         return _out(y, x)
 
     def update(self, x, *, features=None) -> None:
@@ -267,7 +272,7 @@ class AdversarialPredictor(Predictor):
     def __init__(self, score: Callable, candidates: Callable, *, elementwise: bool = True):
         self.score = check_callable("score", score)
         self.candidates = check_callable("candidates", candidates)
-        self.elementwise = bool(elementwise)
+        self.elementwise = check_flag("elementwise", elementwise)
 
     @classmethod
     def for_ski(cls, policy, *, b: int) -> AdversarialPredictor:
@@ -284,8 +289,11 @@ class AdversarialPredictor(Predictor):
         >>> adv.predict([50.0, 400.0]).tolist()   # short season: claim it is long, and vice versa
         [100.0, 0.0]
         """
+        from .checks import check_policy
         from .ski import decision_classes, expected_ratio
 
+        policy = check_policy("policy", policy, "ski_rental")
+        b = check_price(b)
         reps = [lo for lo, _, _ in decision_classes(policy, b)]
 
         def score(y, x):
@@ -306,8 +314,11 @@ class AdversarialPredictor(Predictor):
         >>> AdversarialPredictor.for_scheduling(SPJF()).predict([1.0, 2.0, 3.0]).tolist()
         [3.0, 2.0, 1.0]
         """
+        from .checks import check_policy
         from .jobs import JobSet
         from .server import simulate
+
+        policy = check_policy("policy", policy, "scheduling")
 
         def score(y, x):
             return simulate(JobSet.batch(x, predictions=y), policy).total_completion_time
@@ -367,12 +378,24 @@ class LearnedPredictor(Predictor):
         """Number of finished instances learned from."""
         return self._n
 
+    #: Largest feature or truth magnitude learned from: its square, summed, must stay far from float64's limit.
+    MAX_VALUE = 1e100
+
     def _design(self, n, features):
         if features is None:
             return np.ones((n, 1))
         f = check_array("features", features, finite=True)
-        f = f.reshape(n, -1) if n else f.reshape(0, -1)
-        return np.hstack([np.ones((f.shape[0], 1)), f])
+        if n == 0:
+            if f.ndim != 2 or f.size:
+                raise ValidationError(f"features must have one row per instance (0), got shape {f.shape}")
+            return np.ones((0, f.shape[1] + 1))
+        if f.size % n or (f.ndim >= 2 and f.shape[0] != n):
+            raise ValidationError(f"features must have one row per instance ({n}), got shape {f.shape}")
+        if f.size and np.abs(f).max() > self.MAX_VALUE:
+            raise ValidationError(f"features must be at most {self.MAX_VALUE:g} in magnitude, got "
+                                  f"{float(np.abs(f).max())!r}")
+        f = f.reshape(n, -1)
+        return np.hstack([np.ones((n, 1)), f])
 
     def _ensure(self, d):
         if self._xtx is None:
@@ -392,6 +415,8 @@ class LearnedPredictor(Predictor):
         return np.maximum(phi @ self._w, 0.0).reshape(x.shape)
 
     def _update(self, x, features):
+        if x.size and x.max() > self.MAX_VALUE:
+            raise ValidationError(f"x must be at most {self.MAX_VALUE:g} to be learned from, got {float(x.max())!r}")
         phi = self._design(x.size, features)
         self._ensure(phi.shape[1])
         self._xtx += phi.T @ phi
@@ -434,7 +459,7 @@ class AdversarialSkiPredictor(AdversarialPredictor):
         if not isinstance(rule, SkiRentalPolicy):
             raise InputTypeError(f"rule must be a ski rental policy or its registered name, got {rule!r}")
         self.rule = rule
-        self.b = check_int("b", b, low=1)
+        self.b = check_price(b)
         adv = AdversarialPredictor.for_ski(rule, b=self.b)
         super().__init__(adv.score, adv.candidates, elementwise=True)
 
@@ -478,12 +503,10 @@ class PredictionTask(Environment):
     provides = frozenset({"features"})
 
     def __init__(self, n: int = 50, *, low: float = 1.0, high: float = 400.0, noise: float = 25.0, b: int = 100):
-        self.n = check_int("n", n, low=1)
-        self.low = check_real("low", low, low=0.0)
-        self.high = check_real("high", high, low=self.low)
-        self.noise = check_real("noise", noise, low=0.0)
-        self.b = check_int("b", b, low=1)
-        self._i = 0
+        self.n = check_count("n", n, bytes_each=48)
+        self.low, self.high, self.noise = check_season_law(low, high, noise)
+        self.b = check_price(b)
+        self._i = None
 
     def context(self):
         return {"b": self.b, "horizon": self.n}
@@ -492,16 +515,20 @@ class PredictionTask(Environment):
         rng = make_rng(rng)
         z = rng.random(self.n)
         x = np.round(self.low + (self.high - self.low) * z + self.noise * rng.standard_normal(self.n))
-        self._x, self._z = np.maximum(x, 1.0), z
+        self._x, self._z = np.clip(x, 1.0, float(MAX_DAYS)), z
         self._i = 0
 
     def observe(self) -> PredictionQuery:
         i = self._i
+        if i is None:
+            raise PolicyError("PredictionTask: call reset before observe or step")
+        if i >= self.n:
+            raise PolicyError(f"PredictionTask: the episode of {self.n} instances is over; call reset")
         return PredictionQuery(float(self._x[i]), self._z[i:i + 1])
 
     def step(self, decision) -> Step:
         query = self.observe()
-        y = check_real("prediction", decision, low=0.0)
+        y = check_real("decision (the prediction)", decision, low=0.0)
         self._i += 1
         x = float(query.x)
         return Step(query, {"x": x, "y": y, "abs_error": abs(y - x)}, self._i >= self.n)

@@ -33,7 +33,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import integrate, stats
 
-from sim.validate import check_choice, check_int, check_real
+from sim.errors import InputTypeError, ValidationError
+from sim.validate import check_choice, check_real
+
+from .checks import check_count
 
 __all__ = ["DISCIPLINES", "mean_response_time"]
 
@@ -63,10 +66,20 @@ def mean_response_time(discipline: str, lam: float, sizes=None, *, grid: int = 2
     """
     discipline = check_choice("discipline", discipline, DISCIPLINES)
     lam = check_real("lam", lam, low=0.0, low_open=True)
-    grid = check_int("grid", grid, low=101)
+    grid = check_count("grid", grid, bytes_each=96, low=101)
     sizes = stats.expon() if sizes is None else sizes
-    mean, second = float(sizes.mean()), float(sizes.moment(2))
-    rho = check_real("rho = lam E[S]", lam * mean, low=0.0, high=1.0, high_open=True)
+    if not all(callable(getattr(sizes, m, None)) for m in ("mean", "moment", "pdf", "sf", "isf", "ppf")):
+        raise InputTypeError(f"sizes must be a frozen scipy.stats distribution (with mean, moment, pdf, sf, isf, "
+                             f"ppf), got {type(sizes).__name__}")
+    with np.errstate(all="ignore"):
+        mean, second, bottom = float(sizes.mean()), float(sizes.moment(2)), float(sizes.ppf(0.0))
+    if not (bottom >= 0.0):
+        raise ValidationError(f"sizes must be a distribution on [0, inf), got one whose support starts at {bottom}")
+    if not (np.isfinite(mean) and np.isfinite(second)):
+        raise ValidationError(f"sizes must have a finite mean and second moment, got {mean} and {second}")
+    with np.errstate(over="ignore"):
+        load = lam * mean
+    rho = check_real("the load rho = lam * sizes.mean()", load, low=0.0, high=1.0, high_open=True)
     if discipline == "fcfs":
         return mean + lam * second / (2.0 * (1.0 - rho))
     if discipline == "ps":

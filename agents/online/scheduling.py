@@ -60,6 +60,7 @@ Examples
 from __future__ import annotations
 
 import math
+import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -68,7 +69,7 @@ from sim.errors import InputTypeError, PolicyError, ValidationError
 from sim.policy import Policy, PolicySpec
 from sim.random import make_rng
 from sim.registry import register_policy
-from sim.validate import check_real
+from sim.validate import check_array, check_int, check_real
 
 __all__ = [
     "FCFS",
@@ -88,10 +89,10 @@ __all__ = [
 _RATE_TOL = 1e-9
 
 
-def _vec(name, value, k=None):
-    arr = np.asarray(value, dtype=float)
-    if arr.ndim != 1 or (k is not None and arr.size != k):
-        raise ValidationError(f"{name} must be a 1-d array of {k} entries, got shape {arr.shape}")
+def _vec(name, value, k):
+    arr = check_array(name, value)
+    if arr.shape != (k,):
+        raise ValidationError(f"{name} must be a 1-d array of {k} entries like ids, got shape {arr.shape}")
     return arr
 
 
@@ -115,8 +116,12 @@ class SchedObservation:
     __slots__ = ("attained", "ids", "predictions", "release", "remaining", "sizes", "time")
 
     def __init__(self, time, ids, release, attained, predictions=None, remaining=None, sizes=None):
-        self.time = float(time)
-        self.ids = np.asarray(ids, dtype=np.int64)
+        self.time = check_real("time", time)
+        ids = check_array("ids", ids, ndim=1)
+        if ids.size and (np.any(ids != np.floor(ids)) or ids.min() < 0 or ids.max() >= 2**62
+                         or np.unique(ids).size != ids.size):
+            raise ValidationError(f"ids must be distinct whole numbers in [0, 2**62), got {ids.tolist()[:5]}")
+        self.ids = ids.astype(np.int64)
         k = self.ids.size
         self.release = _vec("release", release, k)
         self.attained = _vec("attained", attained, k)
@@ -148,7 +153,10 @@ class Allocation:
     __slots__ = ("rates", "recheck")
 
     def __init__(self, rates, recheck=None):
-        self.rates = np.asarray(rates, dtype=float)
+        # Only types here: whether the values are a valid decision is check_allocation's verdict on the policy.
+        self.rates = check_array("rates", rates, finite=False)
+        if recheck is not None and (isinstance(recheck, (bool, np.bool_)) or not isinstance(recheck, numbers.Real)):
+            raise InputTypeError(f"recheck must be a time (a real number) or None, got {recheck!r}")
         self.recheck = None if recheck is None else float(recheck)
 
     def __repr__(self):
@@ -167,6 +175,10 @@ def check_allocation(decision, k: int, time: float, policy=None):
     ...
     sim.errors.PolicyError: policy 'greedy' returned rates summing to 1.3 > 1 at time 0.0
     """
+    k = check_int("k", k, low=0)
+    time = check_real("time", time)
+    # a decision handed in directly (no policy named) is the caller's argument ``decision``
+    returned = f"policy {policy!r} returned" if policy is not None else "decision holds"
     recheck = math.inf
     if isinstance(decision, Allocation):
         recheck = math.inf if decision.recheck is None else decision.recheck
@@ -174,23 +186,28 @@ def check_allocation(decision, k: int, time: float, policy=None):
     try:
         rates = np.asarray(decision, dtype=float)
     except (TypeError, ValueError):
-        raise PolicyError(f"policy {policy!r} returned {decision!r}, not an array of rates") from None
+        raise PolicyError(f"{returned} {decision!r}, not an array of rates") from None
     if rates.shape != (k,):
-        raise PolicyError(f"policy {policy!r} returned rates of shape {rates.shape} for {k} alive jobs "
-                          f"at time {time}")
+        raise PolicyError(f"{returned} rates of shape {rates.shape} for {k} alive jobs at time {time}")
     if not np.all(np.isfinite(rates)) or np.any(rates < 0):
-        raise PolicyError(f"policy {policy!r} returned rates {rates.tolist()} at time {time}; "
-                          "rates must be finite and >= 0")
+        raise PolicyError(f"{returned} rates {rates.tolist()} at time {time}; rates must be finite and >= 0")
     total = float(rates.sum())
     if total > 1 + _RATE_TOL:
-        raise PolicyError(f"policy {policy!r} returned rates summing to {total:.6g} > 1 at time {time}")
+        raise PolicyError(f"{returned} rates summing to {total:.6g} > 1 at time {time}")
     if not (recheck > time) or math.isnan(recheck):
-        raise PolicyError(f"policy {policy!r} asked to recheck at {recheck}, not after the current "
-                          f"time {time}")
+        raise PolicyError(f"{returned} a recheck time {recheck}, not after the current time {time}")
     return rates, recheck
 
 
-class ShareRule(NamedTuple):
+class _ShareFields(NamedTuple):
+    alpha: float
+    key: str | None
+
+
+_SHARE_KEYS = ("release", "prediction", "size", "remaining")
+
+
+class ShareRule(_ShareFields):
     """A rate rule as data: ``alpha/k`` to each of the ``k`` alive jobs, ``1 - alpha`` to the least ``(key, id)``.
 
     ``key`` is one of ``"release"``, ``"prediction"``, ``"size"``, ``"remaining"``,
@@ -202,8 +219,18 @@ class ShareRule(NamedTuple):
     [0.25, 0.75]
     """
 
-    alpha: float
-    key: str | None
+    __slots__ = ()
+
+    def __new__(cls, alpha: float, key: str | None):
+        alpha = check_real("alpha", alpha, low=0.0, high=1.0)
+        if key is not None or alpha < 1.0:
+            from sim.validate import check_choice
+
+            if not isinstance(key, str):
+                raise InputTypeError(f"key must be one of {list(_SHARE_KEYS)} (None only with alpha = 1), "
+                                     f"got {key!r}")
+            check_choice("key", key, _SHARE_KEYS)
+        return super().__new__(cls, alpha, key)
 
     def rates(self, obs: SchedObservation) -> list:
         """The rule's rates for observation ``obs`` (a list, in the observation's order)."""
@@ -211,10 +238,16 @@ class ShareRule(NamedTuple):
 
     def rate_array(self, obs: SchedObservation) -> np.ndarray:
         """The rule's rates for ``obs`` as an array."""
+        if not isinstance(obs, SchedObservation):
+            raise InputTypeError(f"obs must be a SchedObservation, got {type(obs).__name__}")
+        if obs.k == 0:
+            raise ValidationError("obs has no alive job: there are no rates to give")
         rates = np.full(obs.k, self.alpha / obs.k)
         if self.alpha < 1.0:
             keys = {"release": obs.release, "prediction": obs.predictions, "size": obs.sizes,
                     "remaining": obs.remaining}[self.key]
+            if keys is None:
+                raise ValidationError(f"obs has no {self.key} data, which a ShareRule with key={self.key!r} needs")
             rates[_first(keys, obs.ids)] += 1.0 - self.alpha
         return rates
 
@@ -295,7 +328,7 @@ class SchedulingPolicy(Policy):
 
     def _check_observation(self, observation):
         if not isinstance(observation, SchedObservation):
-            raise InputTypeError(f"{type(self).__name__}.decide needs a SchedObservation, "
+            raise InputTypeError(f"observation must be a SchedObservation ({type(self).__name__}.decide), "
                                  f"got {type(observation).__name__}")
         if observation.k == 0:
             raise ValidationError(f"policy {self!r} was asked to decide with no alive job")

@@ -67,10 +67,11 @@ import numpy as np
 
 from sim.environment import Environment, Rollout, Step, rollout
 from sim.errors import InputTypeError, PolicyError, ValidationError
-from sim.policy import as_policy
-from sim.registry import load_policy, register_environment
+from sim.random import make_rng
+from sim.registry import register_environment
 from sim.validate import check_choice, check_int
 
+from .checks import check_flag, check_policy
 from .jobs import JobSet, pareto_sizes
 from .scheduling import SchedObservation, SchedulingPolicy, check_allocation
 
@@ -135,12 +136,7 @@ class Schedule:
 
 
 def _as_sched_policy(policy):
-    if isinstance(policy, str):
-        return load_policy(policy)
-    if isinstance(policy, type):
-        raise InputTypeError(f"policy must be an instance, got the class {policy.__name__}; "
-                             f"call it: {policy.__name__}()")
-    return as_policy(policy, domain="scheduling")
+    return check_policy("policy", policy, "scheduling")
 
 
 def simulate(jobs: JobSet, policy, *, method: str = "auto", max_events: int | None = None) -> Schedule:
@@ -228,10 +224,8 @@ class SchedulingServer(Environment):
     def __init__(self, jobs: JobSet, *, reveal_sizes: bool = False, max_events: int | None = None):
         if not isinstance(jobs, JobSet):
             raise InputTypeError(f"jobs must be a JobSet, got {type(jobs).__name__}")
-        if not isinstance(reveal_sizes, (bool, np.bool_)):
-            raise InputTypeError(f"reveal_sizes must be a bool, got {reveal_sizes!r}")
         self.jobs = jobs
-        self.reveal_sizes = bool(reveal_sizes)
+        self.reveal_sizes = check_flag("reveal_sizes", reveal_sizes)
         self.max_events = check_int("max_events", 1000 * jobs.n + 10**6 if max_events is None else max_events,
                                     low=1)
         caps = {"sizes"} if self.reveal_sizes else set()
@@ -248,6 +242,8 @@ class SchedulingServer(Environment):
 
     def reset(self, rng=None) -> None:
         """Start from time 0 with no job served (the server itself draws no randomness)."""
+        if rng is not None:
+            make_rng(rng)  # refuse what could not seed a generator, as every environment does
         self.completion = np.empty(self.jobs.n)
         self.work = 0.0
         self.events = 0
@@ -348,8 +344,6 @@ class SchedulingServer(Environment):
 
 def _example_server(rng=0, n_jobs: int = 5, batch: bool = True, reveal_sizes: bool = True) -> SchedulingServer:
     """A small batch of Pareto jobs with noisy predictions (the domain's example environment)."""
-    from sim.random import make_rng
-
     rng = make_rng(rng)
     x = pareto_sizes(check_int("n_jobs", n_jobs, low=1), rng, alpha=1.5)
     release = np.zeros(n_jobs) if batch else np.cumsum(rng.exponential(1.0, n_jobs))

@@ -56,10 +56,12 @@ from fractions import Fraction
 import numpy as np
 
 from sim.errors import InputTypeError, PolicyError, StratsimError, ValidationError
-from sim.policy import Policy, PolicySpec, as_policy
+from sim.policy import Policy, PolicySpec
 from sim.random import make_rng
 from sim.registry import register_policy
-from sim.validate import check_int, check_real
+from sim.validate import check_array, check_int, check_real
+
+from .checks import MAX_DAYS, check_count, check_memory, check_policy, check_price
 
 __all__ = [
     "BreakEven",
@@ -107,7 +109,7 @@ class SkiObservation:
     __slots__ = ("b", "y")
 
     def __init__(self, b, y=None):
-        self.b = check_int("b", b, low=1)
+        self.b = check_price(b)
         self.y = None if y is None else check_real("y", y, low=0.0)
 
     def __eq__(self, other):
@@ -151,8 +153,9 @@ class BuyDays:
             raise ValidationError(f"days must be a non-empty 1-d array, got shape {days.shape}")
         if days.dtype.kind not in "iuf":
             raise InputTypeError(f"days must be numeric, got dtype {days.dtype}")
-        if not np.all(np.isfinite(days)) or np.any(days != np.floor(days)) or np.any(days < 1):
-            raise ValidationError(f"days must be whole numbers >= 1, got {days[:5].tolist()}...")
+        if (not np.all(np.isfinite(days)) or np.any(days != np.floor(days)) or np.any(days < 1)
+                or np.any(days > MAX_DAYS)):
+            raise ValidationError(f"days must be whole numbers in [1, 2**53], got {days[:5].tolist()}...")
         days = days.astype(np.int64)
         if probs is None:
             if days.size != 1:
@@ -201,8 +204,10 @@ class BuyDays:
         return int(self.days[-1])
 
     def sample(self, rng, size=None):
-        """Draw buy day(s) with generator ``rng`` (an int seed is accepted)."""
+        """Draw buy day(s) with generator ``rng`` (an int seed is accepted); ``size``: how many (an int)."""
         rng = make_rng(rng)
+        if size is not None:
+            size = check_count("size", size, bytes_each=24, low=0)
         if self.is_deterministic:
             return int(self.days[0]) if size is None else np.full(size, self.days[0])
         idx = np.searchsorted(np.cumsum(self.probs), rng.random(size), side="right")
@@ -215,7 +220,7 @@ class BuyDays:
         ``sum_{d <= x} P(D = d) (d - 1 + b) + x P(D > x)``, vectorised over ``x``
         with prefix sums and a binary search (``O(log |support|)`` per ``x``).
         """
-        b = check_int("b", b, low=1)
+        b = check_price(b)
         x = _season_lengths(x)
         if self._head is None or self._head[0] != b:
             self._head = (b, np.append(0.0, np.cumsum(self.probs * (self.days - 1 + b))))
@@ -247,13 +252,13 @@ def as_buy_days(decision, policy=None) -> BuyDays:
     >>> as_buy_days(0, policy="mine")
     Traceback (most recent call last):
     ...
-    sim.errors.PolicyError: policy 'mine' returned an invalid buy decision 0: days must be whole numbers >= 1, ...
+    sim.errors.PolicyError: policy 'mine' returned an invalid buy decision 0: days must be whole numbers in ...
     """
     if isinstance(decision, BuyDays):
         return decision
     who = repr(policy)
     if isinstance(decision, (bool, np.bool_)) or not isinstance(decision, (int, np.integer, float, np.floating)):
-        raise PolicyError(f"policy {who} returned {decision!r}; a ski policy must return a buy day "
+        raise PolicyError(f"policy {who} returned {decision!r}; a ski policy's decision must be a buy day "
                           "(int >= 1) or a BuyDays distribution")
     try:
         return BuyDays.point(decision)
@@ -292,12 +297,13 @@ def _exact_lam(lam) -> Fraction:
 MAX_SUPPORT = 2**25
 
 
-def _check_size(argument: str, value, entries: int, what: str) -> None:
-    """Refuse, before allocating, work that lists more than :data:`MAX_SUPPORT` entries."""
+def _check_size(argument: str, value, entries: int, what: str, note: str = "") -> None:
+    """Refuse, before allocating, work that lists more than :data:`MAX_SUPPORT` entries (or the memory limit)."""
     if entries > MAX_SUPPORT:
         gib = entries * 16 / 2**30
         raise ValidationError(f"{argument}={value!r} needs {what} of {entries} entries (about {gib:.3g} GiB); "
-                              f"at most {MAX_SUPPORT} are listed")
+                              f"at most {MAX_SUPPORT} are listed{note}")
+    check_memory(argument, value, entries * 16, what=what)
 
 
 def _karlin_probs(b: int, k: int) -> np.ndarray:
@@ -314,7 +320,8 @@ class KarlinBuyDays(BuyDays):
     (see the module docstring), so :meth:`expected_cost` and the worst-case
     ratios cost ``O(1)`` memory whatever ``b`` and ``k``; the support is listed
     (``days``, ``probs``, :meth:`sample`) only on demand, and refused beyond
-    :data:`MAX_SUPPORT` days.
+    :data:`MAX_SUPPORT` days; beyond it :meth:`sample` inverts the closed-form
+    distribution function ``P(D <= d) = (r^(k-d) - r^k) / (1 - r^k)`` instead.
 
     Examples
     --------
@@ -330,14 +337,14 @@ class KarlinBuyDays(BuyDays):
     __slots__ = ("_b", "_k", "_listed")
 
     def __init__(self, b: int, k: int):
-        self._b = check_int("b", b, low=2)
-        self._k = check_int("k", k, low=1)
+        self._b = check_int("b", b, low=2, high=MAX_DAYS)
+        self._k = check_int("k", k, low=1, high=MAX_DAYS)
         self._listed = None
         self._head = None
 
     def _list(self):
         if self._listed is None:
-            _check_size("b", self._b, self._k, "a buy-day distribution")
+            _check_size("b", self._b, self._k, "a buy-day distribution", f" (one per day 1..k, k={self._k})")
             listed = BuyDays(np.arange(1, self._k + 1), _karlin_probs(self._b, self._k))
             self._listed = listed
         return self._listed
@@ -359,11 +366,21 @@ class KarlinBuyDays(BuyDays):
         return self._k
 
     def sample(self, rng, size=None):
-        return self._list().sample(rng, size)
+        if self._k <= MAX_SUPPORT:  # the listed law: the same draws as any BuyDays
+            return self._list().sample(rng, size)
+        rng = make_rng(rng)
+        if size is not None:
+            size = check_count("size", size, bytes_each=24, low=0)
+        log_r = math.log1p(-1.0 / self._b)
+        u = rng.random(size)
+        # the least d with P(D <= d) > u: r^(k-d) > r^k + u (1 - r^k)
+        log_v = np.log1p((1.0 - u) * math.expm1(self._k * log_r))
+        days = np.clip(np.floor(self._k - log_v / log_r) + 1, 1, self._k)
+        return int(days) if size is None else days.astype(np.int64)
 
     def expected_cost(self, x, *, b):
         """Exact ``E cost(D, x) = min(x, k) / (1 - r^k)`` (``O(1)`` memory beyond ``x``)."""
-        b = check_int("b", b, low=1)
+        b = check_price(b)
         x = _season_lengths(x)
         if b != self._b:  # priced differently from the law's own b: use the listed support
             return self._list().expected_cost(x, b=b)
@@ -376,6 +393,9 @@ class KarlinBuyDays(BuyDays):
         ``b``, so the maximum sits at ``lo``, ``hi``, ``k`` or ``b``.
         """
         b, k = self._b, self._k
+        lo = check_int("lo", lo, low=1)
+        if hi is not None:
+            hi = check_int("hi", hi)
         if hi is None:
             hi = max(lo, b, k)
         if hi < lo:
@@ -432,8 +452,8 @@ class SkiRentalPolicy(Policy):
 
     def _check_observation(self, observation):
         if not isinstance(observation, SkiObservation):
-            raise InputTypeError(
-                f"{type(self).__name__}.decide needs a SkiObservation, got {type(observation).__name__}")
+            raise InputTypeError(f"observation must be a SkiObservation ({type(self).__name__}.decide), "
+                                 f"got {type(observation).__name__}")
         if self.needs_prediction and observation.y is None:
             raise ValidationError(f"policy {self!r} needs a prediction: y must not be None")
 
@@ -579,9 +599,14 @@ def ski_cost(day, x, *, b):
     >>> ski_cost(5, [3, 5, 9], b=10).tolist()
     [3.0, 14.0, 14.0]
     """
-    b = check_int("b", b, low=1)
+    b = check_price(b)
     x = _season_lengths(x)
-    day = np.asarray(day, dtype=float)
+    day = _season_lengths(day, "day")
+    try:
+        np.broadcast_shapes(x.shape, day.shape)
+    except ValueError:
+        raise ValidationError(f"day and x must have shapes that broadcast together, got day of shape {day.shape} "
+                              f"and x of shape {x.shape}") from None
     return np.where(x < day, x, day - 1 + b)
 
 
@@ -593,16 +618,12 @@ def opt_cost(x, *, b):
     >>> opt_cost([3, 50], b=10).tolist()
     [3.0, 10.0]
     """
-    b = check_int("b", b, low=1)
+    b = check_price(b)
     return np.minimum(_season_lengths(x), b)
 
 
 def _ski_policy(policy):
-    if isinstance(policy, str):
-        from sim.registry import load_policy
-
-        return load_policy(policy)
-    return as_policy(policy, domain="ski_rental")
+    return check_policy("policy", policy, "ski_rental")
 
 
 def _decide(policy, b, y) -> BuyDays:
@@ -617,9 +638,7 @@ def _breakpoints(policy, b, breakpoints):
         raise ValidationError(
             f"policy {policy!r} does not declare prediction_breakpoints(b); pass breakpoints=[...], "
             "the predictions at which its decision may change")
-    bps = np.unique(np.asarray(breakpoints, dtype=float))
-    if bps.size and not np.all(np.isfinite(bps)):
-        raise ValidationError(f"breakpoints must be finite, got {bps.tolist()}")
+    bps = np.unique(check_array("breakpoints", breakpoints, ndim=1))
     return bps[bps > 0]
 
 
@@ -633,7 +652,7 @@ def decision_classes(policy, b, *, breakpoints=None):
     [(0.0, 10.0, 20), (10.0, inf, 5)]
     """
     policy = _ski_policy(policy)
-    b = check_int("b", b, low=1)
+    b = check_price(b)
     bps = _breakpoints(policy, b, breakpoints)
     edges = np.concatenate([[0.0], bps, [np.inf]])
     return [(float(lo), float(hi), _decide(policy, b, float(lo))) for lo, hi in itertools.pairwise(edges)]
@@ -663,7 +682,7 @@ def expected_cost(policy, x, y=None, *, b):
     [3.0, 19.0, 19.0]
     """
     policy = _ski_policy(policy)
-    b = check_int("b", b, low=1)
+    b = check_price(b)
     x = _season_lengths(x)
     if y is None:
         return _decide(policy, b, None).expected_cost(x, b=b)
@@ -672,6 +691,7 @@ def expected_cost(policy, x, y=None, *, b):
     except ValueError:
         raise ValidationError(f"x and y must have shapes that broadcast together, got x of shape {x.shape} "
                               f"and y of shape {np.shape(y)}") from None
+    check_memory("x, y (broadcast together)", shape, 40 * math.prod(shape))
     x = np.broadcast_to(x, shape)
     y = _predictions(y, shape)
     out = np.empty(shape)
@@ -715,8 +735,11 @@ def _max_ratio(dist: BuyDays, b: int, lo: int = 1, hi: int | None = None) -> flo
         hi = max(lo, b, dist.last_day)
     if hi < lo:
         return -np.inf
-    _check_size("b", b, hi - lo + 1, "a range of season lengths")
-    x = np.arange(lo, hi + 1, dtype=float)
+    # Between consecutive support days E cost(x) is linear in x, so the ratio is monotone on each side of b:
+    # its maximum over [lo, hi] sits at lo, hi, b or a support day d or d - 1 (no scan of the range).
+    days = dist.days.astype(float)
+    x = np.clip(np.concatenate([[lo, hi, b], days, days - 1]), lo, hi)
+    x = np.unique(x)
     return float(np.max(dist.expected_cost(x, b=b) / np.minimum(x, b)))
 
 
@@ -729,7 +752,7 @@ def worst_case_ratio(policy, b, y=None):
     2.8
     """
     policy = _ski_policy(policy)
-    b = check_int("b", b, low=1)
+    b = check_price(b)
     return _max_ratio(_decide(policy, b, y), b)
 
 
@@ -746,7 +769,7 @@ def consistency(policy, b, *, breakpoints=None):
     1.49
     """
     policy = _ski_policy(policy)
-    b = check_int("b", b, low=1)
+    b = check_price(b)
     best = -np.inf
     for lo, hi, dist in decision_classes(policy, b, breakpoints=breakpoints):
         first = max(1, math.ceil(lo))
@@ -764,5 +787,5 @@ def robustness(policy, b, *, breakpoints=None):
     1.99
     """
     policy = _ski_policy(policy)
-    b = check_int("b", b, low=1)
+    b = check_price(b)
     return max(_max_ratio(dist, b) for _, _, dist in decision_classes(policy, b, breakpoints=breakpoints))

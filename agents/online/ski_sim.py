@@ -55,12 +55,12 @@ import numpy as np
 
 from sim.engine import Simulation
 from sim.environment import Environment, Step
-from sim.errors import InputTypeError, PolicyError
-from sim.policy import as_policy
+from sim.errors import InputTypeError, PolicyError, ValidationError
 from sim.random import RandomStreams, make_rng
-from sim.registry import load_policy, register_environment
+from sim.registry import register_environment
 from sim.validate import check_int, check_real
 
+from .checks import MAX_DAYS, check_count, check_flag, check_policy, check_price, check_season_law
 from .predictors import GaussianNoisePredictor, Predictor
 from .ski import SkiObservation, as_buy_days
 
@@ -71,7 +71,8 @@ class SeasonModel:
     """Seasons ``x = max(1, round(low + (high - low) z + N(0, noise)))`` with feature ``z ~ U(0, 1)``.
 
     With ``noise = 0`` the feature determines the season; the noise is the part
-    no predictor can learn.
+    no predictor can learn. Seasons are clipped to at most
+    :data:`~agents.online.checks.MAX_DAYS` days (``2**53``).
 
     Parameters
     ----------
@@ -88,17 +89,15 @@ class SeasonModel:
     """
 
     def __init__(self, low: float = 1.0, high: float = 400.0, noise: float = 25.0):
-        self.low = check_real("low", low, low=0.0)
-        self.high = check_real("high", high, low=self.low)
-        self.noise = check_real("noise", noise, low=0.0)
+        self.low, self.high, self.noise = check_season_law(low, high, noise)
 
     def draw(self, n: int, rng):
         """``n`` seasons and their features: ``(x, z)`` with ``z`` of shape ``(n, 1)``."""
-        n = check_int("n", n, low=0)
+        n = check_count("n", n, bytes_each=40, low=0)
         rng = make_rng(rng)
         z = rng.random(n)
         x = np.round(self.low + (self.high - self.low) * z + self.noise * rng.standard_normal(n))
-        return np.maximum(x, 1.0), z[:, None]
+        return np.clip(x, 1.0, float(MAX_DAYS)), z[:, None]
 
     def __repr__(self):
         return f"SeasonModel(low={self.low}, high={self.high}, noise={self.noise})"
@@ -144,15 +143,16 @@ class SkiSeasons(Environment):
 
     def __init__(self, b: int, predictor: Predictor | None = None, *, n_seasons: int = 100,
                  seasons: SeasonModel | None = None, defer_feedback: bool = False):
-        self.b = check_int("b", b, low=1)
+        self.b = check_price(b)
         if predictor is not None and not isinstance(predictor, Predictor):
             raise InputTypeError(f"predictor must be a Predictor or None, got {type(predictor).__name__}")
         if seasons is not None and not isinstance(seasons, SeasonModel):
             raise InputTypeError(f"seasons must be a SeasonModel or None, got {type(seasons).__name__}")
         self.predictor = predictor
-        self.n_seasons = check_int("n_seasons", n_seasons, low=1)
+        # per season: x, z and the draws behind them, plus a run's per-season records
+        self.n_seasons = check_count("n_seasons", n_seasons, bytes_each=96)
         self.seasons = SeasonModel() if seasons is None else seasons
-        self.defer_feedback = bool(defer_feedback)
+        self.defer_feedback = check_flag("defer_feedback", defer_feedback)
         self.provides = frozenset() if predictor is None else frozenset({"predictions"})
         self._i = None
 
@@ -206,6 +206,9 @@ class SkiSeasons(Environment):
 
     def end_season(self, i: int) -> None:
         """Season ``i`` is over: the predictor learns its length."""
+        if self._i is None:
+            raise PolicyError("SkiSeasons: call reset before end_season")
+        i = check_int("i", i, low=0, high=self.n_seasons - 1)
         if self.predictor is not None:
             self.predictor.update(float(int(self.x[i])), features=self.z[i:i + 1])
 
@@ -278,18 +281,20 @@ def simulate_ski_rental(policy, predictor: Predictor | None, *, b: int, n_agents
     -------
     SkiRentalRun
     """
-    if isinstance(policy, str):
-        policy = load_policy(policy)
-    policy = as_policy(policy, domain="ski_rental")
+    policy = check_policy("policy", policy, "ski_rental")
     if predictor is not None and not isinstance(predictor, Predictor):
         raise InputTypeError(f"predictor must be a Predictor or None, got {type(predictor).__name__}")
-    b = check_int("b", b, low=1)
-    n = check_int("n_agents", n_agents, low=1)
+    b = check_price(b)
+    # the seasons' arrays, the records and the live SimPy processes
+    n = check_count("n_agents", n_agents, bytes_each=256)
     arrival_rate = check_real("arrival_rate", arrival_rate, low=0.0, low_open=True)
     env = SkiSeasons(b, predictor, n_seasons=n, seasons=seasons, defer_feedback=True)
     sim = Simulation(rng=rng)
     env.reset_streams(sim.streams)
-    gaps = sim.rng("arrivals").exponential(1.0 / arrival_rate, n)
+    with np.errstate(over="ignore"):
+        gaps = sim.rng("arrivals").exponential(1.0 / arrival_rate, n)
+    if not np.isfinite(gaps.sum()):
+        raise ValidationError(f"arrival_rate={arrival_rate!r} is too small: arrival times overflow float64")
     out = {k: np.zeros(n) for k in ("arrival", "y", "buy_day", "cost", "expected_cost")}
     policy.reset()
 

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from sim.validate import check_int, check_real
 
+from .checks import check_flag
 from .jobs import JobSet
 
 __all__ = ["job_sets", "ski_instances"]
@@ -95,4 +96,5 @@ def job_sets(*, min_n: int = 1, max_n: int = 8, batch: bool = True, integer_size
     max_n = check_int("max_n", max_n, low=min_n)
     max_size = check_real("max_size", max_size, low=1.0)
     max_release = check_real("max_release", max_release, low=0.0)
-    return _jobs(min_n, max_n, bool(batch), bool(integer_sizes), bool(predictions), max_size, max_release)
+    return _jobs(min_n, max_n, check_flag("batch", batch), check_flag("integer_sizes", integer_sizes),
+                 check_flag("predictions", predictions), max_size, max_release)

@@ -347,13 +347,36 @@ def test_huge_b_costs_constant_memory():
     assert rob >= float(ratio) and peak < 10 * 2**20
 
 
-def test_listing_a_huge_support_or_season_range_is_refused_naming_b():
-    with pytest.raises(ValidationError, match=r"^b=1000000000 needs a buy-day distribution of 2000000000 entries"):
-        PurohitRandomized(0.5).decide(SkiObservation(b=10**9, y=0)).sample(0)
-    with pytest.raises(ValidationError, match=r"^b=1000000000 needs a range of season lengths"):
-        robustness("ski.break_even", b=10**9)
+def test_listing_a_huge_support_is_refused_naming_b_and_k():
+    # Listing the support is refused; sampling inverts the closed-form distribution function instead.
+    dist = PurohitRandomized(0.5).decide(SkiObservation(b=10**9, y=0))
+    with pytest.raises(ValidationError, match=r"^b=1000000000 needs a buy-day distribution of 2000000000 entries"
+                                              r".*k=2000000000"):
+        _ = dist.days
+    days = dist.sample(0, size=1000)
+    assert days.min() >= 1 and days.max() <= 2 * 10**9
+
+
+def test_worst_case_ratios_need_no_scan_of_the_season_range():
+    # Was refused ("needs a range of season lengths"): BreakEven's ratio 2 - 1/b is exact at b = 10**9 and 10**15.
+    assert robustness("ski.break_even", b=10**9) == expected_ratio("ski.break_even", 10**9, b=10**9)
+    assert robustness("ski.break_even", b=10**15) == pytest.approx(2 - 1e-15, abs=1e-15)
+    assert consistency(PurohitDeterministic(0.5), b=10**15) == pytest.approx(1.5, abs=1e-12)
 
 
 def test_shapes_that_do_not_broadcast_are_refused():
     with pytest.raises(ValidationError, match=r"x and y must have shapes that broadcast together, got x of shape"):
         expected_ratio(BreakEven(), x=[10, 20, 30], y=[1, 2], b=100)
+
+
+@pytest.mark.parametrize("b, k", [(10, 20), (7, 3), (100, 250)])
+def test_closed_form_sampling_of_a_huge_karlin_law_matches_the_listed_law(monkeypatch, b, k):
+    # Beyond MAX_SUPPORT days, KarlinBuyDays.sample inverts P(D <= d) = (r^(k-d) - r^k) / (1 - r^k); with the same
+    # uniforms it must pick the same days as the listed law's search (up to rounding at the cdf steps).
+    import agents.online.ski as ski
+
+    listed = KarlinBuyDays(b, k).sample(1, size=20000)
+    monkeypatch.setattr(ski, "MAX_SUPPORT", 1)
+    inverted = KarlinBuyDays(b, k).sample(1, size=20000)
+    assert inverted.min() >= 1 and inverted.max() <= k
+    assert np.mean(listed == inverted) > 0.999
