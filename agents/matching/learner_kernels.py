@@ -330,25 +330,55 @@ class LinearUCBState(NamedTuple):
 
 
 @_kernel
-def _linucb(vinv, b, x, beta, out):
-    """``out[j] = clip(theta . x_j + beta ||x_j||_{V^{-1}}, -1, 1)`` with ``theta = V^{-1} b``."""
+def _linucb(vinv, b, xt, beta, theta, quad, mean, out):
+    """``out[j] = clip(theta . x_j + beta ||x_j||_{V^{-1}}, -1, 1)`` with ``theta = V^{-1} b``.
+
+    ``xt`` holds the partners' features transposed (``(d, k)``: one contiguous
+    row per coordinate); ``theta`` (length ``d``), ``quad`` and ``mean``
+    (length ``k``) are scratch. The loops run over the partners innermost, so
+    they vectorise, while each entry accumulates its terms in the order
+    ``r = 0, 1, ...`` (``e = 0, 1, ...`` within): the value a partner-by-partner
+    loop computes, bit for bit.
+    """
     d = b.size
-    theta = np.zeros(d)
+    k = xt.shape[1]
     for r in range(d):
         s = 0.0
         for e in range(d):
             s += vinv[r, e] * b[e]
         theta[r] = s
-    for j in range(x.shape[0]):
-        quad = 0.0
-        mean = 0.0
-        for r in range(d):
-            vx = 0.0
-            for e in range(d):
-                vx += vinv[r, e] * x[j, e]
-            quad += x[j, r] * vx
-            mean += theta[r] * x[j, r]
-        val = min(mean + beta * math.sqrt(max(quad, 0.0)), 1.0)
+    if d == 3:  # the loops below written out: one vectorised pass over the partners, the same operations
+        v00, v01, v02 = vinv[0, 0], vinv[0, 1], vinv[0, 2]
+        v10, v11, v12 = vinv[1, 0], vinv[1, 1], vinv[1, 2]
+        v20, v21, v22 = vinv[2, 0], vinv[2, 1], vinv[2, 2]
+        t0, t1, t2 = theta[0], theta[1], theta[2]
+        for j in range(k):
+            x0 = xt[0, j]
+            x1 = xt[1, j]
+            x2 = xt[2, j]
+            q = 0.0 + x0 * (((0.0 + v00 * x0) + v01 * x1) + v02 * x2)
+            q = q + x1 * (((0.0 + v10 * x0) + v11 * x1) + v12 * x2)
+            q = q + x2 * (((0.0 + v20 * x0) + v21 * x1) + v22 * x2)
+            mu = ((0.0 + t0 * x0) + t1 * x1) + t2 * x2
+            val = min(mu + beta * math.sqrt(max(q, 0.0)), 1.0)
+            out[j] = max(val, -1.0)
+        return
+    for j in range(k):
+        quad[j] = 0.0
+        mean[j] = 0.0
+    for r in range(d):
+        for j in range(k):
+            out[j] = 0.0  # (V^{-1} x_j)_r for every j
+        for e in range(d):
+            ve = vinv[r, e]
+            for j in range(k):
+                out[j] += ve * xt[e, j]
+        tr = theta[r]
+        for j in range(k):
+            quad[j] += xt[r, j] * out[j]
+            mean[j] += tr * xt[r, j]
+    for j in range(k):
+        val = min(mean[j] + beta * math.sqrt(max(quad[j], 0.0)), 1.0)
         out[j] = max(val, -1.0)
 
 
@@ -356,13 +386,20 @@ def _linucb(vinv, b, x, beta, out):
 def linear_refresh(state, customers, providers):
     """Recompute the index rows of ``customers`` and columns of ``providers`` (ids)."""
     m = state.ucb.shape[1]
-    col = np.empty(m)
+    n = state.ucb.shape[2]
+    d = state.f.shape[1]
+    ft = np.ascontiguousarray(state.f.T)
+    gt = np.ascontiguousarray(state.g.T)
+    k = max(m, n)
+    theta = np.empty(d)
+    scratch = np.empty((3, k))
     for a in range(customers.size):
         i = customers[a]
-        _linucb(state.vinv_c[i], state.b_c[i], state.g, state.beta, state.ucb[0, i])
+        _linucb(state.vinv_c[i], state.b_c[i], gt, state.beta, theta, scratch[0], scratch[1], state.ucb[0, i])
+    col = scratch[2, :m]
     for a in range(providers.size):
         j = providers[a]
-        _linucb(state.vinv_p[j], state.b_p[j], state.f, state.beta, col)
+        _linucb(state.vinv_p[j], state.b_p[j], ft, state.beta, theta, scratch[0], scratch[1], col)
         for i in range(m):
             state.ucb[1, i, j] = col[i]
 
