@@ -129,3 +129,40 @@ def test_typed_learner_pools_agents_of_a_type():
     assert typed_u[0][0, 0] == typed_u[0][1, 0] < 1.0
     assert typed_u[0][2, 0] == 1.0
     assert len(d.matching) == 2 and len(u.matching) == 2
+
+
+@settings(max_examples=25, deadline=None)
+@given(dim=st.integers(1, 4), m=st.integers(1, 5), n=st.integers(1, 5), rounds=st.integers(0, 6),
+       seed=st.integers(0, 2**16), ridge=st.sampled_from([0.5, 1.0, 2.0]))
+def test_linear_index_equals_the_linucb_formula_computed_with_numpy(dim, m, n, rounds, seed, ridge):
+    # REFERENCE section 1: index_a(b) = clip(theta_a . x_b + c sqrt(log(|A| T)) ||x_b||_{V_a^-1}, -1, 1),
+    # V_a = ridge I + sum x x^T over a's observed partners, theta_a = V_a^-1 sum r x.
+    market = random_market(m, n, structure="linear", dim=dim, rng=seed)
+    f, g = market.customer_features, market.provider_features
+    T, c = 50, 0.7
+    learner = LinearMatchUCB(f, g, horizon=T, c=c, ridge=ridge)
+    rng = np.random.default_rng(seed)
+    seen_c = [[] for _ in range(m)]
+    seen_p = [[] for _ in range(n)]
+    obs = MatchingObservation(np.arange(m), np.arange(n))
+    for _ in range(rounds):
+        d = learner.decide(obs)
+        fb, _ = market.play(obs, d, rng)
+        learner.update(fb)
+        for (i, j), rc, rp in zip(fb.matching, fb.customer_rewards, fb.provider_rewards):
+            seen_c[i].append((g[j], rc))
+            seen_p[j].append((f[i], rp))
+    learner.decide(obs)
+    beta = c * np.sqrt(np.log((m + n) * T))
+
+    def index(seen, partners):
+        V = ridge * np.eye(dim) + sum((np.outer(x, x) for x, _ in seen), np.zeros((dim, dim)))
+        theta = np.linalg.solve(V, sum((r * x for x, r in seen), np.zeros(dim)))
+        width = np.sqrt(np.einsum("jd,de,je->j", partners, np.linalg.inv(V), partners))
+        return np.clip(partners @ theta + beta * width, -1.0, 1.0)
+
+    want_c = np.array([index(seen_c[i], g) for i in range(m)])
+    want_p = np.array([index(seen_p[j], f) for j in range(n)]).T
+    uc, up = learner.last_utilities
+    np.testing.assert_allclose(uc, want_c, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(up, want_p, rtol=1e-9, atol=1e-12)
