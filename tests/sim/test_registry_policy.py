@@ -1,10 +1,13 @@
+import inspect
+
 import numpy as np
 import pytest
 
 import agents  # noqa: F401  registers every policy
+from sim.environment import rollout
 from sim.errors import PolicyError, StratsimError, UnknownNameError, ValidationError
-from sim.policy import Policy, as_policy
-from sim.registry import Registry, load_policy, policies
+from sim.policy import Policy, PolicySpec, as_policy
+from sim.registry import Registry, environments, example_environment, make_policy, policies
 
 
 def test_unknown_names_suggest_close_matches():
@@ -50,32 +53,61 @@ def test_plain_functions_become_policies():
 
 # ---- conformance over every registered policy (OpenSpiel-style) ---------------------------
 POLICY_NAMES = policies.names()
+STEPS = 12
 
 
-def _build(name, seed):
-    cls = policies.get(name)
-    import inspect
-
-    kwargs = {"rng": seed} if "rng" in inspect.signature(cls).parameters else {}
-    return load_policy(name, **kwargs)
+def _env(name, seed=0):
+    return example_environment(policies.get(name).spec.domain, rng=seed)
 
 
-@pytest.mark.skipif(not POLICY_NAMES, reason="no policy registered yet")
-@pytest.mark.parametrize("name", POLICY_NAMES or ["-"])
-def test_registered_policy_conformance(name):
-    policy = _build(name, 0)
-    assert isinstance(policy, Policy)
-    assert isinstance(policy.domain, str) and policy.domain and policy.domain != "generic"
-    for bad in (object(), None):
-        with pytest.raises(StratsimError):
-            policy.decide(bad)
-    for seed in range(5):  # several example observations: same seed, same decision
-        obs = type(policy).example_observation(np.random.default_rng(seed))
-        a = _build(name, 3).decide(obs)
-        b = _build(name, 3).decide(obs)
-        assert repr(a) == repr(b)
+def _build(name, env, seed):
+    return make_policy(name, env, horizon=STEPS, rng=seed)
 
 
-def test_some_policies_are_registered():
+def test_some_policies_are_registered_and_every_domain_has_an_example_environment():
     # The issues ship policies in every domain; an empty registry means `import agents` broke.
     assert POLICY_NAMES, "import agents registered no policy"
+    assert set(policies.domains()) <= set(environments.names())
+
+
+@pytest.mark.parametrize("name", POLICY_NAMES)
+def test_registered_policy_conformance(name):
+    cls = policies.get(name)
+    spec = cls.spec
+    assert isinstance(spec, PolicySpec) and spec.domain not in ("", "generic") and spec.label
+    assert policies.describe(name), f"policy {name} has no one-line description"
+    env = _env(name)
+    policy = _build(name, env, 3)
+    assert isinstance(policy, cls) and policy.domain == spec.domain
+    # runs through the one rollout, deterministically for a fixed rng (policy's and environment's)
+    a = rollout(_env(name), _build(name, _env(name), 3), STEPS, rng=1)
+    b = rollout(_env(name), _build(name, _env(name), 3), STEPS, rng=1)
+    assert a.steps == b.steps >= 1 and a.metric_names == b.metric_names and a.metric_names
+    for metric in a.metric_names:
+        np.testing.assert_array_equal(a[metric], b[metric], err_msg=f"{name}: metric {metric} differs")
+    # garbage observations are refused with the package's errors
+    for bad in (object(), None):
+        with pytest.raises(StratsimError):
+            _build(name, _env(name), 3).decide(bad)
+
+
+@pytest.mark.parametrize("name", POLICY_NAMES)
+def test_registered_policy_rejects_bad_parameters(name):
+    env = _env(name)
+    with pytest.raises(UnknownNameError, match="no parameter"):
+        make_policy(name, env, horizon=STEPS, rng=0, no_such_parameter=1)
+    signature = inspect.signature(policies.get(name))
+    numeric = [p for p in signature.parameters.values()
+               if isinstance(p.default, (int, float)) and not isinstance(p.default, bool)]
+    for p in numeric:
+        for bad in (float("nan"), "many"):
+            kwargs = {"horizon": STEPS, "rng": 0, p.name: bad}
+            with pytest.raises(StratsimError):
+                make_policy(name, env, **kwargs)
+
+
+def test_a_policy_of_another_domain_is_refused_by_name():
+    env = example_environment("matching")
+    other = next(n for n in POLICY_NAMES if policies.get(n).spec.domain != "matching")
+    with pytest.raises(ValidationError, match="not 'matching'"):
+        make_policy(other, env)
