@@ -89,6 +89,7 @@ def check_memory(name: str, value, n_bytes: int, *, what: str = "its arrays") ->
 
     ``n_bytes`` is computed with Python integers (they do not overflow).
     """
+    n_bytes = check_int("n_bytes", n_bytes, low=0)
     limit = current_memory_limit()
     if n_bytes > limit:
         shown = repr(value)
@@ -102,7 +103,7 @@ def check_memory(name: str, value, n_bytes: int, *, what: str = "its arrays") ->
 def check_count(name: str, value, *, bytes_each: int, low: int = 1) -> int:
     """An integer size ``>= low`` whose arrays (``bytes_each`` bytes per unit) fit in memory."""
     value = check_int(name, value, low=low)
-    check_memory(name, value, value * int(bytes_each))
+    check_memory(name, value, value * check_int("bytes_each", bytes_each, low=0))
     return value
 
 
@@ -154,6 +155,8 @@ def check_season_law(low, high, noise) -> tuple[float, float, float]:
     draw is a finite whole number a day count can hold once clipped to ``MAX_DAYS``.
     """
     low = _at_most_days("low", check_real("low", low, low=0.0))
-    high = _at_most_days("high", check_real("high", high, low=low))
+    high = _at_most_days("high", check_real("high", high))
+    if high < low:
+        raise ValidationError(f"high must be >= low = {low!r}, got {high!r}")
     noise = _at_most_days("noise", check_real("noise", noise, low=0.0))
     return low, high, noise

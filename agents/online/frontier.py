@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize
 
-from sim.errors import InputTypeError, ValidationError
+from sim.errors import InputTypeError, StratsimError, ValidationError
 from sim.random import make_rng
 from sim.validate import check_array, check_callable, check_int, check_real
 
@@ -41,7 +41,16 @@ def ski_frontier(family, lams, *, b: int):
     family = check_callable("family", family)
     b = check_price(b)
     lams = check_array("lams", lams, ndim=1)
-    policies = [family(float(lam)) for lam in lams]
+    policies = []
+    for lam in lams:
+        name = getattr(family, "__name__", repr(family))
+        try:
+            policies.append(family(float(lam)))
+        except StratsimError as exc:
+            raise type(exc)(f"lams: family {name}({float(lam)!r}) refused it: {exc}") from None
+        except Exception as exc:  # not a family of one parameter
+            raise InputTypeError(f"family must build a ski rental policy from one lam, but {name}({float(lam)!r}) "
+                                 f"raised {type(exc).__name__}: {exc}") from exc
     for p in policies:
         if not isinstance(p, SkiRentalPolicy):
             raise InputTypeError(f"family must build ski rental policies from lam, got {p!r}")
@@ -95,7 +104,7 @@ def scheduling_worst_ratio(policy, n: int = 2, *, consistent: bool, rng, n_rando
     check_memory("n, n_random", (n, n_random), 16 * n_random * 2 * n + 4096 * n)
     n_starts = check_int("n_starts", n_starts, low=0)
     max_evals = check_int("max_evals", max_evals, low=1)
-    log_range = check_real("log_range", log_range, low=0.0, low_open=True)
+    log_range = check_real("log_range", log_range, low=0.0, high=50.0, low_open=True)  # sizes are clipped to e^±50
     rng = make_rng(rng)
     dim = n if consistent else 2 * n
 

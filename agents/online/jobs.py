@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.errors import ValidationError
+from sim.errors import InputTypeError, ValidationError
 from sim.random import make_rng
 from sim.validate import check_array, check_callable, check_real
 
@@ -207,5 +207,11 @@ def poisson_jobs(n: int, rate: float, rng, *, sizes=None) -> JobSet:
         release = np.cumsum(rng.exponential(1.0 / rate, n))
     if not np.isfinite(release[-1]):
         raise ValidationError(f"rate={rate!r} is too small: arrival times overflow float64")
-    x = rng.exponential(1.0, n) if sizes is None else sizes(n, rng)
+    if sizes is None:
+        x = rng.exponential(1.0, n)
+    else:
+        try:
+            x = sizes(n, rng)
+        except Exception as exc:  # the user's generator: say which argument failed
+            raise InputTypeError(f"sizes(n, rng) raised {type(exc).__name__}: {exc}") from exc
     return JobSet(release, x)

@@ -331,15 +331,34 @@ class AdversarialPredictor(Predictor):
 
         return cls(score, candidates, elementwise=False)
 
+    def _user(self, name, *args):
+        """Call the user's ``score`` or ``candidates``; a failure is a PolicyError naming it."""
+        try:
+            return getattr(self, name)(*args)
+        except Exception as exc:
+            raise PolicyError(f"{name} of {self!r} raised {type(exc).__name__}: {exc}") from exc
+
+    def _values(self, name, value, shape):
+        try:
+            arr = np.asarray(value, dtype=float)
+            return arr if shape is None else np.broadcast_to(arr, shape)
+        except (TypeError, ValueError):
+            want = "numbers" if shape is None else f"numbers shaped like x {shape}"
+            raise PolicyError(f"{name} of {self!r} returned {value!r}, not {want}") from None
+
     def _predict(self, x, rng, features):
+        cands = self._user("candidates", x)
+        if isinstance(cands, (str, bytes)) or not hasattr(cands, "__iter__"):
+            raise PolicyError(f"candidates of {self!r} returned {cands!r}, not a list of predictions")
+        cands = [self._values("candidates", c, None if not self.elementwise else x.shape) for c in cands]
         if not self.elementwise:
-            cands = [np.asarray(c, dtype=float) for c in self.candidates(x)]
-            scores = [float(self.score(c, x)) for c in cands]
-            return cands[int(np.argmax(scores))]
-        cands = [np.broadcast_to(np.asarray(c, dtype=float), x.shape) for c in self.candidates(x)]
-        scores = np.stack([np.asarray(self.score(c, x), dtype=float) for c in cands])
+            scores = [float(self._values("score", self._user("score", c, x), ())) for c in cands]
+            return cands[int(np.argmax(scores))] if cands else x
+        if not cands:
+            return x
+        scores = np.stack([self._values("score", self._user("score", c, x), x.shape) for c in cands])
         best = np.argmax(scores, axis=0)
-        return np.choose(best, cands) if cands else x
+        return np.choose(best, cands)
 
 
 class LearnedPredictor(Predictor):
@@ -387,10 +406,10 @@ class LearnedPredictor(Predictor):
         f = check_array("features", features, finite=True)
         if n == 0:
             if f.ndim != 2 or f.size:
-                raise ValidationError(f"features must have one row per instance (0), got shape {f.shape}")
+                raise ValidationError(f"features must have one row per instance of x (0), got shape {f.shape}")
             return np.ones((0, f.shape[1] + 1))
         if f.size % n or (f.ndim >= 2 and f.shape[0] != n):
-            raise ValidationError(f"features must have one row per instance ({n}), got shape {f.shape}")
+            raise ValidationError(f"features must have one row per instance of x ({n}), got shape {f.shape}")
         if f.size and np.abs(f).max() > self.MAX_VALUE:
             raise ValidationError(f"features must be at most {self.MAX_VALUE:g} in magnitude, got "
                                   f"{float(np.abs(f).max())!r}")
@@ -450,12 +469,10 @@ class AdversarialSkiPredictor(AdversarialPredictor):
     spec = PolicySpec("prediction", label="adversarial predictor (ski)")
 
     def __init__(self, rule="ski.purohit_deterministic", b: int = 100):
-        from sim.registry import load_policy, policies
-
+        from .checks import check_policy
         from .ski import SkiRentalPolicy
 
-        if isinstance(rule, str):
-            rule = load_policy(policies.get(rule, "ski_rental").name)
+        rule = check_policy("rule", rule, "ski_rental")
         if not isinstance(rule, SkiRentalPolicy):
             raise InputTypeError(f"rule must be a ski rental policy or its registered name, got {rule!r}")
         self.rule = rule

@@ -184,11 +184,14 @@ def check_allocation(decision, k: int, time: float, policy=None):
         recheck = math.inf if decision.recheck is None else decision.recheck
         decision = decision.rates
     try:
-        rates = np.asarray(decision, dtype=float)
+        rates = np.asarray(decision)
     except (TypeError, ValueError):
+        rates = None
+    if rates is None or rates.dtype.kind not in "iuf":
         raise PolicyError(f"{returned} {decision!r}, not an array of rates") from None
+    rates = rates.astype(float)
     if rates.shape != (k,):
-        raise PolicyError(f"{returned} rates of shape {rates.shape} for {k} alive jobs at time {time}")
+        raise PolicyError(f"{returned} rates of shape {rates.shape} for k={k} alive jobs at time {time}")
     if not np.all(np.isfinite(rates)) or np.any(rates < 0):
         raise PolicyError(f"{returned} rates {rates.tolist()} at time {time}; rates must be finite and >= 0")
     total = float(rates.sum())
@@ -509,7 +512,10 @@ class TwoStage(SchedulingPolicy):
         from .jobs import JobSet
 
         eps = check_real("eps", eps, low=0.0, low_open=True)
-        return JobSet.batch([1.0, 3.0 * self.lam + eps], predictions=[1.0, 1.0])
+        try:
+            return JobSet.batch([1.0, 3.0 * self.lam + eps], predictions=[1.0, 1.0])
+        except ValidationError as exc:
+            raise ValidationError(f"lam={self.lam!r} and eps={eps!r} give no valid instance: {exc}") from None
 
     def _reset(self):
         self._jobs = None

@@ -153,6 +153,8 @@ class BuyDays:
             raise ValidationError(f"days must be a non-empty 1-d array, got shape {days.shape}")
         if days.dtype.kind not in "iuf":
             raise InputTypeError(f"days must be numeric, got dtype {days.dtype}")
+        if days.dtype.kind == "f":
+            days = days.astype(np.float64)  # float16 cannot even hold the bound 2**53
         if (not np.all(np.isfinite(days)) or np.any(days != np.floor(days)) or np.any(days < 1)
                 or np.any(days > MAX_DAYS)):
             raise ValidationError(f"days must be whole numbers in [1, 2**53], got {days[:5].tolist()}...")
@@ -161,7 +163,7 @@ class BuyDays:
             if days.size != 1:
                 raise ValidationError(f"probs is required when days has {days.size} entries")
             probs = np.ones(1)
-        probs = np.atleast_1d(np.asarray(probs, dtype=float))
+        probs = np.atleast_1d(check_array("probs", probs, finite=False))
         if probs.shape != days.shape:
             raise ValidationError(f"probs must have shape {days.shape} like days, got {probs.shape}")
         if not np.all(np.isfinite(probs)) or np.any(probs < 0):
@@ -184,6 +186,9 @@ class BuyDays:
     @classmethod
     def point(cls, day) -> BuyDays:
         """The point mass on ``day``."""
+        if (isinstance(day, (bool, np.bool_)) or not isinstance(day, (int, np.integer, float, np.floating))
+                or not 1 <= day <= MAX_DAYS or day != math.floor(day)):
+            raise ValidationError(f"day must be a whole number in [1, 2**53], got {day!r}")
         return cls([day], [1.0])
 
     @property
@@ -252,7 +257,7 @@ def as_buy_days(decision, policy=None) -> BuyDays:
     >>> as_buy_days(0, policy="mine")
     Traceback (most recent call last):
     ...
-    sim.errors.PolicyError: policy 'mine' returned an invalid buy decision 0: days must be whole numbers in ...
+    sim.errors.PolicyError: policy 'mine' returned an invalid buy decision 0: day must be a whole number in ..., got 0
     """
     if isinstance(decision, BuyDays):
         return decision
@@ -267,7 +272,10 @@ def as_buy_days(decision, policy=None) -> BuyDays:
 
 
 def _season_lengths(x, name="x"):
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError):  # ragged nesting
+        raise InputTypeError(f"{name} must be array-like, got {type(x).__name__}") from None
     if arr.dtype.kind not in "iuf":
         raise InputTypeError(f"{name} must be numeric, got dtype {arr.dtype}")
     arr = arr.astype(float)
@@ -278,7 +286,10 @@ def _season_lengths(x, name="x"):
 
 
 def _predictions(y, shape):
-    arr = np.asarray(y)
+    try:
+        arr = np.asarray(y)
+    except (ValueError, TypeError):  # ragged nesting
+        raise InputTypeError(f"y must be array-like, got {type(y).__name__}") from None
     if arr.dtype.kind not in "iuf":
         raise InputTypeError(f"y must be numeric, got dtype {arr.dtype}")
     arr = np.broadcast_to(arr.astype(float), shape)
@@ -396,10 +407,10 @@ class KarlinBuyDays(BuyDays):
         lo = check_int("lo", lo, low=1)
         if hi is not None:
             hi = check_int("hi", hi)
+            if hi < lo:
+                raise ValidationError(f"hi must be >= lo = {lo} (or None for no upper end), got {hi}")
         if hi is None:
             hi = max(lo, b, k)
-        if hi < lo:
-            return -np.inf
         x = np.array(sorted({min(max(v, lo), hi) for v in (lo, hi, k, b)}), dtype=float)
         return float(np.max(self.expected_cost(x, b=b) / np.minimum(x, b)))
 
@@ -499,6 +510,15 @@ class ClassicalRandomized(SkiRentalPolicy):
         return _karlin_distribution(observation.b, observation.b)
 
 
+def _late_day(b: int, lam: Fraction, shown: float) -> int:
+    """``ceil(b / lam)``, the day a rule that distrusts ``y`` buys by; refused past :data:`MAX_DAYS`."""
+    day = math.ceil(b / lam)
+    if day > MAX_DAYS:
+        raise ValidationError(f"lam={shown!r} is too small for b={b}: ceil(b / lam) = {float(day):.3g} days "
+                              "exceeds 2**53")
+    return day
+
+
 def _check_lam(lam, low_open_zero=True, high=1.0, high_open=False):
     return check_real("lam", lam, low=0.0, high=high, low_open=low_open_zero, high_open=high_open)
 
@@ -538,7 +558,7 @@ class PurohitDeterministic(SkiRentalPolicy):
     def buy_day(self, b: int, y: float) -> int:
         """The buy day for price ``b`` and prediction ``y``."""
         lam = _exact_lam(self.lam)
-        return math.ceil(lam * b) if y >= b else math.ceil(b / lam)
+        return math.ceil(lam * b) if y >= b else _late_day(b, lam, self.lam)
 
     def _decide(self, observation):
         return BuyDays.point(self.buy_day(observation.b, observation.y))
@@ -583,7 +603,7 @@ class PurohitRandomized(SkiRentalPolicy):
         if lam * b <= 1:
             raise ValidationError(
                 f"lam must be in (1/b, 1) = ({1 / b:g}, 1) for b={b}, got {self.lam!r}")
-        return math.floor(lam * b) if y >= b else math.ceil(b / lam)
+        return math.floor(lam * b) if y >= b else _late_day(b, lam, self.lam)
 
     def _decide(self, observation):
         b = observation.b
@@ -687,6 +707,10 @@ def expected_cost(policy, x, y=None, *, b):
     if y is None:
         return _decide(policy, b, None).expected_cost(x, b=b)
     try:
+        y = np.asarray(y)
+    except (ValueError, TypeError):  # ragged nesting
+        raise InputTypeError(f"y must be array-like, got {type(y).__name__}") from None
+    try:
         shape = np.broadcast_shapes(x.shape, np.shape(y))
     except ValueError:
         raise ValidationError(f"x and y must have shapes that broadcast together, got x of shape {x.shape} "
@@ -729,12 +753,12 @@ def expected_ratio(policy, x, y=None, *, b):
 def _max_ratio(dist: BuyDays, b: int, lo: int = 1, hi: int | None = None) -> float:
     """Max over integer ``x in [lo, hi]`` of the ratio of ``dist``; ``hi=None`` means
     all ``x >= lo`` (the ratio is constant once ``x >= max(b, last day)``)."""
+    if hi is not None and hi < lo:
+        return -np.inf
     if isinstance(dist, KarlinBuyDays) and dist._b == b:
         return dist.max_ratio(lo, hi)
     if hi is None:
         hi = max(lo, b, dist.last_day)
-    if hi < lo:
-        return -np.inf
     # Between consecutive support days E cost(x) is linear in x, so the ratio is monotone on each side of b:
     # its maximum over [lo, hi] sits at lo, hi, b or a support day d or d - 1 (no scan of the range).
     days = dist.days.astype(float)

@@ -284,6 +284,8 @@ def simulate_ski_rental(policy, predictor: Predictor | None, *, b: int, n_agents
     policy = check_policy("policy", policy, "ski_rental")
     if predictor is not None and not isinstance(predictor, Predictor):
         raise InputTypeError(f"predictor must be a Predictor or None, got {type(predictor).__name__}")
+    if predictor is None and "predictions" in policy.spec.needs:
+        raise ValidationError(f"policy {policy!r} needs a prediction: predictor must not be None")
     b = check_price(b)
     # the seasons' arrays, the records and the live SimPy processes
     n = check_count("n_agents", n_agents, bytes_each=256)

@@ -20,12 +20,20 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
+from sim.errors import ValidationError
 from sim.validate import check_int, check_real
 
 from .checks import check_flag
 from .jobs import JobSet
 
 __all__ = ["job_sets", "ski_instances"]
+
+
+def _at_least(name, value, other, low):
+    value = check_int(name, value)
+    if value < low:
+        raise ValidationError(f"{name} must be >= {other} = {low}, got {value}")
+    return value
 
 
 @st.composite
@@ -43,7 +51,7 @@ def ski_instances(*, min_b: int = 1, max_b: int = 200, max_factor: int = 5):
     Predictions mix integers (to hit thresholds such as ``y = b`` exactly) and floats.
     """
     min_b = check_int("min_b", min_b, low=1)
-    max_b = check_int("max_b", max_b, low=min_b)
+    max_b = _at_least("max_b", max_b, "min_b", min_b)
     max_factor = check_int("max_factor", max_factor, low=1)
     return _ski(min_b, max_b, max_factor)
 
@@ -93,7 +101,7 @@ def job_sets(*, min_n: int = 1, max_n: int = 8, batch: bool = True, integer_size
         Upper ends of sizes and release times.
     """
     min_n = check_int("min_n", min_n, low=1)
-    max_n = check_int("max_n", max_n, low=min_n)
+    max_n = _at_least("max_n", max_n, "min_n", min_n)
     max_size = check_real("max_size", max_size, low=1.0)
     max_release = check_real("max_release", max_release, low=0.0)
     return _jobs(min_n, max_n, check_flag("batch", batch), check_flag("integer_sizes", integer_sizes),
