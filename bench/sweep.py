@@ -36,10 +36,10 @@ def main(argv=None) -> dict:
     steps = 2_000_000 if args.quick else 12_000_000
     grid = [{"steps": steps, "k": k} for k in range(16)]
     t0 = time.perf_counter()
-    serial = run_sweep(cpu_task, grid, 1, seed=1, backend="serial", progress=False)
+    serial = run_sweep(cpu_task, grid, 1, rng=1, backend="serial", progress=False)
     t_serial = time.perf_counter() - t0
     t0 = time.perf_counter()
-    procs = run_sweep(cpu_task, grid, 1, seed=1, backend="processes", jobs=args.jobs, progress=False)
+    procs = run_sweep(cpu_task, grid, 1, rng=1, backend="processes", jobs=args.jobs, progress=False)
     t_procs = time.perf_counter() - t0
     assert serial.rows == procs.rows, "backends disagree"
     ratio = t_serial / t_procs
