@@ -310,14 +310,16 @@ def simulate_ski_rental(policy, predictor: Predictor | None, *, b: int, n_agents
         out["y"][i] = step.metrics["y"]
         out["buy_day"][i] = day
         out["expected_cost"][i] = step.metrics["expected_cost"]
-        cost = 0
-        for d in range(1, xi + 1):            # the season is still on at the start of day d
-            if d == day:
-                cost += b
-                yield sim.timeout(xi - d + 1)  # owns skis for the rest of the season
-                break
-            cost += 1
-            yield sim.timeout(1.0)
+        # Rent on days 1..min(day - 1, xi), buy on day ``day`` if the season is still on, then own the skis to
+        # its end. Nothing happens between those instants, so the process jumps instead of stepping day by day
+        # (a season or buy day of 10**9 days costs three events, not 10**9).
+        rented = min(day - 1, xi)
+        if rented:
+            yield sim.timeout(float(rented))
+        cost = rented
+        if day <= xi:
+            cost += b
+            yield sim.timeout(xi - day + 1)
         out["cost"][i] = cost
         env.end_season(i)
 

@@ -408,3 +408,48 @@ def test_bad_values_succeed_or_raise_a_package_error_naming_the_argument(entry, 
     message = str(exc)
     named = any(re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", message) for name in names)
     assert named, f"{entry}({shown}): {message!r} names none of {sorted(names)}"
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("argument, call", [
+    ("n", lambda: jobs.poisson_jobs(10**12, 0.5, rng=0)),
+    ("n", lambda: jobs.pareto_sizes(10**12, rng=0)),
+    ("grid", lambda: queueing.mean_response_time("srpt", 0.5, grid=10**12)),
+    ("n_seasons", lambda: SkiSeasons(20, None, n_seasons=10**12)),
+    ("n_agents", lambda: online.simulate_ski_rental("ski.break_even", None, b=20, n_agents=10**12, rng=0)),
+    ("n", lambda: PredictionTask(n=10**12)),
+    ("n", lambda: SeasonModel().draw(10**12, rng=0)),
+    ("size", lambda: BuyDays([1, 2], [0.5, 0.5]).sample(0, size=10**12)),
+    ("x, y", lambda: ski.expected_cost("ski.break_even", np.ones((10**6, 1)), np.ones((1, 10**6)), b=10)),
+    ("n, n_random", lambda: frontier.scheduling_worst_ratio(PRR(0.5), 10**6, consistent=False, rng=0,
+                                                            n_random=10**7)),
+])
+def test_sizes_that_cannot_fit_are_refused_before_allocating(argument, call):
+    # No memory_limit here: the machine's own limit; the message names the argument and the memory needed.
+    tracemalloc.start()
+    try:
+        with pytest.raises(StratsimError, match=rf"^{re.escape(argument)}[ =(].* would need [\d.]+ [TG]iB of memory"):
+            call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < PEAK_CAP
+
+
+@pytest.mark.timeout(60)
+def test_b_of_ten_to_the_fifteen_is_exact_in_o1_memory():
+    tracemalloc.start()
+    try:
+        rule = PurohitRandomized(0.5)
+        ratio = float(ski.expected_ratio(rule, x=150, y=80, b=10**15))
+        worst = ski.robustness(rule, b=10**15)
+        day = rule.decide(SkiObservation(10**15, 80.0)).sample(0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20
+    # E cost = min(x, k) / (1 - r^k) with k = 2b: 150 / (1 - (1 - 1/b)^(2b)) / 150, i.e. 1 / (1 - e^-2)
+    assert ratio == pytest.approx(1 / (1 - math.exp(-2)), rel=1e-9)
+    # max{1 / (1 - r^k1), k2 / (b (1 - r^k2))} with k1 = b/2, k2 = 2b: max{1 / (1 - e^-0.5), 2 / (1 - e^-2)}
+    assert worst == pytest.approx(1 / (1 - math.exp(-0.5)), rel=1e-6)
+    assert 1 <= day <= 2 * 10**15

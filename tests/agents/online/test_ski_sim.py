@@ -87,3 +87,14 @@ def test_bad_input_is_refused():
         simulate_ski_rental(PurohitDeterministic(), None, b=5, n_agents=3, rng=0)
     with pytest.raises(ValidationError, match="^noise must be >= 0"):
         SeasonModel(noise=-1)
+
+
+@pytest.mark.timeout(60)
+def test_billion_day_seasons_take_a_few_events_not_a_billion():
+    # The agents' processes jump from renting to buying to the season's end (was one SimPy event per day).
+    from agents.online.ski import ski_cost
+
+    run = simulate_ski_rental(BreakEven(), None, b=10**9, n_agents=20, rng=0,
+                              seasons=SeasonModel(10**9 - 5, 10**9 + 5, 0.0))
+    assert np.array_equal(run.cost, ski_cost(run.buy_day, run.x, b=10**9) * np.ones(run.n))
+    assert np.array_equal(run.buy_day, np.full(run.n, 10**9))
