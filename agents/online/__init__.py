@@ -19,6 +19,8 @@ Modules:
 - :mod:`~agents.online.queueing`: M/G/1 mean response times (FCFS, PS, SRPT, PSJF).
 - :mod:`~agents.online.bounds`, :mod:`~agents.online.frontier`: theorem bounds
   and consistency-robustness frontiers.
+- :mod:`~agents.online.checks`: input checks shared by the entry points (size guard
+  with :func:`~agents.online.checks.memory_limit`, buy price, policy of a domain).
 - :mod:`~agents.online.strategies`: hypothesis strategies for ski and job
   instances (imported on demand; needs hypothesis).
 
