@@ -67,7 +67,10 @@ def as_seed_sequence(rng) -> np.random.SeedSequence:
             raise ValidationError(f"rng must be >= 0, got {rng}")
         return np.random.SeedSequence(int(rng))
     if isinstance(rng, (list, tuple, np.ndarray)):
-        values = np.asarray(rng)
+        try:
+            values = np.asarray(rng)
+        except (ValueError, TypeError):  # ragged nesting
+            raise ValidationError(f"rng as a sequence must hold non-negative ints, got {rng!r}") from None
         if values.ndim != 1 or values.dtype.kind not in "iu" or (values.size and values.min() < 0):
             raise ValidationError(f"rng as a sequence must hold non-negative ints, got {rng!r}")
         return np.random.SeedSequence([int(v) for v in values])
