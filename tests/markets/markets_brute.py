@@ -1,6 +1,6 @@
 """Brute-force references for small markets (independent of the package's solvers)."""
 
-from functools import lru_cache
+from functools import cache
 from itertools import permutations
 
 import numpy as np
@@ -15,7 +15,7 @@ def max_matching_weight(w, customers=None, providers=None, capacities=None):
     caps = [1] * n if capacities is None else [int(c) for c in capacities]
     seats = tuple(caps[j] for j in providers)
 
-    @lru_cache(maxsize=None)
+    @cache
     def best(k, left):
         if k == len(customers):
             return 0.0

@@ -6,8 +6,15 @@ import pytest
 
 import markets
 import markets.lp
-from markets import (Outcome, blocking_pairs, core_extremes, deferred_acceptance, is_stable,
-                     ntu_blocking_pairs, stable_outcome, subset_instability)
+from markets import (
+    Outcome,
+    blocking_pairs,
+    core_extremes,
+    deferred_acceptance,
+    is_stable,
+    stable_outcome,
+    subset_instability,
+)
 from sim.errors import InputTypeError, StratsimError, UnknownNameError, ValidationError
 
 W = np.array([[4.0, 1.0], [2.0, 1.0]])

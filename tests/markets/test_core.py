@@ -4,13 +4,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from markets_brute import max_matching_weight
 
 import markets
 from markets import core_extremes
 from markets.lp import core_lp
 from markets.strategies import capacities_for, surplus_matrices
-
-from markets_brute import max_matching_weight
 
 
 def _atol(w):

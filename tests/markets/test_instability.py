@@ -4,13 +4,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from markets_brute import coalition_max, max_matching_weight
 
 import markets
 from markets import is_stable, stable_outcome, subset_instability
 from markets.lp import subset_instability_lp
-from markets.strategies import markets_with_outcomes, outcomes, surplus_matrices
-
-from markets_brute import coalition_max, max_matching_weight
+from markets.strategies import markets_with_outcomes, surplus_matrices
 
 
 def _scale(w):

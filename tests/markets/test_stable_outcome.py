@@ -2,16 +2,16 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from markets_brute import max_matching_weight
 
 import markets
-from markets.certificate import check_certificate
-from sim.errors import CertificateError
 from markets import is_stable, stable_outcome
+from markets.certificate import check_certificate
 from markets.lp import primal_lp
-from markets_brute import max_matching_weight
 from markets.strategies import bipartite_graphs, capacities_for, surplus_matrices, utility_matrices
+from sim.errors import CertificateError
 
 BACKENDS = markets.available_backends()
 

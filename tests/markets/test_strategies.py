@@ -6,8 +6,13 @@ from hypothesis import given
 
 from markets import as_market
 from markets.outcome import check_outcome
-from markets.strategies import (bipartite_graphs, markets_with_outcomes, preference_profiles,
-                                surplus_matrices, utility_matrices)
+from markets.strategies import (
+    bipartite_graphs,
+    markets_with_outcomes,
+    preference_profiles,
+    surplus_matrices,
+    utility_matrices,
+)
 from sim.errors import StratsimError
 
 
