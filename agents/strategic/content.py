@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.errors import ValidationError
+from sim.errors import InputTypeError, ValidationError
 from sim.random import make_rng
 from sim.validate import check_array, check_int, check_probability, check_real
 
@@ -103,6 +103,30 @@ class Catalog:
         return f"Catalog(n_items={self.n_items}, dim={self.dim}, n_genres={self.n_genres})"
 
 
+#: Largest total of array entries (items x genres, users x dimensions, steps x metrics) a call may allocate.
+MAX_ENTRIES = 50_000_000
+
+
+def check_size(argument: str, value, *, low: int = 0, entries_each: int = 1) -> int:
+    """``value`` as an int count, refused before anything is allocated when its arrays would be too big.
+
+    ``entries_each`` is the number of 8-byte entries one unit costs; the
+    limit is :data:`MAX_ENTRIES` entries in all (400 MB).
+
+    Examples
+    --------
+    >>> check_size("n_items", 10**12, entries_each=2)
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: n_items=1000000000000 would need about 1.6e+04 GB (more than the 0.4 GB limit)
+    """
+    value = check_int(argument, value, low=low)
+    if value * entries_each > MAX_ENTRIES:
+        raise ValidationError(f"{argument}={value} would need about {value * entries_each * 8 / 1e9:.3g} GB "
+                              f"(more than the {MAX_ENTRIES * 8 / 1e9:.3g} GB limit)")
+    return value
+
+
 def make_catalog(n_items: int = 10, n_genres: int = 2, *, minority_share: float = 0.3,
                  noise: float = 0.5, rng=0) -> Catalog:
     """Draw a catalog of ``n_items`` items in ``n_genres`` genres.
@@ -125,8 +149,8 @@ def make_catalog(n_items: int = 10, n_genres: int = 2, *, minority_share: float 
     rng : numpy.random.Generator or int
         Randomness of the features.
     """
-    n_items = check_int("n_items", n_items, low=1)
-    n_genres = check_int("n_genres", n_genres, low=1)
+    n_genres = check_size("n_genres", n_genres, low=1)
+    n_items = check_size("n_items", n_items, low=1, entries_each=2 * n_genres)
     share = check_real("minority_share", minority_share, low=0.0, high=1.0)
     noise = check_real("noise", noise, low=0.0)
     rng = make_rng(rng)
@@ -184,13 +208,18 @@ def sample_users(types, n_users: int, *, rng=0):
     type_index : ndarray of int, shape (n_users,)
     thetas : ndarray, shape (n_users, d)
     """
+    if isinstance(types, UserType) or not hasattr(types, "__iter__"):
+        raise InputTypeError(f"types must be a sequence of UserType, got {type(types).__name__}")
     types = tuple(types)
     if not types:
         raise ValidationError("types must name at least one UserType, got none")
-    n_users = check_int("n_users", n_users, low=0)
+    for i, t in enumerate(types):
+        if not isinstance(t, UserType):
+            raise InputTypeError(f"types[{i}] must be a UserType, got {type(t).__name__}")
     dims = {len(t.centroid) for t in types}
     if len(dims) != 1:
         raise ValidationError(f"types must share one centroid length, got {sorted(dims)}")
+    n_users = check_size("n_users", n_users, entries_each=1 + next(iter(dims)))
     rng = make_rng(rng)
     shares = np.array([t.share for t in types], dtype=float)
     idx = rng.choice(len(types), size=n_users, p=shares / shares.sum())

@@ -58,7 +58,7 @@ import numpy as np
 from sim.environment import Environment, Step
 from sim.errors import InputTypeError, ValidationError
 from sim.random import make_rng
-from sim.registry import make_policy, register_environment
+from sim.registry import check_policy_name, make_policy, register_environment
 from sim.validate import check_int
 
 from .content import default_types, make_catalog, sample_users, type_profiles
@@ -293,8 +293,9 @@ def make_platform(name: str, prior, *, type_prior=None, learn: bool = False, pse
     >>> make_platform("user.naive", [0.0, 0.5])
     Traceback (most recent call last):
     ...
-    sim.errors.ValidationError: policy 'user.naive' is of domain 'engagement', not 'recommender'; ...
+    sim.errors.ValidationError: name: policy 'user.naive' is of domain 'engagement', not 'recommender'; ...
     """
+    check_policy_name("name", name, "recommender")
     # a throwaway platform of the same catalog gives the context the rule is built from
     probe = Platform(GreedyRecommender(), prior, type_prior=type_prior)
     env = RecommenderEnv(probe, NaiveUser(UserModel(np.zeros(probe.n_items))))

@@ -48,6 +48,7 @@ from sim.errors import InputTypeError, ValidationError
 from sim.recorder import Recorder
 from sim.validate import check_callable, check_int, check_probability
 
+from .content import check_size
 from .envs import METRICS, RecommenderEnv
 from .platforms import Platform
 from .users import NaiveUser, PlatformBelief, StrategicUser, UserAgent, UserModel
@@ -154,7 +155,7 @@ def play(user: UserAgent, platform: Platform, steps: int, *, uid: int | None = N
         raise InputTypeError(f"user must be a UserAgent, got {type(user).__name__}")
     if not isinstance(platform, Platform):
         raise InputTypeError(f"platform must be a Platform, got {type(platform).__name__}")
-    steps = check_int("steps", steps, low=0)
+    steps = check_size("steps", steps, entries_each=2 * len(METRICS))  # a value and a time per metric
     if user.model.n_items != platform.n_items:
         raise ValidationError(
             f"user values {user.model.n_items} items but the platform has {platform.n_items}")

@@ -317,6 +317,9 @@ class Recommender(Policy):
         self.alpha = check_probability("alpha", alpha)
         self.prior_weight = check_real("prior_weight", prior_weight, low=0.0, low_open=True)
         self.noise = check_real("noise", noise, low=0.0, low_open=True)
+        if not 2.0 * self.noise * self.noise > 0.0 or not math.isfinite(1.0 / (2.0 * self.noise * self.noise)):
+            raise ValidationError(f"noise must be at least 1e-150 (its square enters the type posterior), "
+                                  f"got {self.noise!r}")
         if not isinstance(warmup, (bool, np.bool_)):
             raise InputTypeError(f"warmup must be a bool, got {warmup!r}")
         self.warmup = bool(warmup)
@@ -327,6 +330,9 @@ class Recommender(Policy):
             arr = check_array("clusters", clusters, ndim=1, allow_empty=False)
             if np.any(arr < 0) or np.any(arr != np.round(arr)):
                 raise ValidationError(f"clusters must be non-negative integers, got {np.asarray(clusters).tolist()}")
+            if np.max(arr) >= len(arr):  # labels 0..C-1 without gaps: C <= K (checked before building 0..C-1)
+                raise ValidationError(f"clusters must number clusters 0..C-1 without gaps (C <= {len(arr)} "
+                                      f"items), got label {np.max(arr)!r}")
             self.clusters = tuple(int(c) for c in arr)
             missing = sorted(set(range(max(self.clusters) + 1)) - set(self.clusters))
             if missing:

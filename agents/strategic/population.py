@@ -53,6 +53,7 @@ from sim.engine import Simulation
 from sim.errors import InputTypeError, ValidationError
 from sim.validate import check_int, check_real
 
+from .content import check_size
 from .envs import EngagementEnv
 from .platforms import Platform
 from .users import UserAgent
@@ -144,6 +145,9 @@ def simulate_population(users, platform: Platform, *, arrival_rate: float = 1.0,
     sessions = check_int("sessions", sessions, low=1)
     consume = check_real("consume_time", consume_time, low=0.0, low_open=True)
     away = check_real("return_time", return_time, low=0.0, low_open=True)
+    # every step is a row of the log: refuse a run whose log cannot fit before anything runs
+    check_size("len(users) x sessions x session_length", sessions * session_length * max(len(users), 1),
+               entries_each=len(_DTYPES))
 
     sim = Simulation(rng=rng)
     arrivals, returns, consumption = sim.rng("arrivals"), sim.rng("returns"), sim.rng("consumption")
