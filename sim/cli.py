@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -192,6 +193,12 @@ def main(argv=None) -> int:
         print("stratsim: interrupted; finished tasks are saved: re-run the same command to resume",
               file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`stratsim list | head`): not an error; silence the
+        # interpreter's final flush of stdout, which would fail the same way.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":  # pragma: no cover

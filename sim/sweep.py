@@ -342,7 +342,8 @@ def check_replications(done: dict, replications: int, where) -> None:
         have = max(beyond) + 1
         raise ResultsMismatchError(
             f"{str(where)!r} holds finished replications up to {have} per cell; asking for {replications} "
-            f"would leave {len(beyond)} finished tasks out of the results: ask for {have} or more "
+            f"would leave {len(beyond)} finished task{'s' if len(beyond) != 1 else ''} out of the results: "
+            f"ask for {have} or more "
             "replications, or use another folder")
 
 

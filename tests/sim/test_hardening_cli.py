@@ -426,6 +426,17 @@ def test_list_policies_prints_every_policy_with_its_domain_by_domain():
         assert text.strip() == (policies.describe(name) or policies.get(name).spec.label)
 
 
+@pytest.mark.slow
+def test_a_closed_pipe_on_stdout_is_not_a_traceback():
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "list", "--policies"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # the reader is gone before anything is written (`stratsim list | head -0`)
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    assert proc.returncode == 128 + signal.SIGPIPE
+
+
 # --- the randomness convention: rng, not seed -------------------------------------------------------
 
 def test_run_sweep_takes_rng_and_an_int_seed_keeps_its_results():
