@@ -78,6 +78,7 @@ __all__ = [
     "SweepPlan",
     "SweepResult",
     "check_backend",
+    "check_replications",
     "connect_dask",
     "cpu_count",
     "default_backend",
