@@ -11,8 +11,10 @@ Public API (each module's docstring states the mathematics):
 * :func:`deferred_acceptance`, :func:`ntu_blocking_pairs`, :func:`ntu_is_stable`
 * :func:`read_orlib_assignment`
 * :mod:`markets.lp` (cvxpy formulations), :mod:`markets.strategies`
-  (hypothesis strategies; needs hypothesis), and
-  :func:`solve_assignment` (lean, unvalidated solver for hot loops).
+  (hypothesis strategies; needs hypothesis), :mod:`markets.validation` (the
+  shared checks: tolerances, float64 headroom, the memory guard and
+  :func:`markets.validation.memory_limit`), and :func:`solve_assignment`
+  (lean solver for hot loops: checks type and finiteness, converts nothing).
 """
 
 from .assignment import available_backends, solve_assignment

@@ -56,7 +56,7 @@ from scipy.optimize import linear_sum_assignment
 
 from sim.errors import CertificateError, InputTypeError, ValidationError
 
-from .validation import check_option
+from .validation import check_memory, check_option
 
 try:  # compiled Jonker-Volgenant; optional, the scipy path is the fallback
     from lapjv import lapjv as _lapjv
@@ -96,7 +96,7 @@ def check_backend(name, backend):
     """
     if backend is None:
         return DEFAULT_BACKEND
-    if backend == "lapjv" and _lapjv is None:
+    if isinstance(backend, str) and backend == "lapjv" and _lapjv is None:
         raise ValidationError(f"{name} 'lapjv' needs the lapjv package, which is not installed")
     return check_option(name, backend, available_backends())
 
@@ -205,6 +205,8 @@ def solve_assignment(w, backend=None):
                              f"markets.stable_outcome takes any market), got {_describe(w)}")
     backend = check_backend("backend", backend)
     m, n = w.shape
+    # the solvers' copies of w and a few vectors per agent (w itself may be (10**9, 0): free, but not its duals)
+    check_memory("w shape", (m, n), 8 * (5 * m * n + 8 * (m + n)), what="the assignment solve")
     if m == 0 or n == 0:
         return _EMPTY_I, _EMPTY_I, np.zeros(m), np.zeros(n)
     top = w.max()

@@ -133,6 +133,8 @@ def _check(w, m, n, p, q, r, c, cap, unit, allowed, tol):
     if m and n:
         slack = p[:, None] + q[None, :]
         slack -= w
+        if not unit and (cap == 0).any():
+            slack[:, cap == 0] = np.inf  # a provider without a seat cannot take part in any pair
         worst = slack.argmin()
         if slack.flat[worst] < -atol:
             i, j = divmod(int(worst), n)
@@ -196,6 +198,10 @@ def verify_outcome(surplus, outcome, *, tol=1e-9):
     if not isinstance(outcome, Outcome):
         raise ValidationError(f"outcome must be a markets.Outcome, got {type(outcome).__name__}")
     market = market_for(surplus, outcome)
+    m, n = market.shape
+    if outcome.shape != (m, n):
+        raise ValidationError(f"outcome has payoffs of sizes {outcome.shape} but the market is {m} x {n} "
+                              "(the surplus's shape)")
     mt = outcome.matching
     return check_certificate(market.surplus, mt[:, 0], mt[:, 1], outcome.customer_payoffs,
                              outcome.provider_payoffs, capacities=market.capacities,

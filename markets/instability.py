@@ -44,10 +44,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .assignment import solve_assignment
+from .assignment import check_backend, solve_assignment
 from .certificate import check_certificate
 from .outcome import check_outcome, market_for
-from .validation import check_tol, tolerance_scale
+from .validation import check_flag, check_tol, tolerance_scale
 
 __all__ = ["subset_instability", "InstabilityCertificate"]
 
@@ -107,8 +107,13 @@ def subset_instability(surplus, outcome, *, tol=1e-9, return_certificate=False, 
     ([0], [0])
     """
     tol = check_tol("tol", tol)
+    return_certificate = check_flag("return_certificate", return_certificate)
+    verify = check_flag("verify", verify)
+    backend = check_backend("backend", "scipy" if backend is None else backend)
     market = market_for(surplus, outcome)
     mt, p, q, loads, caps = check_outcome(market, outcome, tol=max(tol, 1e-9))
+    # the seat-market residual, the solver's copies of it and the certificate's slack
+    market.check_work(8, "the residual market")
     w = market.surplus
     atol = tol * tolerance_scale(w)
     m, n = w.shape
@@ -132,7 +137,7 @@ def subset_instability(surplus, outcome, *, tol=1e-9, return_certificate=False, 
         r[~(market.allowed if seat_provider is None else market.allowed[:, seat_provider])] = 0.0
     # The residual is mostly exact zeros (a near-stable outcome blocks on few pairs); measured
     # (bench/markets.py), scipy + dual recovery beats lapjv ~3x on such degenerate matrices.
-    rows, cols, sp, sq = solve_assignment(r, "scipy" if backend is None else backend)
+    rows, cols, sp, sq = solve_assignment(r, backend)
     if verify:
         check_certificate(r, rows, cols, sp, sq)
     value = float(tp.sum() + tq.sum() + r[rows, cols].sum())

@@ -15,6 +15,8 @@ import numpy as np
 
 from sim.errors import InputTypeError, ValidationError
 
+from .validation import check_memory
+
 __all__ = ["read_orlib_assignment"]
 
 
@@ -47,15 +49,28 @@ def read_orlib_assignment(path):
     if not isinstance(path, (str, Path)) and not hasattr(path, "__fspath__"):
         raise InputTypeError(f"path must be a str or path-like, got {type(path).__name__}")
     p = Path(path)
-    if not p.is_file():
-        raise ValidationError(f"path {str(p)!r} is not a file")
-    tokens = p.read_text().split()
+    try:
+        if not p.is_file():
+            raise ValidationError(f"path {str(p)!r} is not a file")
+        # the token list costs about 30 bytes per byte of text: refuse what cannot fit before reading it
+        check_memory("path", str(p), 32 * p.stat().st_size, what="reading the instance")
+        data = p.read_bytes()
+    except (OSError, ValueError) as exc:  # unreadable, or a name the OS refuses (embedded NUL...)
+        if isinstance(exc, ValidationError):
+            raise
+        raise ValidationError(f"path {str(p)!r} cannot be read: {exc}") from None
+    try:
+        tokens = data.decode("ascii").split()
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"path {str(p)!r} is not an ASCII text file: {exc}") from None
     if not tokens:
         raise ValidationError(f"path {str(p)!r} is empty")
     try:
         values = np.array([int(t) for t in tokens], dtype=np.int64)
     except ValueError as exc:
         raise ValidationError(f"path {str(p)!r} holds a non-integer token: {exc}") from None
+    except OverflowError:
+        raise ValidationError(f"path {str(p)!r} holds an integer beyond the int64 range") from None
     n = int(values[0])
     if n < 0 or len(values) != 1 + n * n:
         raise ValidationError(f"path {str(p)!r}: header says n = {n}, so {1 + n * n} tokens are needed, "

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import cvxpy as cp
 import numpy as np
 
-from sim.errors import InputTypeError, StratsimError
+from sim.errors import InputTypeError, StratsimError, ValidationError
 from sim.validate import check_array
 
 from .market import Market, as_market
@@ -155,16 +155,29 @@ def core_lp(surplus=None, customer_weights=None, provider_weights=None, *, capac
     solver = _check_solver(solver)
     market = _lp_market(surplus, capacities)
     m, n = market.shape
-    cw = np.zeros(m) if customer_weights is None else check_array("customer_weights", customer_weights, shape=(m,))
-    pw = np.zeros(n) if provider_weights is None else check_array("provider_weights", provider_weights, shape=(n,))
-    best = _solve(primal_lp(market).problem, solver)
+    cw = _weights("customer_weights", customer_weights, m, "customer")
+    pw = _weights("provider_weights", provider_weights, n, "provider")
+    # an empty market has welfare 0 (and HiGHS cannot solve a problem with a zero-size variable)
+    best = 0.0 if m == 0 or n == 0 else _solve(primal_lp(market).problem, solver)
     p = cp.Variable(m, nonneg=True)
     q = cp.Variable(n, nonneg=True)
     cons = _dual_constraints(market, p, q) + [cp.sum(p) + _caps(market) @ q <= best]
     obj = cw @ p + pw @ q
     prob = cp.Problem(cp.Minimize(obj) if sense == "min" else cp.Maximize(obj), cons)
-    _solve(prob, solver)
+    if m and n:
+        _solve(prob, solver)
+    else:  # no pair: the core is the single point 0 (and HiGHS refuses problems of zero-size variables)
+        p.value, q.value = np.zeros(m), np.zeros(n)
     return LP(prob, {"p": p, "q": q}, {"core": cons})
+
+
+def _weights(name, value, size, side):
+    if value is None:
+        return np.zeros(size)
+    arr = check_array(name, value, ndim=1)
+    if arr.shape != (size,):
+        raise ValidationError(f"{name} must have one entry per {side} of the surplus ({size}), got shape {arr.shape}")
+    return arr
 
 
 def _solve(problem, solver):

@@ -82,14 +82,17 @@ class Market:
                 raise ValidationError(f"allowed must have the surplus's shape {w.shape}, got {a.shape}")
             allowed = None if a.all() else a
         caps = check_capacities(capacities, n)
-        cl = _check_labels("customer_labels", customer_labels, m)
-        pl = _check_labels("provider_labels", provider_labels, n)
+        cl = check_labels("customer_labels", customer_labels, m)
+        pl = check_labels("provider_labels", provider_labels, n)
         cu = pu = None
         if customer_utils is not None or provider_utils is not None:
             if customer_utils is None or provider_utils is None:
                 raise ValidationError("give both customer_utils and provider_utils, or neither")
-            cu = check_array("customer_utils", customer_utils, shape=w.shape)
-            pu = check_array("provider_utils", provider_utils, shape=w.shape)
+            cu = check_array("customer_utils", customer_utils, ndim=2)
+            pu = check_array("provider_utils", provider_utils, ndim=2)
+            for name, u in (("customer_utils", cu), ("provider_utils", pu)):
+                if u.shape != w.shape:
+                    raise ValidationError(f"{name} must have the surplus's shape {w.shape}, got {u.shape}")
             with np.errstate(over="ignore"):
                 consistent = np.array_equal(cu + pu, w)
             if not consistent:
@@ -128,14 +131,14 @@ class Market:
             check_memory("surplus shape", (m, n), n_bytes, what=what)
         else:
             check_memory("capacities", self.capacities.tolist() if n <= 20 else f"{seats} seats", n_bytes,
-                         what=f"{what} ({m} customers x {seats} seats)")
+                         what=f"{what} of the surplus ({m} customers x {seats} seats)")
 
     def __repr__(self):
         extra = "" if self.capacities is None else f", capacities={self.capacities.tolist()}"
         return f"Market(shape={self.shape}{extra})"
 
 
-def _fill(self, w, allowed, capacities, cl=None, pl=None, cu=None, pu=None):
+def _fill(self, w, allowed, capacities, cl=None, pl=None, cu=None, pu=None, name="surplus"):
     """Set a Market's fields from checked parts; providers with no seat cannot match, like absent edges."""
     m, n = w.shape
     if capacities is not None and np.any(capacities == 0):
@@ -148,7 +151,7 @@ def _fill(self, w, allowed, capacities, cl=None, pl=None, cu=None, pu=None):
     # Solvers and checkers add up to min(m, seats) matched surpluses and form p_i + q_j - w_ij
     # (three magnitudes) and Dijkstra distances on top (four): keep all of them finite.
     if w.size:
-        check_headroom("surplus", max(float(w.max()), -float(w.min())), min(m, seats) + 3)
+        check_headroom(name, max(float(w.max()), -float(w.min())), min(m, seats) + 3)
     self.surplus = w
     self.allowed = allowed
     self.capacities = capacities
@@ -158,14 +161,15 @@ def _fill(self, w, allowed, capacities, cl=None, pl=None, cu=None, pu=None):
     self.provider_utils = pu
 
 
-def _finish(w, allowed, capacities, cl=None, pl=None, customer_utils=None, provider_utils=None):
+def _finish(w, allowed, capacities, cl=None, pl=None, customer_utils=None, provider_utils=None, name="surplus"):
     """A Market from parts that as_market has checked (no second validation pass)."""
     self = object.__new__(Market)
-    _fill(self, w, allowed, capacities, cl, pl, customer_utils, provider_utils)
+    _fill(self, w, allowed, capacities, cl, pl, customer_utils, provider_utils, name)
     return self
 
 
-def _check_labels(name, labels, size):
+def check_labels(name, labels, size):
+    """``None``, or a tuple of ``size`` agent names."""
     if labels is None:
         return None
     if isinstance(labels, (str, bytes)) or not hasattr(labels, "__len__"):
@@ -208,7 +212,7 @@ def check_capacities(capacities, n, name="capacities"):
     if arr.dtype == object or arr.dtype.kind not in "iuf":
         raise InputTypeError(f"{name} must be an integer array, got dtype {arr.dtype}")
     if arr.shape != (n,):
-        raise ValidationError(f"{name} must have shape ({n},) (one per provider), got {arr.shape}")
+        raise ValidationError(f"{name} must have shape ({n},) (one per provider of the surplus), got {arr.shape}")
     if arr.size and (not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr))):
         raise ValidationError(f"{name} must be whole numbers, got {shown}")
     if arr.size and arr.min() < 0:
@@ -310,7 +314,7 @@ def as_market(surplus=None, *, customer_utils=None, provider_utils=None, capacit
         if w.size and not np.all(np.isfinite(w)):
             raise ValidationError("customer_utils + provider_utils overflows to a non-finite surplus")
         return _finish(w, None, check_capacities(capacities, w.shape[1]), customer_utils=cu,
-                       provider_utils=pu)
+                       provider_utils=pu, name="customer_utils + provider_utils")
     if surplus is None:
         raise ValidationError(f"{name} is missing: give a surplus matrix, a graph, or both utility matrices")
     if hasattr(surplus, "nodes") and hasattr(surplus, "edges"):
@@ -318,10 +322,12 @@ def as_market(surplus=None, *, customer_utils=None, provider_utils=None, capacit
         if capacities is None:
             capacities = caps
         allowed = None if allowed.all() else allowed
-        return _finish(w, allowed, check_capacities(capacities, w.shape[1]), cl, pl)
-    if (isinstance(surplus, np.ndarray) and surplus.dtype.char == "d" and surplus.ndim == 2
-            and np.isfinite(surplus.sum())):
+        return _finish(w, allowed, check_capacities(capacities, w.shape[1]), cl, pl, name=f"{name} (edge weights)")
+    with np.errstate(over="ignore", invalid="ignore"):  # a sum of huge entries overflows: then the slow path
+        fast = (isinstance(surplus, np.ndarray) and surplus.dtype.char == "d" and surplus.ndim == 2
+                and np.isfinite(surplus.sum()))
+    if fast:
         w = surplus  # fast path: a finite float matrix needs no conversion (a NaN/inf makes the sum non-finite)
     else:
         w = check_array(name, surplus, ndim=2)
-    return _finish(w, None, check_capacities(capacities, w.shape[1]))
+    return _finish(w, None, check_capacities(capacities, w.shape[1]), name=name)

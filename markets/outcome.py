@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.errors import ValidationError
-from sim.validate import check_array
+from sim.validate import check_array, check_real
 
-from .market import as_market
+from .market import as_market, check_capacities, check_labels
 from .validation import check_headroom, check_tol, tolerance_scale
 
 __all__ = ["Outcome", "outcome_from_transfers", "outcome_from_payoffs"]
@@ -64,23 +64,16 @@ class Outcome:
                  capacities=None, customer_labels=None, provider_labels=None):
         p = check_array("customer_payoffs", customer_payoffs, ndim=1)
         q = check_array("provider_payoffs", provider_payoffs, ndim=1)
-        mt = np.asarray(matching)
-        if mt.size == 0:
-            mt = np.zeros((0, 2), dtype=np.int64)
-        if mt.dtype == object or mt.dtype.kind not in "iu" or mt.ndim != 2 or mt.shape[1] != 2:
-            raise ValidationError(
-                f"matching must be a (k, 2) integer array of (customer, provider) pairs, "
-                f"got dtype {mt.dtype} and shape {mt.shape}"
-            )
-        self.matching = mt.astype(np.int64, copy=False)
+        mt = _pairs_array("matching", matching)
+        self.matching = mt
         self.customer_payoffs = p
         self.provider_payoffs = q
-        self.welfare = None if welfare is None else float(welfare)
+        self.welfare = None if welfare is None else check_real("welfare", welfare)
         self.transfers = None if transfers is None else check_array(
             "transfers", transfers, shape=(len(mt),))
-        self.capacities = None if capacities is None else np.asarray(capacities, dtype=np.int64)
-        self.customer_labels = customer_labels
-        self.provider_labels = provider_labels
+        self.capacities = check_capacities(capacities, len(q))
+        self.customer_labels = check_labels("customer_labels", customer_labels, len(p))
+        self.provider_labels = check_labels("provider_labels", provider_labels, len(q))
 
     @property
     def shape(self):
@@ -151,16 +144,27 @@ def trusted_outcome(matching, customer_payoffs, provider_payoffs, welfare, trans
     return self
 
 
-def _check_matching_fits(matching, market, name="matching"):
-    """Raise unless ``matching`` is a matching of ``market`` (indices, disjointness, edges, seats)."""
-    m, n = market.surplus.shape
-    mt = np.asarray(matching)
-    if mt.size == 0:
-        return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)
+def _pairs_array(name, matching):
+    """``matching`` as a (k, 2) int64 array, or a ValidationError naming it."""
+    try:
+        mt = np.asarray(matching)
+    except (ValueError, TypeError) as exc:  # ragged lists and the like
+        raise ValidationError(f"{name} must be a (k, 2) integer array of (customer, provider) pairs, got "
+                              f"{type(matching).__name__}: {exc}") from None
+    if mt.size == 0 and mt.dtype != object:
+        return np.zeros((0, 2), dtype=np.int64)
     if mt.dtype == object or mt.dtype.kind not in "iu" or mt.ndim != 2 or mt.shape[1] != 2:
         raise ValidationError(f"{name} must be a (k, 2) integer array of (customer, provider) pairs, "
                               f"got dtype {mt.dtype} and shape {mt.shape}")
-    mt = mt.astype(np.int64, copy=False)
+    return mt.astype(np.int64, copy=False)
+
+
+def _check_matching_fits(matching, market, name="matching"):
+    """Raise unless ``matching`` is a matching of ``market`` (indices, disjointness, edges, seats)."""
+    m, n = market.surplus.shape
+    mt = _pairs_array(name, matching)
+    if mt.size == 0:
+        return mt, np.zeros(0, dtype=np.int64)
     rows, cols = mt[:, 0], mt[:, 1]
     if rows.min() < 0 or rows.max() >= m:
         bad = mt[(rows < 0) | (rows >= m)][0].tolist()
@@ -199,11 +203,12 @@ def check_outcome(market, outcome, name="outcome", tol=1e-9):
     m, n = market.surplus.shape
     p, q = outcome.customer_payoffs, outcome.provider_payoffs
     if p.shape != (m,) or q.shape != (n,):
-        raise ValidationError(f"{name} has payoffs of sizes ({len(p)}, {len(q)}) but the market is {m} x {n}")
+        raise ValidationError(f"{name} has payoffs of sizes ({len(p)}, {len(q)}) but the market is "
+                              f"{m} x {n} (the surplus's shape)")
     if p.size or q.size:
         # Subset Instability adds up to m + 4 min(m, seats) payoff-sized terms; stability checks p_i + q_j - w_ij
         big = max(float(np.abs(p).max(initial=0.0)), float(np.abs(q).max(initial=0.0)))
-        check_headroom(f"{name} payoffs", big, 5 * m + 3)
+        check_headroom(f"{name} payoffs (customer_payoffs, provider_payoffs)", big, 5 * m + 3)
     mt, _ = _check_matching_fits(outcome.matching, market, f"{name}.matching")
     w = market.surplus
     atol = tol * tolerance_scale(w)
@@ -293,7 +298,14 @@ def outcome_from_payoffs(surplus, matching, customer_payoffs, provider_payoffs, 
     ...
     sim.errors.ValidationError: outcome payoffs are not feasible: pair [0, 0] has p_i + p_j = 1.0 but surplus 2.0 ...
     """
+    tol = check_tol("tol", tol)
     market = as_market(surplus, capacities=capacities)
+    m, n = market.shape
+    for name, value, size, side in (("customer_payoffs", customer_payoffs, m, "customer"),
+                                    ("provider_payoffs", provider_payoffs, n, "provider")):
+        shape = check_array(name, value, ndim=1).shape
+        if shape != (size,):
+            raise ValidationError(f"{name} must have one entry per {side} of the surplus ({size}), got shape {shape}")
     o = Outcome(matching, customer_payoffs, provider_payoffs, capacities=market.capacities,
                 customer_labels=market.customer_labels, provider_labels=market.provider_labels)
     mt, *_ = check_outcome(market, o, tol=tol)
@@ -308,5 +320,10 @@ def market_for(surplus, outcome, capacities=None):
 
     if capacities is None and isinstance(outcome, Outcome) and not isinstance(surplus, Market):
         if outcome.capacities is not None and not (hasattr(surplus, "nodes") and hasattr(surplus, "edges")):
-            capacities = outcome.capacities
+            market = as_market(surplus)
+            n = market.shape[1]
+            if outcome.capacities.shape != (n,):
+                raise ValidationError(f"outcome.capacities has {len(outcome.capacities)} entries but surplus has "
+                                      f"{n} providers")
+            return as_market(market.surplus, capacities=outcome.capacities)
     return as_market(surplus, capacities=capacities)

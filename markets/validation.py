@@ -182,7 +182,8 @@ def memory_limit(n_bytes: int) -> Iterator[int]:
 def _size(n_bytes: float) -> str:
     for unit, k in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
         if n_bytes >= 2**k:
-            return f"{n_bytes / 2**k:.3g} {unit}"
+            v = n_bytes / 2**k
+            return f"{v:.3g} {unit}" if v < 1000 else f"{v:,.0f} {unit}"
     return f"{int(n_bytes)} bytes"
 
 

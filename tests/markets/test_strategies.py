@@ -8,7 +8,9 @@ from markets import as_market
 from markets.outcome import check_outcome
 from markets.strategies import (
     bipartite_graphs,
+    capacities_for,
     markets_with_outcomes,
+    outcomes,
     preference_profiles,
     surplus_matrices,
     utility_matrices,
@@ -22,6 +24,12 @@ from sim.errors import StratsimError
     lambda: utility_matrices(max_providers=1.5),
     lambda: preference_profiles(max_proposers=-2),
     lambda: bipartite_graphs(max_capacity=-1),
+    lambda: surplus_matrices(elements=[1.0, 2.0]),
+    lambda: surplus_matrices(square="yes"),
+    lambda: markets_with_outcomes(capacitated=1),
+    lambda: preference_profiles(complete=None),
+    lambda: capacities_for(3, max_capacity=-1),
+    lambda: outcomes([[np.nan]]),
 ])
 def test_bad_options_fail_at_call_time(make):
     with pytest.raises(StratsimError):
