@@ -184,7 +184,7 @@ def check_labels(name, labels, size):
 MAX_CAPACITY = 2**53
 
 
-def check_capacities(capacities, n, name="capacities"):
+def check_capacities(capacities, n, name="capacities", sized_by="the surplus"):
     """Validate provider capacities: ``None`` (one seat each) or ``n`` whole numbers in ``0..2**53``.
 
     Returns ``None`` for unit capacities, else an int64 array.
@@ -212,7 +212,7 @@ def check_capacities(capacities, n, name="capacities"):
     if arr.dtype == object or arr.dtype.kind not in "iuf":
         raise InputTypeError(f"{name} must be an integer array, got dtype {arr.dtype}")
     if arr.shape != (n,):
-        raise ValidationError(f"{name} must have shape ({n},) (one per provider of the surplus), got {arr.shape}")
+        raise ValidationError(f"{name} must have shape ({n},) (one per provider of {sized_by}), got {arr.shape}")
     if arr.size and (not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr))):
         raise ValidationError(f"{name} must be whole numbers, got {shown}")
     if arr.size and arr.min() < 0:

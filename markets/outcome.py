@@ -71,7 +71,7 @@ class Outcome:
         self.welfare = None if welfare is None else check_real("welfare", welfare)
         self.transfers = None if transfers is None else check_array(
             "transfers", transfers, shape=(len(mt),))
-        self.capacities = check_capacities(capacities, len(q))
+        self.capacities = check_capacities(capacities, len(q), sized_by="provider_payoffs")
         self.customer_labels = check_labels("customer_labels", customer_labels, len(p))
         self.provider_labels = check_labels("provider_labels", provider_labels, len(q))
 
