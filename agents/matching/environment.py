@@ -52,9 +52,20 @@ from scipy.optimize import linear_sum_assignment
 from markets.jit import jit
 from markets.kernels import max_weight
 from sim.random import make_rng
-from sim.validate import check_choice, check_int, check_real
+from sim.validate import check_int, check_real
 
-from .checks import check_features, check_memory, check_types, check_utils, pair_array_bytes
+from .checks import (
+    check_decision,
+    check_features,
+    check_generator,
+    check_memory,
+    check_observation,
+    check_option,
+    check_scale,
+    check_types,
+    check_utils,
+    pair_array_bytes,
+)
 from .lean import instability_value, outcome_metrics
 from .types import MatchingFeedback, MatchingObservation
 
@@ -169,13 +180,13 @@ class BanditMarket:
                  structure="unstructured", customer_types=None, provider_types=None,
                  customer_features=None, provider_features=None):
         cu = check_utils("customer_utils", customer_utils)
-        pu = check_utils("provider_utils", provider_utils, shape=cu.shape)
-        self.noise = check_choice("noise", noise, NOISES)
+        pu = check_utils("provider_utils", provider_utils, shape=cu.shape, against="customer_utils")
+        self.noise = check_option("noise", noise, NOISES)
         # a scale is required (and must be positive) only for Gaussian noise
-        self.sigma = check_real("sigma", sigma, low=0.0, low_open=True) if noise == "gaussian" else (
+        self.sigma = check_scale("sigma", sigma) if noise == "gaussian" else (
             1.0 if noise == "bernoulli" else 0.0)
         self.arrival = check_real("arrival", arrival, low=0.0, high=1.0, low_open=True)
-        self.structure = check_choice("structure", structure, STRUCTURES)
+        self.structure = check_option("structure", structure, STRUCTURES)
         m, n = cu.shape
         self.customer_utils = cu
         self.provider_utils = pu
@@ -200,6 +211,8 @@ class BanditMarket:
 
     def optimal_welfare(self, observation=None):
         """:math:`\\max_X W(X)` over the present agents (everyone by default)."""
+        if observation is not None:
+            check_observation("observation", observation, self.shape)
         if observation is None or observation.dense and observation.shape == self.shape:
             if self._opt is None:
                 self._opt = _max_weight(self.surplus)
@@ -210,6 +223,7 @@ class BanditMarket:
 
     def observe(self, rng):
         """The agents present this round (everyone when ``arrival == 1``)."""
+        check_generator("rng", rng)
         if self.arrival >= 1.0:
             return self._full
         m, n = self.shape
@@ -269,15 +283,20 @@ class BanditMarket:
         play are reused and only fresh noise is drawn; learners must therefore
         not modify a returned decision's arrays in place.
         """
-        mt = decision.matching
-        t = decision.transfers
+        last = self._last
+        replay = last is not None and last[0] is decision and last[1] is observation
+        check_generator("rng", rng)
+        if replay:  # checked when first played
+            mt, t = decision.matching, decision.transfers
+        else:
+            check_observation("observation", observation, self.shape)
+            mt, t = check_decision("decision", decision, observation)
         if observation.dense:
             ci, pj = mt[:, 0], mt[:, 1]
         else:
             ci = observation.customers[mt[:, 0]]
             pj = observation.providers[mt[:, 1]]
-        last = self._last
-        if last is not None and last[0] is decision and last[1] is observation:
+        if replay:
             # the same outcome replayed on the same agents: only the noise is new
             true, metrics = last[2], last[3]
         else:
@@ -294,14 +313,15 @@ class BanditMarket:
 
     def instability(self, observation, decision):
         """Subset Instability of ``decision`` on the true utilities (no feedback drawn)."""
-        mt = decision.matching
+        check_observation("observation", observation, self.shape)
+        mt, transfers = check_decision("decision", decision, observation)
         ci = observation.customers[mt[:, 0]]
         pj = observation.providers[mt[:, 1]]
         w = self.surplus[np.ix_(observation.customers, observation.providers)]
         p = np.zeros(len(observation.customers))
         q = np.zeros(len(observation.providers))
-        p[mt[:, 0]] = self.customer_utils[ci, pj] - decision.transfers
-        q[mt[:, 1]] = self.provider_utils[ci, pj] + decision.transfers
+        p[mt[:, 0]] = self.customer_utils[ci, pj] - transfers
+        q[mt[:, 1]] = self.provider_utils[ci, pj] + transfers
         return instability_value(w, p, q, self._atol)
 
     def __repr__(self):
@@ -355,9 +375,13 @@ def random_market(m=5, n=5, *, structure="unstructured", rng=None, types=3, dim=
     n = check_int("n", n, low=1)
     # utilities, surplus and their flat copy, before anything is drawn
     check_memory("m, n", (m, n), pair_array_bytes(m, n, 6))
-    check_choice("structure", structure, STRUCTURES)
+    check_option("structure", structure, STRUCTURES)
     types = check_int("types", types, low=1)
     dim = check_int("dim", dim, low=1)
+    if structure == "typed":
+        check_memory("types", types, pair_array_bytes(types, types, 2))
+    if structure == "linear":
+        check_memory("m, n, dim", (m, n, dim), pair_array_bytes(m + n, dim, 2))
     rng = make_rng(0 if rng is None else rng)
     kw = dict(noise=noise, sigma=sigma, arrival=arrival, structure=structure)
     if structure == "unstructured":

@@ -41,6 +41,7 @@ from sim.errors import InputTypeError
 from sim.registry import register_environment
 from sim.validate import check_int
 
+from .checks import check_generator, check_memory, pair_array_bytes
 from .compiled import run_compiled
 from .environment import BanditMarket, random_market
 
@@ -106,6 +107,7 @@ class BanditEnv(Environment):
 
     def reset(self, rng: np.random.Generator) -> None:
         """Start an episode: arrivals and feedback noise come from ``rng``."""
+        check_generator("rng", rng)
         self.rng = rng
         self._obs = None
         self._t = 0
@@ -158,6 +160,7 @@ def example_bandit_env(rng=0, *, customers: int = 4, providers: int = 4, horizon
     """
     m = check_int("customers", customers, low=1)
     n = check_int("providers", providers, low=1)
+    check_memory("customers, providers", (m, n), pair_array_bytes(m, n, 10))
     base = random_market(m, n, structure="linear", dim=2, rng=rng, arrival=arrival)
     market = BanditMarket(base.customer_utils, base.provider_utils, structure="linear", arrival=base.arrival,
                           sigma=base.sigma, customer_types=np.arange(m), provider_types=np.arange(n),

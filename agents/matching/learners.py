@@ -91,10 +91,18 @@ from sim.errors import InputTypeError, ValidationError
 from sim.policy import Policy, PolicySpec
 from sim.random import make_rng
 from sim.registry import register_policy
-from sim.validate import check_choice, check_int, check_real
+from sim.validate import check_int, check_real
 
 from . import learner_kernels as lk
-from .checks import check_features, check_memory, check_types, pair_array_bytes
+from .checks import (
+    check_features,
+    check_feedback,
+    check_memory,
+    check_option,
+    check_scale,
+    check_types,
+    pair_array_bytes,
+)
 from .types import MatchingDecision, MatchingFeedback, MatchingObservation
 
 __all__ = [
@@ -149,15 +157,18 @@ class MatchingLearner(Policy):
 
     # ----- the Policy hooks ---------------------------------------------------------
     def _check_observation(self, observation):
+        self._check_ids("observation", observation)
+
+    def _check_ids(self, name, observation):
         if not isinstance(observation, MatchingObservation):
-            raise InputTypeError(f"{type(self).__name__} needs a MatchingObservation, got "
+            raise InputTypeError(f"{type(self).__name__} needs a MatchingObservation as {name}, got "
                                  f"{type(observation).__name__}")
         mc, mp = observation.max_ids
         if mc >= self._id_space[0] or mp >= self._id_space[1]:
-            raise ValidationError(f"observation names agent ids up to {observation.max_ids}, but the learner "
+            raise ValidationError(f"{name} names agent ids up to {observation.max_ids}, but the learner "
                                   f"knows {self._id_space[0]} customers and {self._id_space[1]} providers")
         if not observation.unique and not self.allows_repeats:
-            raise ValidationError(f"{type(self).__name__} tracks individual agents: observation ids must not repeat")
+            raise ValidationError(f"{type(self).__name__} tracks individual agents: {name} ids must not repeat")
 
     @property
     def _id_space(self):
@@ -182,15 +193,12 @@ class MatchingLearner(Policy):
 
     def _update(self, feedback):
         if not isinstance(feedback, MatchingFeedback):
-            raise InputTypeError(f"{type(self).__name__}.update needs a MatchingFeedback, got "
+            raise InputTypeError(f"{type(self).__name__}.update: feedback must be a MatchingFeedback, got "
                                  f"{type(feedback).__name__}")
-        mt = feedback.matching
+        obs, mt, rc, rp = check_feedback("feedback", feedback)
+        self._check_ids("feedback.observation", obs)
         if len(mt) == 0:
             return
-        rc, rp = feedback.customer_rewards, feedback.provider_rewards
-        if not (np.isfinite(rc).all() and np.isfinite(rp).all()):
-            raise ValidationError("feedback rewards must be finite")
-        obs = feedback.observation
         if obs.dense:
             ci, pj = mt[:, 0], mt[:, 1]
         else:
@@ -331,7 +339,7 @@ class MatchUCB(_PairStats):
 
     def __init__(self, customers=5, providers=5, horizon=1000, c=1.0, refresh="every"):
         self.c = check_real("c", c, low=0.0, low_open=True)
-        self.refresh = check_choice("refresh", refresh, ("every", "doubling"))
+        self.refresh = check_option("refresh", refresh, ("every", "doubling"))
         super().__init__(customers, providers, horizon)
 
     def _new_state(self):
@@ -448,7 +456,7 @@ class LinearMatchUCB(CompiledLearner):
         f, g = check_features(customer_features, provider_features)
         self._f, self._g = _f64(f), _f64(g)
         self.c = check_real("c", c, low=0.0, low_open=True)
-        self.ridge = check_real("ridge", ridge, low=0.0, low_open=True)
+        self.ridge = check_scale("ridge", ridge)
         self.dim = self._f.shape[1]
         m, n, d = self._f.shape[0], self._g.shape[0], self.dim
         check_memory("customer_features, provider_features (sizes)", (m, n),
@@ -478,6 +486,8 @@ def default_explore(big: int, horizon: int) -> int:
     >>> default_explore(5, 1000)
     171
     """
+    big = check_int("big", big, low=1)
+    horizon = check_int("horizon", horizon, low=1)
     return min(horizon, math.ceil(big * (horizon / big) ** (2.0 / 3.0)))
 
 
@@ -583,8 +593,8 @@ class ThompsonSampling(_PairStats):
     kernels = LearnerKernels(lk.thompson_decide, lk.means_update)
 
     def __init__(self, customers=5, providers=5, horizon=1000, sigma=0.5, prior_scale=1.0, rng=0):
-        self.sigma = check_real("sigma", sigma, low=0.0, low_open=True)
-        self.prior_scale = check_real("prior_scale", prior_scale, low=0.0, low_open=True)
+        self.sigma = check_scale("sigma", sigma)
+        self.prior_scale = check_scale("prior_scale", prior_scale)
         self.generator = make_rng(rng)
         super().__init__(customers, providers, horizon)
 

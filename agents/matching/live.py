@@ -53,14 +53,19 @@ from sim.random import make_rng
 from sim.recorder import Recorder
 from sim.validate import check_int, check_real
 
-from .checks import check_utils
+from .checks import check_decision, check_generator, check_memory, check_scale, check_utils, pair_array_bytes
 from .lean import instability_value
 from .types import MatchingFeedback, MatchingObservation
 
-__all__ = ["simulate_live", "LiveMarketEnv", "LiveMarketResult", "LIVE_METRICS", "random_type_utilities"]
+__all__ = ["simulate_live", "LiveMarketEnv", "LiveMarketResult", "LIVE_METRICS", "CLEARING_BYTES", "ARRIVAL_BYTES",
+           "random_type_utilities"]
 
 #: Per-batch metrics, in recording order.
 LIVE_METRICS = ("instability", "welfare", "welfare_regret", "mean_transfer", "matched", "waiting", "mean_wait")
+#: Memory one clearing holds until :func:`simulate_live` returns (its time and metrics), rounded up.
+CLEARING_BYTES = 1024
+#: Memory one arrival may hold until the run ends (its process, waiting-room entry and waiting time), rounded up.
+ARRIVAL_BYTES = 2048
 
 
 class LiveMarketResult:
@@ -114,9 +119,10 @@ def random_type_utilities(customer_types=3, provider_types=3, rng=None):
     >>> uc.shape, up.shape
     ((2, 3), (3, 2))
     """
-    rng = make_rng(0 if rng is None else rng)
     ct = check_int("customer_types", customer_types, low=1)
     pt = check_int("provider_types", provider_types, low=1)
+    check_memory("customer_types, provider_types", (ct, pt), pair_array_bytes(ct, pt, 2))
+    rng = make_rng(0 if rng is None else rng)
     return rng.uniform(-1, 1, (ct, pt)), rng.uniform(-1, 1, (pt, ct))
 
 
@@ -149,11 +155,11 @@ class LiveMarketEnv(Environment):
     def __init__(self, customer_utils, provider_utils, *, sigma: float = 0.5, horizon: int | None = None):
         uc = check_utils("customer_utils", customer_utils)
         n_ct, n_pt = uc.shape
-        up = check_utils("provider_utils", provider_utils, shape=(n_pt, n_ct))
+        up = check_utils("provider_utils", provider_utils, shape=(n_pt, n_ct), against="customer_utils transposed")
         self.customer_utils = uc
         self.provider_utils = up
         self._upt = up.T  # indexed [customer type, provider type] like uc
-        self.sigma = check_real("sigma", sigma, low=0.0, low_open=True)
+        self.sigma = check_scale("sigma", sigma)
         self.horizon = None if horizon is None else check_int("horizon", horizon, low=1)
         self.waiting: dict[int, dict[int, tuple[int, float]]] = {0: {}, 1: {}}  # side -> serial -> (type, arrival)
         self.wait_times: list[float] = []
@@ -177,6 +183,7 @@ class LiveMarketEnv(Environment):
 
     def reset(self, rng: np.random.Generator) -> None:
         """Empty the waiting room; feedback noise comes from ``rng``."""
+        check_generator("rng", rng)
         self.noise = rng
         self.waiting = {0: {}, 1: {}}
         self.wait_times = []
@@ -188,6 +195,8 @@ class LiveMarketEnv(Environment):
 
     def arrive(self, side: int, serial: int, agent_type: int) -> None:
         """An agent of ``agent_type`` joins ``side`` (0 customers, 1 providers) now."""
+        side = check_int("side", side, low=0, high=1)
+        agent_type = check_int("agent_type", agent_type, low=0, high=self.shape[side] - 1)
         self.waiting[side][serial] = (agent_type, self.now)
 
     def leave(self, side: int, serial: int) -> bool:
@@ -216,7 +225,7 @@ class LiveMarketEnv(Environment):
         cs, ps, ct, pt = self._batch
         record = self.empty_metrics()
         obs = MatchingObservation(ct, pt)
-        mt = decision.matching
+        mt, transfers = check_decision("decision", decision, obs)
         r, c = mt[:, 0], mt[:, 1]
         a, b = ct[r], pt[c]
         uc, upt = self.customer_utils, self._upt
@@ -224,14 +233,14 @@ class LiveMarketEnv(Environment):
         w = uc[ct][:, pt] + upt[ct][:, pt]
         p = np.zeros(len(ct))
         q = np.zeros(len(pt))
-        p[r] = true_c - decision.transfers
-        q[c] = true_p + decision.transfers
+        p[r] = true_c - transfers
+        q[c] = true_p + transfers
         wp = np.maximum(w, 0.0)
         i, j = linear_sum_assignment(wp, maximize=True)
         welfare = float(true_c.sum() + true_p.sum())
         record.update(instability=instability_value(w, p, q, 1e-9 * max(float(np.abs(w).max()), 1e-300)),
                       welfare=welfare, welfare_regret=float(wp[i, j].sum()) - welfare,
-                      mean_transfer=float(decision.transfers.mean()) if len(mt) else 0.0,
+                      mean_transfer=float(transfers.mean()) if len(mt) else 0.0,
                       matched=float(len(mt)))
         now = self.now
         waits = [now - self.waiting[0].pop(cs[x][0])[1] for x in r]
@@ -292,14 +301,23 @@ def simulate_live(learner, *, customer_utils=None, provider_utils=None, customer
     patience = check_real("patience", patience, low=0.0, low_open=True)
     interval = check_real("interval", interval, low=0.0, low_open=True)
     horizon = check_real("horizon", horizon, low=0.0, low_open=True)
-    sigma = check_real("sigma", sigma, low=0.0, low_open=True)
-    n_ct, n_pt = learner._id_space
+    sigma = check_scale("sigma", sigma)
+    # every clearing is recorded and every arrival is a process and a waiting-room entry until the end
+    clearings = horizon / interval
+    check_memory("horizon, interval (clearings)", (horizon, interval), clearings * CLEARING_BYTES)
+    check_memory("customer_rate, provider_rate, horizon (expected arrivals)", (customer_rate, provider_rate, horizon),
+                 (customer_rate + provider_rate) * horizon * ARRIVAL_BYTES)
+    n_ct, n_pt = size = (getattr(learner, "customers", None), getattr(learner, "providers", None))
+    if not all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in size):
+        raise InputTypeError(f"learner must know its numbers of customer and provider types (customers, "
+                             f"providers), got {size}")
     sim = Simulation(rng=rng)
     if customer_utils is None and provider_utils is None:
         customer_utils, provider_utils = random_type_utilities(n_ct, n_pt, sim.rng("utilities"))
     elif customer_utils is None or provider_utils is None:
         raise ValidationError("give both customer_utils and provider_utils, or neither")
-    check_utils("customer_utils", customer_utils, shape=(n_ct, n_pt))
+    check_utils("customer_utils", customer_utils, shape=(n_ct, n_pt), against="the learner's types")
+    check_utils("provider_utils", provider_utils, shape=(n_pt, n_ct), against="the learner's types")
     env = LiveMarketEnv(customer_utils, provider_utils, sigma=sigma)
     env.reset(sim.rng("noise"))
     env.clock = lambda: sim.now

@@ -25,6 +25,8 @@ True
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.environment import Rollout, rollout
@@ -78,7 +80,7 @@ def run_bandit(market, learner, T, rng) -> Rollout:
     >>> run_bandit(random_market(2, 2), MatchUCB(2, 2), 10**12, rng=0)
     Traceback (most recent call last):
     ...
-    sim.errors.ValidationError: T = 1000000000000 would need 512000.0 GB of memory, more than this machine has ...
+    sim.errors.ValidationError: T = 1000000000000 would need 512000.0 GB of memory, more than the limit ...
     """
     if not isinstance(market, BanditMarket):
         raise InputTypeError(f"market must be a BanditMarket, got {type(market).__name__}")
@@ -100,7 +102,10 @@ def log_grid(T, points=30):
     >>> log_grid(1000, 5).tolist()
     [1, 6, 32, 178, 1000]
     """
-    T = check_int("T", T, low=1)
+    # indices are int64 and pass through float64: beyond 2**53 they would no longer end exactly at T
+    T = check_int("T", T, low=1, high=2**53)
     points = check_int("points", points, low=2)
-    g = np.unique(np.round(np.logspace(0, np.log10(T), points)).astype(np.int64))
-    return g
+    check_memory("points", points, 8 * points * 4)
+    g = np.round(np.logspace(0, math.log10(T), points)).astype(np.int64)
+    g[-1] = T
+    return np.unique(g)

@@ -59,14 +59,35 @@ from sim.registry import register_environment, register_policy
 from sim.validate import check_array, check_int, check_real
 
 from . import explore_commit
+from .checks import (
+    check_arm_matching,
+    check_generator,
+    check_int_array,
+    check_memory,
+    check_scale,
+    check_values,
+    pair_array_bytes,
+)
 from .types import NTUFeedback, NTUObservation
 
 __all__ = ["NTUMarket", "NTUEnv", "liu_market", "CentralizedUCB", "NTUExploreThenCommit", "run_ntu",
-           "NTU_METRICS", "example_ntu_env"]
+           "NTU_METRICS", "example_ntu_env", "ntu_round_bytes"]
 
 
-def _check_prefs(name, prefs, rows, cols):
-    arr = check_array(name, prefs, ndim=2, shape=(rows, cols), dtype=np.int64)
+#: Largest magnitude of a player's mean reward: rewards and their running means stay finite.
+MEANS_BOUND = 1e50
+
+
+def _same_int(value, expected):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and value == expected
+
+
+def _check_prefs(name, prefs, rows, cols, against=None):
+    arr = check_int_array(name, prefs, "an integer array of rankings")
+    arr = check_array(name, arr, ndim=2, dtype=np.int64)
+    if arr.shape != (rows, cols):
+        of = f" (set by {against})" if against else ""
+        raise ValidationError(f"{name} must have shape {(rows, cols)}{of}, got {arr.shape}")
     expect = np.arange(cols)
     for r in range(rows):
         if not np.array_equal(np.sort(arr[r]), expect):
@@ -105,13 +126,15 @@ class NTUMarket:
     def __init__(self, player_means, arm_prefs, sigma=1.0):
         mu = check_array("player_means", player_means, ndim=2, allow_empty=False)
         n_players, n_arms = mu.shape
+        check_values("player_means", mu.ravel(), mu.size, bound=MEANS_BOUND)
+        check_memory("player_means", mu.shape, pair_array_bytes(n_players, n_arms, 8))
         for i in range(n_players):
             if len(np.unique(mu[i])) != n_arms:
                 raise ValidationError(f"player_means[{i}] must have distinct entries (strict preferences), "
                                       f"got {mu[i].tolist()}")
         self.player_means = mu
-        self.arm_prefs = _check_prefs("arm_prefs", arm_prefs, n_arms, n_players)
-        self.sigma = check_real("sigma", sigma, low=0.0, low_open=True)
+        self.arm_prefs = _check_prefs("arm_prefs", arm_prefs, n_arms, n_players, against="player_means transposed")
+        self.sigma = check_scale("sigma", sigma)
         self.player_prefs = np.argsort(-mu, axis=1, kind="stable")
         self.player_rank = _ranks(self.player_prefs)
         self.arm_rank = _ranks(self.arm_prefs)
@@ -140,6 +163,7 @@ class NTUMarket:
     def blocking_pairs(self, matching):
         """Number of player-arm pairs blocking ``matching`` under the true preferences."""
         n_players, n_arms = self.shape
+        matching = check_arm_matching("matching", matching, n_players, n_arms)
         rows = np.arange(n_players)
         mine = np.where(matching >= 0, self.player_rank[rows, np.maximum(matching, 0)], n_arms)
         holder = np.full(n_arms, -1)
@@ -167,7 +191,8 @@ def liu_market(players=10, arms=10, *, rng=None, sigma=1.0, top=0.9):
     """
     players = check_int("players", players, low=1)
     arms = check_int("arms", arms, low=1)
-    top = check_real("top", top, low=0.0, low_open=True)
+    top = check_real("top", top, low=0.0, high=MEANS_BOUND, low_open=True)
+    check_memory("players, arms", (players, arms), pair_array_bytes(players, arms, 8))
     rng = make_rng(0 if rng is None else rng)
     levels = np.linspace(top, 0.0, arms)
     means = np.stack([levels[rng.permutation(arms)] for _ in range(players)])
@@ -183,7 +208,8 @@ class _NTULearner(Policy):
     def __init__(self, arm_prefs=None, horizon=1000):
         if arm_prefs is None:
             arm_prefs = np.stack([np.roll(np.arange(5), a) for a in range(5)])
-        ap = check_array("arm_prefs", arm_prefs, ndim=2, dtype=np.int64, allow_empty=False)
+        ap = check_int_array("arm_prefs", arm_prefs, "an integer array of rankings")
+        ap = check_array("arm_prefs", ap, ndim=2, dtype=np.int64, allow_empty=False)
         self.players = ap.shape[1]
         self.arms = ap.shape[0]
         self._arm_prefs = _check_prefs("arm_prefs", ap, self.arms, self.players)
@@ -198,8 +224,9 @@ class _NTULearner(Policy):
 
     def _check_observation(self, observation):
         if not isinstance(observation, NTUObservation):
-            raise InputTypeError(f"{type(self).__name__} needs an NTUObservation, got {type(observation).__name__}")
-        if (observation.players, observation.arms) != (self.players, self.arms):
+            raise InputTypeError(f"{type(self).__name__}: observation must be an NTUObservation, got "
+                                 f"{type(observation).__name__}")
+        if not (_same_int(observation.players, self.players) and _same_int(observation.arms, self.arms)):
             raise ValidationError(f"observation has {observation.players} players and {observation.arms} arms, "
                                   f"the learner {self.players} and {self.arms}")
 
@@ -209,12 +236,12 @@ class _NTULearner(Policy):
 
     def _update(self, feedback):
         if not isinstance(feedback, NTUFeedback):
-            raise InputTypeError(f"{type(self).__name__}.update needs an NTUFeedback, got {type(feedback).__name__}")
-        mt = np.asarray(feedback.matching)
+            raise InputTypeError(f"{type(self).__name__}.update: feedback must be an NTUFeedback, got "
+                                 f"{type(feedback).__name__}")
+        mt = check_arm_matching("feedback.matching", feedback.matching, self.players, self.arms)
         who = np.flatnonzero(mt >= 0)
-        r = np.asarray(feedback.rewards, dtype=float)[who]
-        if not np.isfinite(r).all():
-            raise ValidationError("feedback rewards of matched players must be finite")
+        rewards = check_array("feedback.rewards", feedback.rewards, shape=(self.players,), finite=False)
+        r = check_values("feedback.rewards (of matched players)", rewards[who], len(who))
         a = mt[who]
         k = self._count[who, a] + 1.0
         self._count[who, a] = k
@@ -257,9 +284,11 @@ class CentralizedUCB(_NTULearner):
 
     def _decide(self, observation):
         self.rounds += 1
-        with np.errstate(divide="ignore"):
-            width = self.c * np.sqrt(math.log(self.horizon) / self._count)
-        index = np.where(self._count > 0, self._mean + width, np.inf)
+        seen = self._count > 0
+        # unseen arms rank first; log(T) / n only where n > 0 (T = 1 would make 0 / 0 elsewhere)
+        width = self.c * np.sqrt(np.divide(math.log(self.horizon), self._count, out=np.zeros_like(self._count),
+                                           where=seen))
+        index = np.where(seen, self._mean + width, np.inf)
         return self._da(index)
 
 
@@ -372,6 +401,7 @@ class NTUEnv(Environment):
 
     def reset(self, rng: np.random.Generator) -> None:
         """Start an episode: reward noise comes from ``rng``."""
+        check_generator("rng", rng)
         self.rng = rng
         self._t = 0
 
@@ -383,9 +413,7 @@ class NTUEnv(Environment):
         """Play the matching ``decision``: the players' noisy rewards and the round's metrics."""
         mk = self.market
         n_players = mk.shape[0]
-        mt = np.asarray(decision)
-        if mt.shape != (n_players,):
-            raise ValidationError(f"learner returned a matching of shape {mt.shape}, expected ({n_players},)")
+        mt = check_arm_matching("decision", decision, n_players, mk.shape[1])
         got = mk._value(mt)
         noise = mk.sigma * self.rng.standard_normal(n_players)
         rewards = np.where(mt >= 0, mk.player_means[self._rows, np.maximum(mt, 0)] + noise, np.nan)
@@ -425,7 +453,7 @@ def run_ntu(market, learner, T, rng) -> Rollout:
     learner : sim.policy.Policy
         A policy of domain ``"matching_ntu"`` sized for the market.
     T : int
-        Rounds (>= 1).
+        Rounds (>= 1); the run must fit in memory (:func:`ntu_round_bytes` a round).
     rng : numpy.random.Generator or int
         Source of the reward noise.
 
@@ -440,4 +468,11 @@ def run_ntu(market, learner, T, rng) -> Rollout:
     if not isinstance(learner, Policy) or getattr(learner, "domain", None) != "matching_ntu":
         raise InputTypeError(f"learner must be an NTU matching Policy, got {learner!r}")
     T = check_int("T", T, low=1)
+    check_memory("T", T, T * ntu_round_bytes(market.shape[0]))
     return rollout(NTUEnv(market), learner, T, rng=rng)
+
+
+def ntu_round_bytes(players: int) -> int:
+    """Memory one round of :func:`run_ntu` holds until it returns (three totals and two per-player vectors,
+    recorded in a :class:`sim.recorder.Recorder` and then as arrays), rounded up."""
+    return 256 * (3 + 2 * check_int("players", players, low=1))

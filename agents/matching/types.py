@@ -30,7 +30,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from markets.validation import check_memory
 from sim.errors import InputTypeError, ValidationError
+from sim.validate import check_int
 
 __all__ = ["MatchingObservation", "MatchingDecision", "MatchingFeedback", "NTUObservation", "NTUFeedback"]
 
@@ -82,6 +84,10 @@ class MatchingObservation:
     @classmethod
     def full(cls, m, n):
         """Everyone present: customers ``0..m-1``, providers ``0..n-1``."""
+        m = check_int("m", m, low=0)
+        n = check_int("n", n, low=0)
+        # the ids, and the arrays the uniqueness and density checks build from them
+        check_memory("m, n", (m, n), 8 * (m + n) * 4, what="the observation's ids")
         self = object.__new__(cls)
         self._set(np.arange(m, dtype=np.int64), np.arange(n, dtype=np.int64))
         return self
