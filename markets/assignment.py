@@ -217,11 +217,15 @@ def solve_assignment(w, backend=None):
     # Exact power-of-two rescale into [0, 1): no overflow in the solvers' sentinels,
     # no loss for tiny surpluses.
     e = int(np.frexp(top)[1])
-    scale = float(np.ldexp(1.0, -e))
-    if backend == "lapjv" and max(m, n) <= 2 * min(m, n):
-        rows, cols, p, q = _lapjv_duals(w, scale)
+    ws = w
+    if -e > 1000:  # 2**-e is no double (subnormal surpluses): scale the copy instead, exactly
+        ws, scale = np.ldexp(w, -e), 1.0
     else:
-        rows, cols, p, q = _scipy_duals(w, scale)
+        scale = float(np.ldexp(1.0, -e))
+    if backend == "lapjv" and max(m, n) <= 2 * min(m, n):
+        rows, cols, p, q = _lapjv_duals(ws, scale)
+    else:
+        rows, cols, p, q = _scipy_duals(ws, scale)
     p = np.ldexp(p, e, out=p)
     q = np.ldexp(q, e, out=q)
     wm = w[rows, cols]

@@ -204,7 +204,8 @@ def check_capacities(capacities, n, name="capacities", sized_by="the surplus"):
         arr = np.asarray(capacities)
     except (ValueError, TypeError) as exc:  # ragged nested lists and the like
         raise InputTypeError(f"{name} must be an integer array, got {type(capacities).__name__}: {exc}") from None
-    shown = arr.tolist() if arr.size <= 20 else f"{arr.ravel()[:20].tolist()}..."
+    # ravel first: tolist() of an empty (10**9, 0) array builds 10**9 empty lists
+    shown = arr.ravel()[:20].tolist() if arr.size <= 20 else f"{arr.ravel()[:20].tolist()}..."
     if arr.dtype == object and arr.ndim == 1 and all(isinstance(c, int) and not isinstance(c, bool)
                                                      for c in arr.tolist()):
         # Python integers beyond int64: report them as out of range, not as a wrong type

@@ -341,3 +341,17 @@ def test_unreadable_orlib_files(tmp_path):
 def test_core_lp_of_an_empty_market():
     lp = markets.lp.core_lp(np.zeros((0, 2)), None, None)
     assert lp.variables["q"].value.tolist() == [0.0, 0.0]
+
+
+def test_an_empty_capacities_array_of_a_billion_rows_is_refused_without_listing_it():
+    # tolist() of a (10**9, 0) array builds 10**9 empty lists (tens of GB): the message must not do that
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValidationError, match="capacities must have shape"):
+            markets.stable_outcome(np.ones((2, 3)), capacities=np.zeros((10**9, 0)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**26

@@ -1,5 +1,7 @@
 """stable_outcome: stable, LP-optimal welfare, core payoffs, CS; shapes, ties, magnitudes."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -221,3 +223,15 @@ def test_gain_absorbed_by_rounding_is_not_a_negative_cycle():
         o = stable_outcome(w, capacities=caps, backend=backend)
         assert_core_point(np.where(caps[None, :] > 0, w, 0.0), o, caps)
         assert o.welfare == pytest.approx(max_matching_weight(w, capacities=caps), abs=1e-12)
+
+
+@pytest.mark.parametrize("tiny", [1e-320, 5e-324, 2.0**-1030])
+def test_subnormal_surpluses_are_solved_exactly_without_overflow(tiny):
+    # 2**-e for the rescale into [0, 1) is no double when the largest surplus is subnormal
+    w = np.array([[tiny, 0.0], [tiny, tiny]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        out = stable_outcome(w)
+    assert out.welfare == 2 * tiny
+    assert is_stable(w, out)
+    assert out.customer_payoffs.sum() + out.provider_payoffs.sum() == 2 * tiny
