@@ -11,23 +11,18 @@ Examples
 >>> check_count("n", 10**12, bytes_each=48)
 Traceback (most recent call last):
 ...
-sim.errors.ValidationError: n = 1000000000000 would need 43.7 TiB of memory for its arrays, more than the limit ...
+sim.errors.ValidationError: n = 1000000000000 would need 43.7 TiB of working memory for its arrays, more than ...
 >>> with memory_limit(2**20):
 ...     check_count("n", 10**6, bytes_each=8)
 Traceback (most recent call last):
 ...
-sim.errors.ValidationError: n = 1000000 would need 7.63 MiB of memory for its arrays, more than the limit of 1 MiB ...
+sim.errors.ValidationError: n = 1000000 would need 7.63 MiB of working memory for its arrays, ... limit of 1 MiB ...
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import os
-from collections.abc import Iterator
-
-import numpy as np
-
+from markets.validation import check_flag, current_memory_limit, memory_limit
+from markets.validation import check_memory as shared_check_memory
 from sim.errors import InputTypeError, ValidationError
 from sim.policy import Policy, as_policy
 from sim.validate import check_int, check_real
@@ -47,57 +42,14 @@ __all__ = [
 #: Largest buy price or season length in days: every integer up to it is exact in float64.
 MAX_DAYS = 2**53
 
-_limit: contextvars.ContextVar[int | None] = contextvars.ContextVar("online_memory_limit", default=None)
-
-
-def _machine_memory() -> int | None:
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def current_memory_limit() -> int:
-    """Bytes one call may allocate: the :func:`memory_limit` in force, else half this machine's memory."""
-    limit = _limit.get()
-    if limit is not None:
-        return limit
-    total = _machine_memory()
-    return total // 2 if total else 2**40
-
-
-@contextlib.contextmanager
-def memory_limit(n_bytes: int) -> Iterator[int]:
-    """Within the ``with`` block, refuse sizes whose arrays need more than ``n_bytes`` (thread- and task-local)."""
-    n_bytes = check_int("n_bytes", n_bytes, low=1)
-    token = _limit.set(n_bytes)
-    try:
-        yield n_bytes
-    finally:
-        _limit.reset(token)
-
-
-def _size(n_bytes: float) -> str:
-    for unit, k in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if n_bytes >= 2**k:
-            return f"{n_bytes / 2**k:.3g} {unit}"
-    return f"{int(n_bytes)} bytes"
-
-
 def check_memory(name: str, value, n_bytes: int, *, what: str = "its arrays") -> None:
     """Refuse work needing more than :func:`current_memory_limit` bytes, before allocating it.
 
-    ``n_bytes`` is computed with Python integers (they do not overflow).
+    The toolkit's one guard (:func:`markets.validation.check_memory`), so one
+    :func:`memory_limit` block bounds every package. ``n_bytes`` is computed
+    with Python integers (they do not overflow).
     """
-    n_bytes = check_int("n_bytes", n_bytes, low=0)
-    limit = current_memory_limit()
-    if n_bytes > limit:
-        shown = repr(value)
-        if len(shown) > 80:
-            shown = shown[:77] + "..."
-        raise ValidationError(f"{name} = {shown} would need {_size(n_bytes)} of memory for {what}, more than the "
-                              f"limit of {_size(limit)} (half this machine's memory, or the one set with "
-                              "agents.online.checks.memory_limit)")
+    shared_check_memory(name, value, check_int("n_bytes", n_bytes, low=0), what=what)
 
 
 def check_count(name: str, value, *, bytes_each: int, low: int = 1) -> int:
@@ -116,13 +68,6 @@ def _at_most_days(name: str, value):
 def check_price(b, name: str = "b") -> int:
     """A buy price: an integer in ``[1, MAX_DAYS]`` (costs are exact float64 integers up to it)."""
     return _at_most_days(name, check_int(name, b, low=1))
-
-
-def check_flag(name: str, value) -> bool:
-    """A bool (numpy's included); ``0``, ``"yes"`` and ``None`` are refused."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise InputTypeError(f"{name} must be a bool, got {value!r} ({type(value).__name__})")
-    return bool(value)
 
 
 def check_policy(argument: str, policy, domain: str) -> Policy:

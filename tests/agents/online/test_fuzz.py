@@ -428,7 +428,8 @@ def test_sizes_that_cannot_fit_are_refused_before_allocating(argument, call):
     # No memory_limit here: the machine's own limit; the message names the argument and the memory needed.
     tracemalloc.start()
     try:
-        with pytest.raises(StratsimError, match=rf"^{re.escape(argument)}[ =(].* would need [\d.]+ [TG]iB of memory"):
+        needs = rf"^{re.escape(argument)}[ =(].* would need [\d.]+ [TG]iB of working memory"
+        with pytest.raises(StratsimError, match=needs):
             call()
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -453,3 +454,14 @@ def test_b_of_ten_to_the_fifteen_is_exact_in_o1_memory():
     # max{1 / (1 - r^k1), k2 / (b (1 - r^k2))} with k1 = b/2, k2 = 2b: max{1 / (1 - e^-0.5), 2 / (1 - e^-2)}
     assert worst == pytest.approx(1 / (1 - math.exp(-0.5)), rel=1e-6)
     assert 1 <= day <= 2 * 10**15
+
+
+def test_one_memory_limit_bounds_every_package():
+    # agents.online uses the toolkit's one guard: a limit set through markets applies here, and back
+    import markets
+    from markets.validation import memory_limit as markets_limit
+
+    with markets_limit(2**20), pytest.raises(StratsimError, match="would need"):
+        jobs.pareto_sizes(10**6, rng=0)
+    with memory_limit(2**20), pytest.raises(StratsimError, match="would need"):
+        markets.stable_outcome([[1.0]], capacities=[10**6])
