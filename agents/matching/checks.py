@@ -11,14 +11,15 @@ Examples
 >>> check_memory("m, n", (10**9, 10**9), 8 * 10**18)
 Traceback (most recent call last):
 ...
-sim.errors.ValidationError: m, n = (1000000000, 1000000000) would need 8000000000.0 GB of memory, more than ...
+sim.errors.ValidationError: m, n = (1000000000, 1000000000) would need ... TiB of working memory ...
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from markets.validation import FLOAT_MAX, current_memory_limit
+from markets.validation import FLOAT_MAX
+from markets.validation import check_memory as shared_check_memory
 from markets.validation import check_option as _markets_check_option
 from sim.errors import InputTypeError, ValidationError
 from sim.validate import check_array, check_real
@@ -56,11 +57,7 @@ def check_memory(name: str, value, nbytes: int) -> None:
     sim.errors.ValidationError
         If ``nbytes`` exceeds the limit.
     """
-    limit = current_memory_limit()
-    if nbytes > limit:
-        raise ValidationError(f"{name} = {value!r} would need {nbytes / 1e9:.1f} GB of memory, more than the limit "
-                              f"of {limit / 1e9:.1f} GB (half this machine's memory, or the one set with "
-                              f"markets.validation.memory_limit)")
+    shared_check_memory(name, value, nbytes, what="its arrays")
 
 
 def check_option(name: str, value, choices) -> str:

@@ -125,7 +125,7 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_before_allocating(monkeypatc
     mk = random_market(2, 2)
     tracemalloc.start()
     try:
-        with pytest.raises(ValidationError, match=r"T = 1000000000000 would need .* GB of memory"):
+        with pytest.raises(ValidationError, match=r"T = 1000000000000 would need .* of working memory"):
             run_bandit(mk, MatchUCB(2, 2), 10**12, rng=0)
         _, peak = tracemalloc.get_traced_memory()
     finally:

@@ -76,7 +76,7 @@ def test_both_explore_then_commit_learners_follow_the_one_schedule():
     lambda: TypedMatchUCB([0, 10**9], [0, 10**9]),
 ])
 def test_sizes_that_cannot_fit_are_refused_before_allocating(build):
-    with pytest.raises(ValidationError, match=r"would need [0-9.]+ GB of memory"):
+    with pytest.raises(ValidationError, match=r"would need [0-9.,]+ [KMGT]iB of working memory"):
         build()
 
 
