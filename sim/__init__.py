@@ -30,7 +30,7 @@ from .errors import (
     ValidationError,
 )
 from .policy import FunctionPolicy, Policy, PolicySpec, as_policy
-from .random import RandomStreams, as_seed_sequence, make_rng, spawn, task_seed_sequence
+from .random import RandomStreams, RngLike, as_seed_sequence, make_rng, spawn, task_seed_sequence
 from .recorder import Recorder
 from .registry import (
     check_policy_name,
@@ -54,6 +54,7 @@ __all__ = [
     "PolicyError",
     "PolicySpec",
     "RandomStreams",
+    "RngLike",
     "Recorder",
     "Results",
     "ResultsMismatchError",

@@ -22,15 +22,30 @@ True
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 
 import numpy as np
 
 from .errors import InputTypeError, ValidationError
 
-__all__ = ["RandomStreams", "as_seed_sequence", "make_rng", "make_seed_sequence", "spawn", "task_seed_sequence"]
+__all__ = [
+    "RandomStreams",
+    "RngLike",
+    "as_seed_sequence",
+    "make_rng",
+    "make_seed_sequence",
+    "spawn",
+    "task_seed_sequence",
+]
 
 
-def as_seed_sequence(rng) -> np.random.SeedSequence:
+#: What every ``rng=`` argument accepts: anything :func:`numpy.random.default_rng`
+#: accepts (None, an int >= 0, a sequence of them, a SeedSequence, a BitGenerator,
+#: a Generator). A type alias for annotations.
+RngLike = None | int | Sequence[int] | np.random.SeedSequence | np.random.BitGenerator | np.random.Generator
+
+
+def as_seed_sequence(rng: RngLike) -> np.random.SeedSequence:
     """The :class:`~numpy.random.SeedSequence` behind ``rng``.
 
     Parameters
