@@ -16,7 +16,10 @@ sim.errors.ValidationError: m, n = (1000000000, 1000000000) would need ... TiB o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from markets.validation import FLOAT_MAX
 from markets.validation import check_memory as shared_check_memory
@@ -36,7 +39,7 @@ def pair_array_bytes(m: int, n: int, arrays: int) -> int:
     return 8 * int(m) * int(n) * int(arrays)
 
 
-def check_memory(name: str, value, nbytes: int) -> None:
+def check_memory(name: str, value: object, nbytes: int) -> None:
     """Refuse an allocation of ``nbytes`` beyond the memory limit, naming ``name`` (before allocating).
 
     The limit is :func:`markets.validation.current_memory_limit`: half this
@@ -60,7 +63,7 @@ def check_memory(name: str, value, nbytes: int) -> None:
     shared_check_memory(name, value, nbytes, what="its arrays")
 
 
-def check_option(name: str, value, choices) -> str:
+def check_option(name: str, value: object, choices: Sequence[str]) -> str:
     """``value`` if it is one of the strings ``choices`` (arrays, None and other non-strings are refused).
 
     Examples
@@ -73,7 +76,8 @@ def check_option(name: str, value, choices) -> str:
     return _markets_check_option(name, value, choices)
 
 
-def check_utils(name, value, shape=None, against=None):
+def check_utils(name: str, value: ArrayLike, shape: Sequence[int] | None = None,
+                against: str | None = None) -> np.ndarray:
     """A 2-D finite utility matrix with entries in ``[-1, 1]`` (of ``shape``, set by argument ``against``)."""
     arr = check_array(name, value, ndim=2)
     if shape is not None and arr.shape != tuple(shape):
@@ -86,7 +90,7 @@ def check_utils(name, value, shape=None, against=None):
     return arr
 
 
-def check_types(name, value, size):
+def check_types(name: str, value: ArrayLike, size: int) -> np.ndarray:
     """A vector of ``size`` non-negative integer types, as int64."""
     arr = np.asarray(value)
     if arr.dtype == object or arr.dtype.kind not in "iu":
@@ -98,7 +102,8 @@ def check_types(name, value, size):
     return arr.astype(np.int64)
 
 
-def check_features(customer_features, provider_features, m=None, n=None):
+def check_features(customer_features: ArrayLike, provider_features: ArrayLike, m: int | None = None,
+                   n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Validate the two feature matrices (same dimension ``d``); return them as arrays."""
     f = check_array("customer_features", customer_features, ndim=2, shape=(m, None))
     g = check_array("provider_features", provider_features, ndim=2, shape=(n, None))
@@ -118,7 +123,7 @@ SCALE_RANGE = (1e-50, 1e50)
 REWARD_BOUND = 1e100
 
 
-def check_scale(name: str, value) -> float:
+def check_scale(name: str, value: float) -> float:
     """A positive scale (noise, prior, ridge) within :data:`SCALE_RANGE`.
 
     Examples
@@ -137,14 +142,14 @@ and nonzero), got 1e-200
     return value
 
 
-def check_generator(name: str, value) -> np.random.Generator:
+def check_generator(name: str, value: object) -> np.random.Generator:
     """``value`` if it is a :class:`numpy.random.Generator` (what a market draws its rounds from)."""
     if not isinstance(value, np.random.Generator):
         raise InputTypeError(f"{name} must be a numpy.random.Generator, got {type(value).__name__}")
     return value
 
 
-def check_observation(name: str, value, id_space=None) -> MatchingObservation:
+def check_observation(name: str, value: object, id_space: tuple[int, int] | None = None) -> MatchingObservation:
     """A :class:`MatchingObservation` whose ids lie in ``range(id_space[0])``, ``range(id_space[1])``."""
     if not isinstance(value, MatchingObservation):
         raise InputTypeError(f"{name} must be a MatchingObservation, got {type(value).__name__}")
@@ -156,7 +161,7 @@ def check_observation(name: str, value, id_space=None) -> MatchingObservation:
     return value
 
 
-def check_int_array(name: str, value, what: str) -> np.ndarray:
+def check_int_array(name: str, value: ArrayLike, what: str) -> np.ndarray:
     """``value`` as an integer array (an empty array of any numeric dtype as int64); ``what`` says what it must be."""
     try:
         arr = np.asarray(value)
@@ -169,7 +174,7 @@ def check_int_array(name: str, value, what: str) -> np.ndarray:
     return arr
 
 
-def check_pairs(name: str, value, shape) -> np.ndarray:
+def check_pairs(name: str, value: ArrayLike, shape: tuple[int, int]) -> np.ndarray:
     """A matching as ``(k, 2)`` int64 positions ``(r, c)`` with ``r < shape[0]``, ``c < shape[1]``, none repeated."""
     arr = check_int_array(name, value, "a (k, 2) integer array of (row, column) positions")
     if arr.size == 0:
@@ -186,7 +191,7 @@ def check_pairs(name: str, value, shape) -> np.ndarray:
     return arr.astype(np.int64, copy=False)
 
 
-def check_values(name: str, value, k: int, bound: float = REWARD_BOUND) -> np.ndarray:
+def check_values(name: str, value: ArrayLike, k: int, bound: float = REWARD_BOUND) -> np.ndarray:
     """``k`` finite float64 values of magnitude at most ``bound``."""
     arr = check_array(name, value, ndim=1, shape=(k,))
     if k and np.abs(arr).max() > bound:
@@ -194,7 +199,7 @@ def check_values(name: str, value, k: int, bound: float = REWARD_BOUND) -> np.nd
     return arr
 
 
-def check_decision(name: str, decision, observation: MatchingObservation):
+def check_decision(name: str, decision: object, observation: MatchingObservation) -> tuple[np.ndarray, np.ndarray]:
     """The ``(matching, transfers)`` of a decision on ``observation``, checked (payoffs are the learner's own)."""
     if not isinstance(decision, MatchingDecision):
         raise InputTypeError(f"{name} must be a MatchingDecision, got {type(decision).__name__}")
@@ -204,7 +209,7 @@ def check_decision(name: str, decision, observation: MatchingObservation):
     return mt, t
 
 
-def check_feedback(name: str, feedback):
+def check_feedback(name: str, feedback: object) -> tuple[MatchingObservation, np.ndarray, np.ndarray, np.ndarray]:
     """The ``(observation, matching, customer_rewards, provider_rewards)`` of semi-bandit feedback, checked."""
     if not isinstance(feedback, MatchingFeedback):
         raise InputTypeError(f"{name} must be a MatchingFeedback, got {type(feedback).__name__}")
@@ -215,7 +220,7 @@ def check_feedback(name: str, feedback):
     return obs, mt, rc, rp
 
 
-def check_arm_matching(name: str, value, players: int, arms: int) -> np.ndarray:
+def check_arm_matching(name: str, value: ArrayLike, players: int, arms: int) -> np.ndarray:
     """An NTU matching: the arm of each of ``players`` players (``-1`` unmatched), no arm twice."""
     arr = check_int_array(name, value, f"an integer array of {players} arms (-1 unmatched)")
     if arr.shape != (players,):

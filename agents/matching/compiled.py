@@ -49,6 +49,7 @@ import numba as nb
 import numpy as np
 
 from markets.kernels import max_weight, outcome_metrics, submatrix
+from sim.policy import Policy
 
 from .environment import BanditMarket, noisy_rewards, present
 
@@ -74,7 +75,7 @@ def _same_hooks(obj, base, hooks) -> bool:
     return all(h not in inst and getattr(cls, h, None) is getattr(base, h, None) for h in hooks)
 
 
-def supports(market, learner) -> bool:
+def supports(market: object, learner: object) -> bool:
     """Whether :func:`run_compiled` reproduces the round-by-round loop of ``learner`` on ``market``.
 
     True for a learner whose class declares compiled ``kernels`` (every matching
@@ -160,7 +161,7 @@ def _loop(kernels):
     return _loops[key]
 
 
-def run_compiled(market, learner, T: int, rng: np.random.Generator, out: np.ndarray) -> bool:
+def run_compiled(market: BanditMarket, learner: Policy, T: int, rng: np.random.Generator, out: np.ndarray) -> bool:
     """Play ``T`` rounds of ``learner`` on ``market`` compiled, if that reproduces the round-by-round loop.
 
     Parameters

@@ -47,11 +47,12 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import linear_sum_assignment
 
 from markets.jit import jit
 from markets.kernels import max_weight
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.validate import check_int, check_real
 
 from .checks import (
@@ -67,7 +68,7 @@ from .checks import (
     pair_array_bytes,
 )
 from .lean import instability_value, outcome_metrics
-from .types import MatchingFeedback, MatchingObservation
+from .types import MatchingDecision, MatchingFeedback, MatchingObservation
 
 __all__ = ["BanditMarket", "MarketArrays", "NOISES", "NOISE_CODES", "STRUCTURES", "noisy_rewards", "present",
            "random_market"]
@@ -176,9 +177,10 @@ class BanditMarket:
     sim.errors.ValidationError: customer_utils must lie in the declared range [-1, 1], got 1.5 at index (0, 0)
     """
 
-    def __init__(self, customer_utils, provider_utils, *, noise="gaussian", sigma=0.5, arrival=1.0,
-                 structure="unstructured", customer_types=None, provider_types=None,
-                 customer_features=None, provider_features=None):
+    def __init__(self, customer_utils: ArrayLike, provider_utils: ArrayLike, *, noise: str = "gaussian",
+                 sigma: float = 0.5, arrival: float = 1.0, structure: str = "unstructured",
+                 customer_types: ArrayLike | None = None, provider_types: ArrayLike | None = None,
+                 customer_features: ArrayLike | None = None, provider_features: ArrayLike | None = None) -> None:
         cu = check_utils("customer_utils", customer_utils)
         pu = check_utils("provider_utils", provider_utils, shape=cu.shape, against="customer_utils")
         self.noise = check_option("noise", noise, NOISES)
@@ -205,11 +207,11 @@ class BanditMarket:
         self._last = None  # (decision, observation, true utilities, metrics) of the last play
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, int]:
         """``(m, n)``: customers by providers."""
         return self.surplus.shape
 
-    def optimal_welfare(self, observation=None):
+    def optimal_welfare(self, observation: MatchingObservation | None = None) -> float:
         """:math:`\\max_X W(X)` over the present agents (everyone by default)."""
         if observation is not None:
             check_observation("observation", observation, self.shape)
@@ -221,7 +223,7 @@ class BanditMarket:
         return float(max_weight(np.ascontiguousarray(self.surplus[np.ix_(observation.customers,
                                                                            observation.providers)])))
 
-    def observe(self, rng):
+    def observe(self, rng: np.random.Generator) -> MatchingObservation:
         """The agents present this round (everyone when ``arrival == 1``)."""
         check_generator("rng", rng)
         if self.arrival >= 1.0:
@@ -257,7 +259,8 @@ class BanditMarket:
                             float(self.optimal_welfare()), NOISE_CODES[self.noise], float(self.sigma),
                             float(self.arrival))
 
-    def play(self, observation, decision, rng):
+    def play(self, observation: MatchingObservation, decision: MatchingDecision,
+             rng: np.random.Generator) -> tuple[MatchingFeedback, tuple[float, float, float, float]]:
         """Play ``decision``: feedback for the learner and the round's true metrics.
 
         Parameters
@@ -311,7 +314,7 @@ class BanditMarket:
         obs = self._noisy(true, rng)
         return MatchingFeedback(observation, mt, obs[0], obs[1]), metrics
 
-    def instability(self, observation, decision):
+    def instability(self, observation: MatchingObservation, decision: MatchingDecision) -> float:
         """Subset Instability of ``decision`` on the true utilities (no feedback drawn)."""
         check_observation("observation", observation, self.shape)
         mt, transfers = check_decision("decision", decision, observation)
@@ -342,8 +345,8 @@ def _unit_rows(x):
     return x / np.maximum(norms, 1.0)
 
 
-def random_market(m=5, n=5, *, structure="unstructured", rng=None, types=3, dim=3, noise="gaussian",
-                  sigma=0.5, arrival=1.0):
+def random_market(m: int = 5, n: int = 5, *, structure: str = "unstructured", rng: RngLike = None, types: int = 3,
+                  dim: int = 3, noise: str = "gaussian", sigma: float = 0.5, arrival: float = 1.0) -> BanditMarket:
     """Draw a random bandit market.
 
     Parameters

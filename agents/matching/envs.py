@@ -38,12 +38,15 @@ import numpy as np
 
 from sim.environment import Environment, Step
 from sim.errors import InputTypeError
+from sim.policy import Policy
+from sim.random import RngLike
 from sim.registry import register_environment
 from sim.validate import check_int
 
 from .checks import check_generator, check_memory, pair_array_bytes
 from .compiled import run_compiled
 from .environment import BanditMarket, random_market
+from .types import MatchingDecision, MatchingObservation
 
 __all__ = ["BanditEnv", "METRICS", "compiled_bandit", "example_bandit_env"]
 
@@ -51,7 +54,8 @@ __all__ = ["BanditEnv", "METRICS", "compiled_bandit", "example_bandit_env"]
 METRICS = ("instability", "welfare_regret", "welfare", "customer_payoff", "provider_payoff")
 
 
-def compiled_bandit(market: BanditMarket, learner, T: int, rng: np.random.Generator, out: np.ndarray) -> bool:
+def compiled_bandit(market: BanditMarket, learner: Policy, T: int, rng: np.random.Generator,
+                    out: np.ndarray) -> bool:
     """Run ``T`` rounds compiled into ``out[5, T]`` (rows as :data:`METRICS`) if a compiled loop applies.
 
     Returns ``False`` having touched nothing when no compiled loop reproduces
@@ -75,7 +79,7 @@ class BanditEnv(Environment):
 
     domain = "matching"
 
-    def __init__(self, market: BanditMarket, horizon: int | None = None):
+    def __init__(self, market: BanditMarket, horizon: int | None = None) -> None:
         if not isinstance(market, BanditMarket):
             raise InputTypeError(f"market must be a BanditMarket, got {type(market).__name__}")
         self.market = market
@@ -114,12 +118,12 @@ class BanditEnv(Environment):
         self._static = self.market.arrival >= 1.0
         self._opt = self.market.optimal_welfare()
 
-    def observe(self):
+    def observe(self) -> MatchingObservation:
         """The round's present agents (a :class:`~agents.matching.types.MatchingObservation`)."""
         self._obs = self.market.observe(self.rng)
         return self._obs
 
-    def step(self, decision) -> Step:
+    def step(self, decision: MatchingDecision) -> Step:
         """Play ``decision`` on the observed agents: feedback and the round's metrics."""
         obs = self._obs
         feedback, (inst, welfare, cust, prov) = self.market.play(obs, decision, self.rng)
@@ -129,7 +133,7 @@ class BanditEnv(Environment):
                    "customer_payoff": cust, "provider_payoff": prov}
         return Step(feedback, metrics, self.horizon is not None and self._t >= self.horizon)
 
-    def compiled_rollout(self, policy, steps: int | None) -> Mapping[str, np.ndarray] | None:
+    def compiled_rollout(self, policy: Policy, steps: int | None) -> Mapping[str, np.ndarray] | None:
         """The compiled loop's metrics when it applies to this market and ``policy`` (else ``None``)."""
         T = self.horizon if steps is None else steps if self.horizon is None else min(steps, self.horizon)
         if T is None or self._t != 0:
@@ -144,7 +148,7 @@ class BanditEnv(Environment):
         return f"BanditEnv({self.market!r}, horizon={self.horizon})"
 
 
-def example_bandit_env(rng=0, *, customers: int = 4, providers: int = 4, horizon: int = 50,
+def example_bandit_env(rng: RngLike = 0, *, customers: int = 4, providers: int = 4, horizon: int = 50,
                        arrival: float = 1.0) -> BanditEnv:
     """The matching domain's example environment: a small linear market that also provides types.
 

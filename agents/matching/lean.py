@@ -14,6 +14,7 @@ independent certificate checker.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from markets import kernels
 
@@ -24,7 +25,7 @@ def _f64(a):
     return np.ascontiguousarray(a, dtype=np.float64)
 
 
-def stable_step(w):
+def stable_step(w: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`markets.kernels.stable_step` on ``w`` as C-contiguous float64.
 
     Examples
@@ -37,7 +38,7 @@ def stable_step(w):
     return kernels.stable_step(_f64(w))
 
 
-def instability_value(w, p, q, atol=0.0):
+def instability_value(w: ArrayLike, p: ArrayLike, q: ArrayLike, atol: float = 0.0) -> float:
     """:func:`markets.kernels.instability_value` (as a Python float; ``atol`` defaults to 0).
 
     Examples
@@ -48,7 +49,8 @@ def instability_value(w, p, q, atol=0.0):
     return float(kernels.instability_value(_f64(w), _f64(p), _f64(q), float(atol)))
 
 
-def outcome_metrics(w, true_c, true_p, rows, cols, transfers, atol=0.0):
+def outcome_metrics(w: ArrayLike, true_c: ArrayLike, true_p: ArrayLike, rows: ArrayLike, cols: ArrayLike,
+                    transfers: ArrayLike, atol: float = 0.0) -> tuple[float, float, float, float]:
     """:func:`markets.kernels.outcome_metrics` (``atol`` defaults to 0).
 
     Examples

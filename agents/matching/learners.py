@@ -86,10 +86,11 @@ import math
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sim.errors import InputTypeError, ValidationError
 from sim.policy import Policy, PolicySpec
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.registry import register_policy
 from sim.validate import check_int, check_real
 
@@ -148,7 +149,7 @@ class MatchingLearner(Policy):
     #: compiled kernels, if the learner is made of them (see :class:`CompiledLearner`)
     kernels: ClassVar[LearnerKernels | None] = None
 
-    def __init__(self, customers=5, providers=5, horizon=1000):
+    def __init__(self, customers: int = 5, providers: int = 5, horizon: int = 1000) -> None:
         self.customers = check_int("customers", customers, low=1)
         self.providers = check_int("providers", providers, low=1)
         self.horizon = check_int("horizon", horizon, low=1)
@@ -218,7 +219,7 @@ class MatchingLearner(Policy):
         return np.stack([full[0][ix], full[1][ix]])
 
     @classmethod
-    def example_observation(cls, rng):
+    def example_observation(cls, rng: RngLike) -> MatchingObservation:
         """A valid observation for a default-sized learner: a random subset of agents present."""
         rng = make_rng(rng)
         c = np.flatnonzero(rng.random(5) < 0.8)
@@ -281,17 +282,17 @@ class CompiledLearner(MatchingLearner):
 class _PairStats(CompiledLearner):
     """Per-pair counts and empirical means (both sides observed together) in ``state.count``, ``state.mean``."""
 
-    def __init__(self, customers=5, providers=5, horizon=1000):
+    def __init__(self, customers: int = 5, providers: int = 5, horizon: int = 1000) -> None:
         m = check_int("customers", customers, low=1)
         n = check_int("providers", providers, low=1)
         check_memory("customers, providers", (m, n), pair_array_bytes(m, n, 10))
         super().__init__(m, n, horizon)
 
-    def means(self):
+    def means(self) -> np.ndarray:
         """Empirical means, shape ``(2, m, n)`` (customer side, provider side; 0 if unseen)."""
         return self.state.mean.copy()
 
-    def counts(self):
+    def counts(self) -> np.ndarray:
         """Observations per pair, shape ``(m, n)``."""
         return self.state.count.copy()
 
@@ -337,7 +338,8 @@ class MatchUCB(_PairStats):
     spec = PolicySpec("matching", label="MatchUCB")
     kernels = LearnerKernels(lk.ucb_decide, lk.ucb_update)
 
-    def __init__(self, customers=5, providers=5, horizon=1000, c=1.0, refresh="every"):
+    def __init__(self, customers: int = 5, providers: int = 5, horizon: int = 1000, c: float = 1.0,
+                 refresh: str = "every") -> None:
         self.c = check_real("c", c, low=0.0, low_open=True)
         self.refresh = check_option("refresh", refresh, ("every", "doubling"))
         super().__init__(customers, providers, horizon)
@@ -345,7 +347,7 @@ class MatchUCB(_PairStats):
     def _new_state(self):
         return lk.ucb_state(self.customers, self.providers, self.horizon, self.c, self.refresh == "doubling")
 
-    def widths(self):
+    def widths(self) -> np.ndarray:
         """Current confidence half-widths :math:`c\\sqrt{\\log(|A|T)/n}` per pair (inf if unseen)."""
         with np.errstate(divide="ignore"):
             return self.c * np.sqrt(self.state.logterm / self.counts())
@@ -382,7 +384,8 @@ class TypedMatchUCB(CompiledLearner):
     kernels = LearnerKernels(lk.typed_decide, lk.typed_update)
     allows_repeats = True
 
-    def __init__(self, customer_types=None, provider_types=None, horizon=1000, c=1.0, agents=None):
+    def __init__(self, customer_types: ArrayLike | None = None, provider_types: ArrayLike | None = None,
+                 horizon: int = 1000, c: float = 1.0, agents: int | None = None) -> None:
         ct = np.arange(5) if customer_types is None else customer_types
         pt = np.arange(5) if provider_types is None else provider_types
         self.customer_types = _type_vector("customer_types", ct)
@@ -406,7 +409,7 @@ class TypedMatchUCB(CompiledLearner):
         return (len(self.customer_types), len(self.provider_types))
 
     @classmethod
-    def example_observation(cls, rng):
+    def example_observation(cls, rng: RngLike) -> MatchingObservation:
         """Present agents of the default learner, with repeated ids (types) allowed."""
         rng = make_rng(rng)
         return MatchingObservation(rng.integers(0, 5, size=4), rng.integers(0, 5, size=3))
@@ -448,7 +451,8 @@ class LinearMatchUCB(CompiledLearner):
     spec = PolicySpec("matching", label="linear MatchUCB", needs=frozenset({"features"}))
     kernels = LearnerKernels(lk.linear_decide, lk.linear_update)
 
-    def __init__(self, customer_features=None, provider_features=None, horizon=1000, c=1.0, ridge=1.0):
+    def __init__(self, customer_features: ArrayLike | None = None, provider_features: ArrayLike | None = None,
+                 horizon: int = 1000, c: float = 1.0, ridge: float = 1.0) -> None:
         if customer_features is None:
             customer_features = np.eye(3)[np.arange(5) % 3]
         if provider_features is None:
@@ -472,7 +476,7 @@ class LinearMatchUCB(CompiledLearner):
         lk.linear_refresh(st, np.arange(m, dtype=np.int64), np.arange(n, dtype=np.int64))
         return st
 
-    def estimates(self):
+    def estimates(self) -> tuple[np.ndarray, np.ndarray]:
         """Ridge estimates of the preference vectors: ``(theta_customers, theta_providers)``."""
         st = self.state
         return (np.einsum("ide,ie->id", st.vinv_c, st.b_c), np.einsum("jde,je->jd", st.vinv_p, st.b_p))
@@ -517,7 +521,8 @@ class ExploreThenCommit(_PairStats):
     spec = PolicySpec("matching", label="explore-then-commit")
     kernels = LearnerKernels(lk.etc_decide, lk.means_update)
 
-    def __init__(self, customers=5, providers=5, horizon=1000, explore=None):
+    def __init__(self, customers: int = 5, providers: int = 5, horizon: int = 1000,
+                 explore: int | None = None) -> None:
         big = max(check_int("customers", customers, low=1), check_int("providers", providers, low=1))
         horizon = check_int("horizon", horizon, low=1)
         if explore is None:
@@ -555,7 +560,8 @@ class EpsilonGreedy(_PairStats):
     spec = PolicySpec("matching", label="epsilon-greedy", stochastic=True)
     kernels = LearnerKernels(lk.eps_greedy_decide, lk.means_update)
 
-    def __init__(self, customers=5, providers=5, horizon=1000, epsilon=1.0, rng=0):
+    def __init__(self, customers: int = 5, providers: int = 5, horizon: int = 1000, epsilon: float = 1.0,
+                 rng: RngLike = 0) -> None:
         self.epsilon = check_real("epsilon", epsilon, low=0.0, low_open=True)
         self.generator = make_rng(rng)
         super().__init__(customers, providers, horizon)
@@ -592,7 +598,8 @@ class ThompsonSampling(_PairStats):
     spec = PolicySpec("matching", label="Thompson sampling", stochastic=True)
     kernels = LearnerKernels(lk.thompson_decide, lk.means_update)
 
-    def __init__(self, customers=5, providers=5, horizon=1000, sigma=0.5, prior_scale=1.0, rng=0):
+    def __init__(self, customers: int = 5, providers: int = 5, horizon: int = 1000, sigma: float = 0.5,
+                 prior_scale: float = 1.0, rng: RngLike = 0) -> None:
         self.sigma = check_scale("sigma", sigma)
         self.prior_scale = check_scale("prior_scale", prior_scale)
         self.generator = make_rng(rng)

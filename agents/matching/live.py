@@ -43,19 +43,20 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import linear_sum_assignment
 
 from sim.engine import Simulation
 from sim.environment import Environment, Rollout, Step
 from sim.errors import InputTypeError, ValidationError
 from sim.policy import Policy
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.recorder import Recorder
 from sim.validate import check_int, check_real
 
 from .checks import check_decision, check_generator, check_memory, check_scale, check_utils, pair_array_bytes
 from .lean import instability_value
-from .types import MatchingFeedback, MatchingObservation
+from .types import MatchingDecision, MatchingFeedback, MatchingObservation
 
 __all__ = ["simulate_live", "LiveMarketEnv", "LiveMarketResult", "LIVE_METRICS", "CLEARING_BYTES", "ARRIVAL_BYTES",
            "random_type_utilities"]
@@ -90,7 +91,7 @@ class LiveMarketResult:
 
     __slots__ = ("rollout", "waiting_times", "abandoned")
 
-    def __init__(self, rollout: Rollout, waiting_times: np.ndarray, abandoned: int):
+    def __init__(self, rollout: Rollout, waiting_times: np.ndarray, abandoned: int) -> None:
         self.rollout = rollout
         self.waiting_times = waiting_times
         self.abandoned = abandoned
@@ -100,7 +101,7 @@ class LiveMarketResult:
         """Clearing times."""
         return self.rollout.times
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name in LiveMarketResult.__slots__:
             raise AttributeError(name)
         return getattr(self.rollout, name)
@@ -110,7 +111,8 @@ class LiveMarketResult:
                 f"abandoned={self.abandoned})")
 
 
-def random_type_utilities(customer_types=3, provider_types=3, rng=None):
+def random_type_utilities(customer_types: int = 3, provider_types: int = 3,
+                          rng: RngLike = None) -> tuple[np.ndarray, np.ndarray]:
     """Random type utility tables ``(U_C [ct, pt], U_P [pt, ct])``, uniform on [-1, 1].
 
     Examples
@@ -152,7 +154,8 @@ class LiveMarketEnv(Environment):
     domain = "matching"
     provides = frozenset({"types"})
 
-    def __init__(self, customer_utils, provider_utils, *, sigma: float = 0.5, horizon: int | None = None):
+    def __init__(self, customer_utils: ArrayLike, provider_utils: ArrayLike, *, sigma: float = 0.5,
+                 horizon: int | None = None) -> None:
         uc = check_utils("customer_utils", customer_utils)
         n_ct, n_pt = uc.shape
         up = check_utils("provider_utils", provider_utils, shape=(n_pt, n_ct), against="customer_utils transposed")
@@ -220,7 +223,7 @@ class LiveMarketEnv(Environment):
         return {"instability": 0.0, "welfare": 0.0, "welfare_regret": 0.0, "mean_transfer": 0.0, "matched": 0.0,
                 "waiting": float(len(cs) + len(ps)), "mean_wait": float("nan")}
 
-    def step(self, decision) -> Step:
+    def step(self, decision: MatchingDecision) -> Step:
         """Clear the batch observed last with ``decision``: feedback and the batch's metrics."""
         cs, ps, ct, pt = self._batch
         record = self.empty_metrics()
@@ -259,8 +262,9 @@ class LiveMarketEnv(Environment):
         return f"LiveMarketEnv(types={self.shape}, sigma={self.sigma}, horizon={self.horizon})"
 
 
-def simulate_live(learner, *, customer_utils=None, provider_utils=None, customer_rate=2.0, provider_rate=2.0,
-                  patience=3.0, interval=1.0, horizon=200.0, sigma=0.5, rng=0) -> LiveMarketResult:
+def simulate_live(learner: Policy, *, customer_utils: ArrayLike | None = None, provider_utils: ArrayLike | None = None,
+                  customer_rate: float = 2.0, provider_rate: float = 2.0, patience: float = 3.0, interval: float = 1.0,
+                  horizon: float = 200.0, sigma: float = 0.5, rng: RngLike = 0) -> LiveMarketResult:
     """Simulate the live market with ``learner`` clearing it every ``interval``.
 
     Parameters

@@ -32,6 +32,7 @@ import numpy as np
 from sim.environment import Rollout, rollout
 from sim.errors import InputTypeError, ValidationError
 from sim.policy import Policy
+from sim.random import RngLike
 from sim.validate import check_int
 
 from .checks import check_memory
@@ -45,7 +46,7 @@ __all__ = ["run_bandit", "log_grid", "ROUND_BYTES"]
 ROUND_BYTES = 512
 
 
-def run_bandit(market, learner, T, rng) -> Rollout:
+def run_bandit(market: BanditMarket, learner: Policy, T: int, rng: RngLike) -> Rollout:
     """Run ``learner`` on ``market`` for ``T`` rounds: ``rollout(BanditEnv(market), learner, T, rng=rng)``.
 
     Parameters
@@ -94,7 +95,7 @@ def run_bandit(market, learner, T, rng) -> Rollout:
     return rollout(BanditEnv(market), learner, T, rng=rng)
 
 
-def log_grid(T, points=30):
+def log_grid(T: int, points: int = 30) -> np.ndarray:
     """About ``points`` round indices ``1..T`` spaced evenly in log scale (always ending at ``T``).
 
     Examples

@@ -49,12 +49,13 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from markets.ntu import deferred_acceptance, deferred_acceptance_indexed
 from sim.environment import Environment, Rollout, Step, rollout
 from sim.errors import InputTypeError, ValidationError
 from sim.policy import Policy, PolicySpec
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.registry import register_environment, register_policy
 from sim.validate import check_array, check_int, check_real
 
@@ -123,7 +124,7 @@ class NTUMarket:
     ([1, 0], [1, 0])
     """
 
-    def __init__(self, player_means, arm_prefs, sigma=1.0):
+    def __init__(self, player_means: ArrayLike, arm_prefs: ArrayLike, sigma: float = 1.0) -> None:
         mu = check_array("player_means", player_means, ndim=2, allow_empty=False)
         n_players, n_arms = mu.shape
         check_values("player_means", mu.ravel(), mu.size, bound=MEANS_BOUND)
@@ -152,7 +153,7 @@ class NTUMarket:
         self._pes_value = self._value(self.player_pessimal)
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, int]:
         """``(players, arms)``."""
         return self.player_means.shape
 
@@ -160,7 +161,7 @@ class NTUMarket:
         rows = np.arange(len(matching))
         return np.where(matching >= 0, self.player_means[rows, np.maximum(matching, 0)], 0.0)
 
-    def blocking_pairs(self, matching):
+    def blocking_pairs(self, matching: ArrayLike) -> int:
         """Number of player-arm pairs blocking ``matching`` under the true preferences."""
         n_players, n_arms = self.shape
         matching = check_arm_matching("matching", matching, n_players, n_arms)
@@ -177,7 +178,8 @@ class NTUMarket:
         return f"NTUMarket(players={self.shape[0]}, arms={self.shape[1]}, sigma={self.sigma})"
 
 
-def liu_market(players=10, arms=10, *, rng=None, sigma=1.0, top=0.9):
+def liu_market(players: int = 10, arms: int = 10, *, rng: RngLike = None, sigma: float = 1.0,
+               top: float = 0.9) -> NTUMarket:
     """The reproduction market of Liu, Mania, Jordan (2020).
 
     Each player's means are ``linspace(top, 0, arms)`` in a uniformly random
@@ -205,7 +207,7 @@ class _NTULearner(Policy):
 
     domain = "matching_ntu"
 
-    def __init__(self, arm_prefs=None, horizon=1000):
+    def __init__(self, arm_prefs: ArrayLike | None = None, horizon: int = 1000) -> None:
         if arm_prefs is None:
             arm_prefs = np.stack([np.roll(np.arange(5), a) for a in range(5)])
         ap = check_int_array("arm_prefs", arm_prefs, "an integer array of rankings")
@@ -248,7 +250,7 @@ class _NTULearner(Policy):
         self._mean[who, a] += (r - self._mean[who, a]) / k
 
     @classmethod
-    def example_observation(cls, rng):
+    def example_observation(cls, rng: RngLike) -> NTUObservation:
         """The default learner's market size (5 players, 5 arms)."""
         return NTUObservation(5, 5)
 
@@ -278,7 +280,7 @@ class CentralizedUCB(_NTULearner):
 
     spec = PolicySpec("matching_ntu", label="centralized UCB")
 
-    def __init__(self, arm_prefs=None, horizon=1000, c=1.0):
+    def __init__(self, arm_prefs: ArrayLike | None = None, horizon: int = 1000, c: float = 1.0) -> None:
         self.c = check_real("c", c, low=0.0, low_open=True)
         super().__init__(arm_prefs, horizon)
 
@@ -316,7 +318,7 @@ class NTUExploreThenCommit(_NTULearner):
 
     spec = PolicySpec("matching_ntu", label="explore-then-commit")
 
-    def __init__(self, arm_prefs=None, horizon=1000, explore=None):
+    def __init__(self, arm_prefs: ArrayLike | None = None, horizon: int = 1000, explore: int | None = None) -> None:
         super().__init__(arm_prefs, horizon)
         if explore is None:
             per_arm = max(1, math.ceil((self.horizon / self.arms) ** (2.0 / 3.0)))
@@ -380,7 +382,7 @@ class NTUEnv(Environment):
 
     domain = "matching_ntu"
 
-    def __init__(self, market: NTUMarket, horizon: int | None = None):
+    def __init__(self, market: NTUMarket, horizon: int | None = None) -> None:
         if not isinstance(market, NTUMarket):
             raise InputTypeError(f"market must be an NTUMarket, got {type(market).__name__}")
         self.market = market
@@ -409,7 +411,7 @@ class NTUEnv(Environment):
         """The market size (everyone is present every round)."""
         return self._obs
 
-    def step(self, decision) -> Step:
+    def step(self, decision: ArrayLike) -> Step:
         """Play the matching ``decision``: the players' noisy rewards and the round's metrics."""
         mk = self.market
         n_players = mk.shape[0]
@@ -429,7 +431,7 @@ class NTUEnv(Environment):
         return f"NTUEnv({self.market!r}, horizon={self.horizon})"
 
 
-def example_ntu_env(rng=0, *, players: int = 4, arms: int = 4, horizon: int = 50) -> NTUEnv:
+def example_ntu_env(rng: RngLike = 0, *, players: int = 4, arms: int = 4, horizon: int = 50) -> NTUEnv:
     """The ``matching_ntu`` domain's example environment: a small :func:`liu_market`.
 
     Examples
@@ -443,7 +445,7 @@ def example_ntu_env(rng=0, *, players: int = 4, arms: int = 4, horizon: int = 50
 register_environment("matching_ntu", example_ntu_env, description="A 4 x 4 Liu et al. NTU market; horizon 50.")
 
 
-def run_ntu(market, learner, T, rng) -> Rollout:
+def run_ntu(market: NTUMarket, learner: Policy, T: int, rng: RngLike) -> Rollout:
     """Run an NTU learner for ``T`` rounds: ``rollout(NTUEnv(market), learner, T, rng=rng)``.
 
     Parameters

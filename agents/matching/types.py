@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from markets.validation import check_memory
 from sim.errors import InputTypeError, ValidationError
@@ -69,7 +70,7 @@ class MatchingObservation:
 
     __slots__ = ("customers", "providers", "unique", "dense", "max_ids")
 
-    def __init__(self, customers, providers):
+    def __init__(self, customers: ArrayLike, providers: ArrayLike) -> None:
         c = _ids("customers", customers)
         p = _ids("providers", providers)
         self._set(c, p)
@@ -82,7 +83,7 @@ class MatchingObservation:
         self.max_ids = (int(c.max()) if len(c) else -1, int(p.max()) if len(p) else -1)
 
     @classmethod
-    def full(cls, m, n):
+    def full(cls, m: int, n: int) -> MatchingObservation:
         """Everyone present: customers ``0..m-1``, providers ``0..n-1``."""
         m = check_int("m", m, low=0)
         n = check_int("n", n, low=0)
@@ -93,7 +94,7 @@ class MatchingObservation:
         return self
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, int]:
         """``(present customers, present providers)``."""
         return (len(self.customers), len(self.providers))
 
