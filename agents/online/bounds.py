@@ -44,6 +44,7 @@ Examples
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from sim.errors import ValidationError
 from sim.validate import check_array
@@ -92,7 +93,7 @@ def _finite(result, names: str):
     return result
 
 
-def purohit_deterministic_bound(lam, eta, opt):
+def purohit_deterministic_bound(lam: ArrayLike, eta: ArrayLike, opt: ArrayLike) -> NDArray[np.float64] | np.float64:
     """``min{1 + 1/lam, (1 + lam) + eta / ((1 - lam) OPT)}`` (``lam = 1``: ``2``)."""
     lam, eta, opt = _args(lam=(lam, 0, 1, True, False), eta=(eta, 0, None, False, False),
                           opt=(opt, 0, None, True, False))
@@ -101,7 +102,8 @@ def purohit_deterministic_bound(lam, eta, opt):
         return _finite(np.minimum(1 + 1 / lam, second), "lam, eta, opt")
 
 
-def purohit_randomized_bound(lam, b, eta, opt):
+def purohit_randomized_bound(lam: ArrayLike, b: ArrayLike, eta: ArrayLike,
+                             opt: ArrayLike) -> NDArray[np.float64] | np.float64:
     """``min{(1 + 1/b) / (1 - e^-(lam - 1/b)), lam / (1 - e^-lam) (1 + eta / OPT)}``."""
     lam, b, eta, opt = _args(lam=(lam, 0, 1, True, True), b=(b, 1, None, False, False),
                              eta=(eta, 0, None, False, False), opt=(opt, 0, None, True, False))
@@ -112,7 +114,8 @@ def purohit_randomized_bound(lam, b, eta, opt):
                        "lam, b, eta, opt")
 
 
-def purohit_randomized_limit(lam):
+def purohit_randomized_limit(
+        lam: ArrayLike) -> tuple[NDArray[np.float64] | np.float64, NDArray[np.float64] | np.float64]:
     """``(lam / (1 - e^-lam), 1 / (1 - e^-lam))``: the large-``b`` (consistency, robustness)."""
     (lam,) = _args(lam=(lam, 0, None, True, False))
     with np.errstate(all="ignore"):
@@ -120,21 +123,21 @@ def purohit_randomized_limit(lam):
         return _finite((lam * r, r), "lam")
 
 
-def wei_zhang_deterministic_robustness(consistency):
+def wei_zhang_deterministic_robustness(consistency: ArrayLike) -> NDArray[np.float64] | np.float64:
     """Least robustness of a deterministic ski rule with the given consistency ``1 + lam``: ``1 + 1/lam``."""
     (c,) = _args(consistency=(consistency, 1, None, True, False))
     with np.errstate(all="ignore"):
         return _finite(1 + 1 / (c - 1), "consistency")
 
 
-def wei_zhang_randomized_consistency(robustness):
+def wei_zhang_randomized_consistency(robustness: ArrayLike) -> NDArray[np.float64] | np.float64:
     """Least consistency of a randomized ski rule with the given robustness ``r > 1``: ``r ln(1 + 1/(r - 1))``."""
     (r,) = _args(robustness=(robustness, 1, None, True, False))
     with np.errstate(all="ignore"):
         return _finite(r * np.log1p(1 / (r - 1)), "robustness")
 
 
-def prr_bound(lam, n, eta, opt):
+def prr_bound(lam: ArrayLike, n: ArrayLike, eta: ArrayLike, opt: ArrayLike) -> NDArray[np.float64] | np.float64:
     """PRR's total cost bound ``min{(OPT + (n - 1) eta) / lam, 2n OPT / ((n + 1)(1 - lam))}``."""
     lam, n, eta, opt = _args(lam=(lam, 0, 1, True, True), n=(n, 1, None, False, False),
                              eta=(eta, 0, None, False, False), opt=(opt, 0, None, True, False))
@@ -143,13 +146,13 @@ def prr_bound(lam, n, eta, opt):
                        "lam, n, eta, opt")
 
 
-def prr_two_job_curve(lam):
+def prr_two_job_curve(lam: ArrayLike) -> tuple[NDArray[np.float64] | np.float64, NDArray[np.float64] | np.float64]:
     """Exact (consistency, robustness) of PRR(``lam``) on two jobs: ``(2(2+lam)/(3(1+lam)), 4/(3-lam))``."""
     (lam,) = _args(lam=(lam, 0, 1, False, True))
     return 2 * (2 + lam) / (3 * (1 + lam)), 4 / (3 - lam)
 
 
-def wei_zhang_scheduling_robustness(lam, n):
+def wei_zhang_scheduling_robustness(lam: ArrayLike, n: ArrayLike) -> NDArray[np.float64] | np.float64:
     """Least robustness of a ``(1 + lam)``-consistent algorithm on ``n`` jobs released at 0."""
     lam, n = _args(lam=(lam, 0, None, False, False), n=(n, 1, None, False, False))
     with np.errstate(all="ignore"):

@@ -21,6 +21,9 @@ sim.errors.ValidationError: n = 1000000 would need 7.63 MiB of working memory fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from markets.validation import check_flag, current_memory_limit, memory_limit
 from markets.validation import check_memory as shared_check_memory
 from sim.errors import InputTypeError, ValidationError
@@ -29,6 +32,7 @@ from sim.validate import check_int, check_real
 
 __all__ = [
     "MAX_DAYS",
+    "PolicyLike",
     "check_count",
     "check_flag",
     "check_memory",
@@ -42,7 +46,11 @@ __all__ = [
 #: Largest buy price or season length in days: every integer up to it is exact in float64.
 MAX_DAYS = 2**53
 
-def check_memory(name: str, value, n_bytes: int, *, what: str = "its arrays") -> None:
+#: What a ``policy=`` argument accepts: a policy instance, a plain function ``observation -> decision``
+#: or a registered policy name.
+PolicyLike = Policy | Callable[..., Any] | str
+
+def check_memory(name: str, value: object, n_bytes: int, *, what: str = "its arrays") -> None:
     """Refuse work needing more than :func:`current_memory_limit` bytes, before allocating it.
 
     The toolkit's one guard (:func:`markets.validation.check_memory`), so one
@@ -52,7 +60,7 @@ def check_memory(name: str, value, n_bytes: int, *, what: str = "its arrays") ->
     shared_check_memory(name, value, check_int("n_bytes", n_bytes, low=0), what=what)
 
 
-def check_count(name: str, value, *, bytes_each: int, low: int = 1) -> int:
+def check_count(name: str, value: object, *, bytes_each: int, low: int = 1) -> int:
     """An integer size ``>= low`` whose arrays (``bytes_each`` bytes per unit) fit in memory."""
     value = check_int(name, value, low=low)
     check_memory(name, value, value * check_int("bytes_each", bytes_each, low=0))
@@ -65,12 +73,12 @@ def _at_most_days(name: str, value):
     return value
 
 
-def check_price(b, name: str = "b") -> int:
+def check_price(b: object, name: str = "b") -> int:
     """A buy price: an integer in ``[1, MAX_DAYS]`` (costs are exact float64 integers up to it)."""
     return _at_most_days(name, check_int(name, b, low=1))
 
 
-def check_policy(argument: str, policy, domain: str) -> Policy:
+def check_policy(argument: str, policy: PolicyLike, domain: str) -> Policy:
     """A policy of ``domain``: an instance, a plain function, or a registered name (loaded with defaults).
 
     A class (not an instance), a policy of another domain or an unknown name is
@@ -93,7 +101,7 @@ def check_policy(argument: str, policy, domain: str) -> Policy:
     return policy
 
 
-def check_season_law(low, high, noise) -> tuple[float, float, float]:
+def check_season_law(low: object, high: object, noise: object) -> tuple[float, float, float]:
     """The law ``max(1, round(low + (high - low) z + N(0, noise)))`` of season lengths (or any truths).
 
     ``0 <= low <= high <= MAX_DAYS`` and ``0 <= noise <= MAX_DAYS``, so every

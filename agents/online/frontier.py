@@ -18,14 +18,17 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy import optimize
 
 from sim.errors import InputTypeError, StratsimError, ValidationError
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.validate import check_array, check_callable, check_int, check_real
 
-from .checks import check_flag, check_memory, check_policy, check_price
+from .checks import PolicyLike, check_flag, check_memory, check_policy, check_price
 from .jobs import JobSet, opt_batch_cost
 from .server import simulate
 from .ski import SkiRentalPolicy, consistency, robustness
@@ -33,7 +36,8 @@ from .ski import SkiRentalPolicy, consistency, robustness
 __all__ = ["scheduling_worst_ratio", "ski_frontier"]
 
 
-def ski_frontier(family, lams, *, b: int):
+def ski_frontier(family: Callable[[float], SkiRentalPolicy], lams: ArrayLike, *,
+                 b: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Exact (consistency, robustness) of ``family(lam)`` for each ``lam``, at price ``b``.
 
     Returns two arrays.
@@ -58,9 +62,9 @@ def ski_frontier(family, lams, *, b: int):
             np.array([robustness(p, b) for p in policies]))
 
 
-def scheduling_worst_ratio(policy, n: int = 2, *, consistent: bool, rng, n_random: int = 200,
+def scheduling_worst_ratio(policy: PolicyLike, n: int = 2, *, consistent: bool, rng: RngLike, n_random: int = 200,
                            n_starts: int = 3, max_evals: int = 200, log_range: float = 4.0,
-                           seeds=()):
+                           seeds: Iterable[JobSet] = ()) -> tuple[float, JobSet]:
     """Search for the batch instance of ``n`` jobs that maximises ``cost / OPT``.
 
     Parameters

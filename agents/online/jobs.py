@@ -23,10 +23,13 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from sim.errors import InputTypeError, ValidationError
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.validate import check_array, check_callable, check_real
 
 from .checks import check_count
@@ -89,7 +92,7 @@ class JobSet:
 
     __slots__ = ("predictions", "release", "sizes")
 
-    def __init__(self, release, sizes, predictions=None):
+    def __init__(self, release: ArrayLike, sizes: ArrayLike, predictions: ArrayLike | None = None) -> None:
         sizes = check_array("sizes", sizes, ndim=1, allow_empty=False)
         self.sizes = _check_nonneg("sizes", sizes, strict=True)
         n = sizes.size
@@ -108,12 +111,12 @@ class JobSet:
                 arr.setflags(write=False)
 
     @classmethod
-    def batch(cls, sizes, predictions=None) -> JobSet:
+    def batch(cls, sizes: ArrayLike, predictions: ArrayLike | None = None) -> JobSet:
         """All jobs released at time 0."""
         sizes = check_array("sizes", sizes, ndim=1)
         return cls(np.zeros(sizes.size), sizes, predictions)
 
-    def with_predictions(self, predictions) -> JobSet:
+    def with_predictions(self, predictions: ArrayLike | None) -> JobSet:
         """The same jobs with other predictions."""
         return JobSet(self.release, self.sizes, predictions)
 
@@ -143,7 +146,7 @@ class JobSet:
         return f"JobSet({self.n} jobs, {kind}, {pred} predictions)"
 
 
-def opt_batch_cost(sizes) -> float:
+def opt_batch_cost(sizes: ArrayLike) -> float:
     """Optimal total completion time of a batch: ``sum_i (n - i + 1) x_(i)`` (SPT).
 
     Examples
@@ -157,7 +160,7 @@ def opt_batch_cost(sizes) -> float:
     return float(np.sum(np.arange(x.size, 0, -1) * x))
 
 
-def pareto_sizes(n: int, rng, *, alpha: float = 1.1, minimum: float = 1.0):
+def pareto_sizes(n: int, rng: RngLike, *, alpha: float = 1.1, minimum: float = 1.0) -> NDArray[np.float64]:
     """``n`` i.i.d. Pareto(``alpha``) sizes with scale ``minimum``: ``P(X > t) = (minimum / t)^alpha``.
 
     Examples
@@ -177,7 +180,8 @@ def pareto_sizes(n: int, rng, *, alpha: float = 1.1, minimum: float = 1.0):
     return x
 
 
-def poisson_jobs(n: int, rate: float, rng, *, sizes=None) -> JobSet:
+def poisson_jobs(n: int, rate: float, rng: RngLike, *,
+                 sizes: Callable[[int, np.random.Generator], ArrayLike] | None = None) -> JobSet:
     """``n`` jobs arriving as a Poisson process of ``rate``, the first at an exponential time.
 
     Parameters

@@ -51,18 +51,21 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from sim.environment import Environment, Step
 from sim.errors import InputTypeError, PolicyError, ValidationError
 from sim.policy import Policy, PolicySpec
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.registry import register_environment, register_policy
 from sim.validate import check_array, check_callable, check_real
 
-from .checks import MAX_DAYS, check_count, check_flag, check_price, check_season_law
+from .checks import MAX_DAYS, PolicyLike, check_count, check_flag, check_price, check_season_law
+from .ski import SkiRentalPolicy
 
 __all__ = [
     "AdversarialPredictor",
@@ -104,7 +107,7 @@ class PredictionQuery:
 
     __slots__ = ("features", "x")
 
-    def __init__(self, x, features=None):
+    def __init__(self, x: ArrayLike, features: ArrayLike | None = None) -> None:
         self.x = _truth(x)
         self.features = None if features is None else check_array("features", features, finite=True)
 
@@ -126,7 +129,7 @@ class Predictor(Policy):
     _rng = None
 
     @classmethod
-    def example_observation(cls, rng) -> PredictionQuery:
+    def example_observation(cls, rng: RngLike) -> PredictionQuery:
         """A valid random query (for conformance tests)."""
         rng = make_rng(rng)
         return PredictionQuery(float(rng.integers(1, 400)), [float(rng.random())])
@@ -139,7 +142,8 @@ class Predictor(Policy):
     def _decide(self, observation):
         return self.predict(observation.x, self._rng, features=observation.features)
 
-    def predict(self, x, rng=None, *, features=None):
+    def predict(self, x: ArrayLike, rng: RngLike = None, *,
+                features: ArrayLike | None = None) -> float | NDArray[np.float64]:
         """Prediction(s) for true value(s) ``x`` (a float for a scalar ``x``).
 
         ``rng`` (a Generator or anything :func:`numpy.random.default_rng`
@@ -158,7 +162,7 @@ class Predictor(Policy):
                                   f"x up to {float(np.max(arr))!r}")
         return _out(y, x)
 
-    def update(self, x, *, features=None) -> None:
+    def update(self, x: ArrayLike | PredictionQuery, *, features: ArrayLike | None = None) -> None:
         """Learn from finished instance(s) whose true value was ``x`` (or from a :class:`PredictionQuery`)."""
         if isinstance(x, PredictionQuery):
             x, features = x.x, x.features
@@ -217,7 +221,7 @@ class GaussianNoisePredictor(Predictor):
 
     spec = PolicySpec("prediction", label="Gaussian noise predictor", stochastic=True)
 
-    def __init__(self, sigma: float = 1.0, rng=None):
+    def __init__(self, sigma: float = 1.0, rng: RngLike = None) -> None:
         self.sigma = check_real("sigma", sigma, low=0.0)
         self._rng = None if rng is None else make_rng(rng)
 
@@ -239,7 +243,7 @@ class MultiplicativeNoisePredictor(Predictor):
 
     spec = PolicySpec("prediction", label="log-normal noise predictor", stochastic=True)
 
-    def __init__(self, sigma: float = 0.5, rng=None):
+    def __init__(self, sigma: float = 0.5, rng: RngLike = None) -> None:
         self.sigma = check_real("sigma", sigma, low=0.0)
         self._rng = None if rng is None else make_rng(rng)
 
@@ -269,13 +273,15 @@ class AdversarialPredictor(Predictor):
 
     spec = PolicySpec("prediction", label="adversarial predictor")
 
-    def __init__(self, score: Callable, candidates: Callable, *, elementwise: bool = True):
+    def __init__(self, score: Callable[[NDArray[np.float64], NDArray[np.float64]], ArrayLike],
+                 candidates: Callable[[NDArray[np.float64]], Iterable[ArrayLike]], *,
+                 elementwise: bool = True) -> None:
         self.score = check_callable("score", score)
         self.candidates = check_callable("candidates", candidates)
         self.elementwise = check_flag("elementwise", elementwise)
 
     @classmethod
-    def for_ski(cls, policy, *, b: int) -> AdversarialPredictor:
+    def for_ski(cls, policy: PolicyLike, *, b: int) -> AdversarialPredictor:
         """The prediction that maximises ``policy``'s exact expected ratio on each season.
 
         The candidates are one prediction per decision interval of the policy
@@ -302,7 +308,7 @@ class AdversarialPredictor(Predictor):
         return cls(score, lambda x: reps, elementwise=True)
 
     @classmethod
-    def for_scheduling(cls, policy) -> AdversarialPredictor:
+    def for_scheduling(cls, policy: PolicyLike) -> AdversarialPredictor:
         """Predictions that maximise ``policy``'s total completion time on a batch.
 
         Candidates: the truth, the sizes in reversed rank order (the shortest job
@@ -387,7 +393,7 @@ class LearnedPredictor(Predictor):
 
     spec = PolicySpec("prediction", label="learned predictor")
 
-    def __init__(self, prior: float = 0.0, alpha: float = 1e-3):
+    def __init__(self, prior: float = 0.0, alpha: float = 1e-3) -> None:
         self.prior = check_real("prior", prior, low=0.0)
         self.alpha = check_real("alpha", alpha, low=0.0, low_open=True)
         self._reset()
@@ -468,9 +474,8 @@ class AdversarialSkiPredictor(AdversarialPredictor):
 
     spec = PolicySpec("prediction", label="adversarial predictor (ski)")
 
-    def __init__(self, rule="ski.purohit_deterministic", b: int = 100):
+    def __init__(self, rule: SkiRentalPolicy | str = "ski.purohit_deterministic", b: int = 100) -> None:
         from .checks import check_policy
-        from .ski import SkiRentalPolicy
 
         rule = check_policy("rule", rule, "ski_rental")
         if not isinstance(rule, SkiRentalPolicy):
@@ -519,16 +524,17 @@ class PredictionTask(Environment):
     domain = "prediction"
     provides = frozenset({"features"})
 
-    def __init__(self, n: int = 50, *, low: float = 1.0, high: float = 400.0, noise: float = 25.0, b: int = 100):
+    def __init__(self, n: int = 50, *, low: float = 1.0, high: float = 400.0, noise: float = 25.0,
+                 b: int = 100) -> None:
         self.n = check_count("n", n, bytes_each=48)
         self.low, self.high, self.noise = check_season_law(low, high, noise)
         self.b = check_price(b)
         self._i = None
 
-    def context(self):
+    def context(self) -> dict[str, Any]:
         return {"b": self.b, "horizon": self.n}
 
-    def reset(self, rng) -> None:
+    def reset(self, rng: RngLike) -> None:
         rng = make_rng(rng)
         z = rng.random(self.n)
         x = np.round(self.low + (self.high - self.low) * z + self.noise * rng.standard_normal(self.n))
@@ -543,7 +549,7 @@ class PredictionTask(Environment):
             raise PolicyError(f"PredictionTask: the episode of {self.n} instances is over; call reset")
         return PredictionQuery(float(self._x[i]), self._z[i:i + 1])
 
-    def step(self, decision) -> Step:
+    def step(self, decision: float) -> Step:
         query = self.observe()
         y = check_real("decision (the prediction)", decision, low=0.0)
         self._i += 1

@@ -30,6 +30,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import integrate, stats
 
@@ -44,7 +46,7 @@ __all__ = ["DISCIPLINES", "mean_response_time"]
 DISCIPLINES = ("fcfs", "ps", "srpt", "psjf")
 
 
-def mean_response_time(discipline: str, lam: float, sizes=None, *, grid: int = 200_001) -> float:
+def mean_response_time(discipline: str, lam: float, sizes: Any = None, *, grid: int = 200_001) -> float:
     """Steady-state mean response time ``E[T]`` of the M/G/1 queue.
 
     Parameters

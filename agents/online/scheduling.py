@@ -64,12 +64,15 @@ import numbers
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from sim.errors import InputTypeError, PolicyError, ValidationError
 from sim.policy import Policy, PolicySpec
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.registry import register_policy
 from sim.validate import check_array, check_int, check_real
+
+from .jobs import JobSet
 
 __all__ = [
     "FCFS",
@@ -115,7 +118,9 @@ class SchedObservation:
 
     __slots__ = ("attained", "ids", "predictions", "release", "remaining", "sizes", "time")
 
-    def __init__(self, time, ids, release, attained, predictions=None, remaining=None, sizes=None):
+    def __init__(self, time: float, ids: ArrayLike, release: ArrayLike, attained: ArrayLike,
+                 predictions: ArrayLike | None = None, remaining: ArrayLike | None = None,
+                 sizes: ArrayLike | None = None) -> None:
         self.time = check_real("time", time)
         ids = check_array("ids", ids, ndim=1)
         if ids.size and (np.any(ids != np.floor(ids)) or ids.min() < 0 or ids.max() >= 2**62
@@ -152,7 +157,7 @@ class Allocation:
 
     __slots__ = ("rates", "recheck")
 
-    def __init__(self, rates, recheck=None):
+    def __init__(self, rates: ArrayLike, recheck: float | None = None) -> None:
         # Only types here: whether the values are a valid decision is check_allocation's verdict on the policy.
         self.rates = check_array("rates", rates, finite=False)
         if recheck is not None and (isinstance(recheck, (bool, np.bool_)) or not isinstance(recheck, numbers.Real)):
@@ -163,7 +168,8 @@ class Allocation:
         return f"Allocation(rates={self.rates.tolist()}, recheck={self.recheck})"
 
 
-def check_allocation(decision, k: int, time: float, policy=None):
+def check_allocation(decision: object, k: int, time: float,
+                     policy: object = None) -> tuple[NDArray[np.float64], float]:
     """Validate a policy's decision; return ``(rates, recheck_time)`` (``inf`` if none).
 
     A bad decision raises :class:`~sim.errors.PolicyError` naming ``policy``.
@@ -224,7 +230,7 @@ class ShareRule(_ShareFields):
 
     __slots__ = ()
 
-    def __new__(cls, alpha: float, key: str | None):
+    def __new__(cls, alpha: float, key: str | None) -> ShareRule:
         alpha = check_real("alpha", alpha, low=0.0, high=1.0)
         if key is not None or alpha < 1.0:
             from sim.validate import check_choice
@@ -235,11 +241,11 @@ class ShareRule(_ShareFields):
             check_choice("key", key, _SHARE_KEYS)
         return super().__new__(cls, alpha, key)
 
-    def rates(self, obs: SchedObservation) -> list:
+    def rates(self, obs: SchedObservation) -> list[float]:
         """The rule's rates for observation ``obs`` (a list, in the observation's order)."""
         return self.rate_array(obs).tolist()
 
-    def rate_array(self, obs: SchedObservation) -> np.ndarray:
+    def rate_array(self, obs: SchedObservation) -> NDArray[np.float64]:
         """The rule's rates for ``obs`` as an array."""
         if not isinstance(obs, SchedObservation):
             raise InputTypeError(f"obs must be a SchedObservation, got {type(obs).__name__}")
@@ -292,7 +298,7 @@ class SchedulingPolicy(Policy):
         return self._needs("batch")
 
     @classmethod
-    def example_observation(cls, rng) -> SchedObservation:
+    def example_observation(cls, rng: RngLike) -> SchedObservation:
         """A valid random observation (for conformance tests)."""
         rng = make_rng(rng)
         batch = cls._needs("batch")
@@ -362,7 +368,7 @@ class FCFS(SchedulingPolicy):
 
     spec = PolicySpec("scheduling", label="FCFS")
 
-    def share_rule(self):
+    def share_rule(self) -> ShareRule:
         return ShareRule(0.0, "release")
 
 
@@ -378,7 +384,7 @@ class RoundRobin(SchedulingPolicy):
 
     spec = PolicySpec("scheduling", label="RR")
 
-    def share_rule(self):
+    def share_rule(self) -> ShareRule:
         return ShareRule(1.0, None)
 
 
@@ -394,7 +400,7 @@ class SPJF(SchedulingPolicy):
 
     spec = PolicySpec("scheduling", label="SPJF", needs={"predictions"})
 
-    def share_rule(self):
+    def share_rule(self) -> ShareRule:
         return ShareRule(0.0, "prediction")
 
 
@@ -417,10 +423,10 @@ class PRR(SchedulingPolicy):
 
     spec = PolicySpec("scheduling", label="PRR", needs={"predictions"})
 
-    def __init__(self, lam: float = 0.5):
+    def __init__(self, lam: float = 0.5) -> None:
         self.lam = check_real("lam", lam, low=0.0, high=1.0, low_open=True, high_open=True)
 
-    def share_rule(self):
+    def share_rule(self) -> ShareRule:
         return ShareRule(1.0 - self.lam, "prediction")
 
 
@@ -437,7 +443,7 @@ class SRPT(SchedulingPolicy):
 
     spec = PolicySpec("scheduling", label="SRPT", needs={"sizes"})
 
-    def share_rule(self):
+    def share_rule(self) -> ShareRule:
         return ShareRule(0.0, "remaining")
 
 
@@ -456,7 +462,7 @@ class SPT(SchedulingPolicy):
 
     spec = PolicySpec("scheduling", label="SPT", needs={"sizes"})
 
-    def share_rule(self):
+    def share_rule(self) -> ShareRule:
         return ShareRule(0.0, "size")
 
 
@@ -495,11 +501,11 @@ class TwoStage(SchedulingPolicy):
 
     spec = PolicySpec("scheduling", label="two-stage", needs={"predictions", "batch"})
 
-    def __init__(self, lam: float = 0.1):
+    def __init__(self, lam: float = 0.1) -> None:
         self.lam = check_real("lam", lam, low=0.0, low_open=True)
         self._reset()
 
-    def two_job_hard_instance(self, eps: float = 1e-9):
+    def two_job_hard_instance(self, eps: float = 1e-9) -> JobSet:
         """The batch ``x = (1, 3 lam + eps)``, ``y = (1, 1)`` whose ratio tends to ``1 + 1/(1 + 6 lam)``.
 
         Examples
@@ -509,8 +515,6 @@ class TwoStage(SchedulingPolicy):
         >>> round(simulate(jobs, TwoStage(0.1)).total_completion_time / (2 * 0.3 + 1), 6)
         1.625
         """
-        from .jobs import JobSet
-
         eps = check_real("eps", eps, low=0.0, low_open=True)
         try:
             return JobSet.batch([1.0, 3.0 * self.lam + eps], predictions=[1.0, 1.0])

@@ -62,18 +62,20 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sim.environment import Environment, Rollout, Step, rollout
 from sim.errors import InputTypeError, PolicyError, ValidationError
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.registry import register_environment
 from sim.validate import check_choice, check_int
 
-from .checks import check_flag, check_policy
+from .checks import PolicyLike, check_flag, check_policy
 from .jobs import JobSet, pareto_sizes
-from .scheduling import SchedObservation, SchedulingPolicy, check_allocation
+from .scheduling import Allocation, SchedObservation, SchedulingPolicy, check_allocation
 
 __all__ = ["Schedule", "SchedulingServer", "simulate"]
 
@@ -139,7 +141,7 @@ def _as_sched_policy(policy):
     return check_policy("policy", policy, "scheduling")
 
 
-def simulate(jobs: JobSet, policy, *, method: str = "auto", max_events: int | None = None) -> Schedule:
+def simulate(jobs: JobSet, policy: PolicyLike, *, method: str = "auto", max_events: int | None = None) -> Schedule:
     """Serve ``jobs`` with ``policy`` on one preemptive unit-speed server.
 
     Parameters
@@ -221,7 +223,7 @@ class SchedulingServer(Environment):
 
     domain = "scheduling"
 
-    def __init__(self, jobs: JobSet, *, reveal_sizes: bool = False, max_events: int | None = None):
+    def __init__(self, jobs: JobSet, *, reveal_sizes: bool = False, max_events: int | None = None) -> None:
         if not isinstance(jobs, JobSet):
             raise InputTypeError(f"jobs must be a JobSet, got {type(jobs).__name__}")
         self.jobs = jobs
@@ -237,10 +239,10 @@ class SchedulingServer(Environment):
         self._order = np.argsort(jobs.release, kind="stable")
         self.reset(None)
 
-    def context(self):
+    def context(self) -> dict[str, Any]:
         return {"n_jobs": self.jobs.n}
 
-    def reset(self, rng=None) -> None:
+    def reset(self, rng: RngLike = None) -> None:
         """Start from time 0 with no job served (the server itself draws no randomness)."""
         if rng is not None:
             make_rng(rng)  # refuse what could not seed a generator, as every environment does
@@ -287,7 +289,7 @@ class SchedulingServer(Environment):
                                 None if preds is None else preds[ids],
                                 self._remaining if reveal else None, jobs.sizes[ids] if reveal else None)
 
-    def step(self, decision) -> Step:
+    def step(self, decision: ArrayLike | Allocation) -> Step:
         """Serve at ``decision``'s rates until the next arrival, completion or requested re-decision."""
         if self.done:
             raise PolicyError("the schedule is over: every job has finished")

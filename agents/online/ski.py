@@ -54,14 +54,15 @@ import math
 from fractions import Fraction
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from sim.errors import InputTypeError, PolicyError, StratsimError, ValidationError
 from sim.policy import Policy, PolicySpec
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.registry import register_policy
 from sim.validate import check_array, check_int, check_real
 
-from .checks import MAX_DAYS, check_count, check_memory, check_policy, check_price
+from .checks import MAX_DAYS, PolicyLike, check_count, check_memory, check_policy, check_price
 
 __all__ = [
     "BreakEven",
@@ -108,7 +109,7 @@ class SkiObservation:
 
     __slots__ = ("b", "y")
 
-    def __init__(self, b, y=None):
+    def __init__(self, b: int, y: float | None = None) -> None:
         self.b = check_price(b)
         self.y = None if y is None else check_real("y", y, low=0.0)
 
@@ -144,7 +145,7 @@ class BuyDays:
 
     __slots__ = ("_head", "_tail", "days", "probs")
 
-    def __init__(self, days, probs=None):
+    def __init__(self, days: ArrayLike, probs: ArrayLike | None = None) -> None:
         try:
             days = np.atleast_1d(np.asarray(days))
         except Exception as exc:
@@ -184,7 +185,7 @@ class BuyDays:
         self._head = None
 
     @classmethod
-    def point(cls, day) -> BuyDays:
+    def point(cls, day: int | float | np.integer | np.floating) -> BuyDays:
         """The point mass on ``day``."""
         if (isinstance(day, (bool, np.bool_)) or not isinstance(day, (int, np.integer, float, np.floating))
                 or not 1 <= day <= MAX_DAYS or day != math.floor(day)):
@@ -208,7 +209,7 @@ class BuyDays:
         """The largest day in the support."""
         return int(self.days[-1])
 
-    def sample(self, rng, size=None):
+    def sample(self, rng: RngLike, size: int | None = None) -> int | NDArray[np.int64]:
         """Draw buy day(s) with generator ``rng`` (an int seed is accepted); ``size``: how many (an int)."""
         rng = make_rng(rng)
         if size is not None:
@@ -219,7 +220,7 @@ class BuyDays:
         out = self.days[np.minimum(idx, self.days.size - 1)]
         return int(out) if size is None else out
 
-    def expected_cost(self, x, *, b):
+    def expected_cost(self, x: ArrayLike, *, b: int) -> NDArray[np.float64] | np.float64:
         """Exact ``E cost(D, x)`` for season length(s) ``x`` and buy price ``b``.
 
         ``sum_{d <= x} P(D = d) (d - 1 + b) + x P(D > x)``, vectorised over ``x``
@@ -245,7 +246,7 @@ class BuyDays:
         return f"BuyDays(days {self.days[0]}..{self.days[-1]}, {self.days.size} points)"
 
 
-def as_buy_days(decision, policy=None) -> BuyDays:
+def as_buy_days(decision: object, policy: object = None) -> BuyDays:
     """Normalise a ski decision (an int day or a :class:`BuyDays`).
 
     An invalid decision raises :class:`~sim.errors.PolicyError` naming ``policy``.
@@ -347,7 +348,7 @@ class KarlinBuyDays(BuyDays):
 
     __slots__ = ("_b", "_k", "_listed")
 
-    def __init__(self, b: int, k: int):
+    def __init__(self, b: int, k: int) -> None:
         self._b = check_int("b", b, low=2, high=MAX_DAYS)
         self._k = check_int("k", k, low=1, high=MAX_DAYS)
         self._listed = None
@@ -361,11 +362,11 @@ class KarlinBuyDays(BuyDays):
         return self._listed
 
     @property
-    def days(self):
+    def days(self) -> NDArray[np.int64]:
         return self._list().days
 
     @property
-    def probs(self):
+    def probs(self) -> NDArray[np.float64]:
         return self._list().probs
 
     @property
@@ -376,7 +377,7 @@ class KarlinBuyDays(BuyDays):
     def last_day(self) -> int:
         return self._k
 
-    def sample(self, rng, size=None):
+    def sample(self, rng: RngLike, size: int | None = None) -> int | NDArray[np.int64]:
         if self._k <= MAX_SUPPORT:  # the listed law: the same draws as any BuyDays
             return self._list().sample(rng, size)
         rng = make_rng(rng)
@@ -389,7 +390,7 @@ class KarlinBuyDays(BuyDays):
         days = np.clip(np.floor(self._k - log_v / log_r) + 1, 1, self._k)
         return int(days) if size is None else days.astype(np.int64)
 
-    def expected_cost(self, x, *, b):
+    def expected_cost(self, x: ArrayLike, *, b: int) -> NDArray[np.float64] | np.float64:
         """Exact ``E cost(D, x) = min(x, k) / (1 - r^k)`` (``O(1)`` memory beyond ``x``)."""
         b = check_price(b)
         x = _season_lengths(x)
@@ -449,13 +450,13 @@ class SkiRentalPolicy(Policy):
         """Whether ``decide`` requires a prediction ``y`` (``"predictions"`` in ``spec.needs``)."""
         return "predictions" in self.spec.needs
 
-    def prediction_breakpoints(self, b: int):
+    def prediction_breakpoints(self, b: int) -> tuple[float, ...] | None:
         """Sorted predictions ``t_1 < ... < t_m`` such that the decision is constant on
         ``[0, t_1), [t_1, t_2), ..., [t_m, inf)``; ``None`` if unknown."""
         return () if not self.needs_prediction else None
 
     @classmethod
-    def example_observation(cls, rng) -> SkiObservation:
+    def example_observation(cls, rng: RngLike) -> SkiObservation:
         """A valid random observation (for conformance tests)."""
         rng = make_rng(rng)
         b = int(rng.integers(3, 200))
@@ -549,10 +550,10 @@ class PurohitDeterministic(SkiRentalPolicy):
 
     spec = PolicySpec("ski_rental", label="deterministic", needs={"predictions"})
 
-    def __init__(self, lam: float = 0.5):
+    def __init__(self, lam: float = 0.5) -> None:
         self.lam = _check_lam(lam)
 
-    def prediction_breakpoints(self, b):
+    def prediction_breakpoints(self, b: int) -> tuple[float, ...]:
         return (float(b),)
 
     def buy_day(self, b: int, y: float) -> int:
@@ -591,10 +592,10 @@ class PurohitRandomized(SkiRentalPolicy):
 
     spec = PolicySpec("ski_rental", label="randomized", needs={"predictions"})
 
-    def __init__(self, lam: float = 0.5):
+    def __init__(self, lam: float = 0.5) -> None:
         self.lam = _check_lam(lam, high_open=True)
 
-    def prediction_breakpoints(self, b):
+    def prediction_breakpoints(self, b: int) -> tuple[float, ...]:
         return (float(b),)
 
     def support_size(self, b: int, y: float) -> int:
@@ -611,7 +612,7 @@ class PurohitRandomized(SkiRentalPolicy):
 
 
 # --------------------------------------------------------------------------- costs
-def ski_cost(day, x, *, b):
+def ski_cost(day: ArrayLike, x: ArrayLike, *, b: int) -> NDArray[np.float64]:
     """Cost of buying at the start of ``day`` when the season lasts ``x`` days.
 
     Examples
@@ -630,7 +631,7 @@ def ski_cost(day, x, *, b):
     return np.where(x < day, x, day - 1 + b)
 
 
-def opt_cost(x, *, b):
+def opt_cost(x: ArrayLike, *, b: int) -> NDArray[np.float64] | np.float64:
     """The offline optimum ``min(x, b)``.
 
     Examples
@@ -662,7 +663,8 @@ def _breakpoints(policy, b, breakpoints):
     return bps[bps > 0]
 
 
-def decision_classes(policy, b, *, breakpoints=None):
+def decision_classes(policy: PolicyLike, b: int, *,
+                     breakpoints: ArrayLike | None = None) -> list[tuple[float, float, BuyDays]]:
     """The policy's distinct decisions: a list of ``(lo, hi, BuyDays)``, one per
     prediction interval ``[lo, hi)`` (``hi = inf`` for the last).
 
@@ -678,7 +680,8 @@ def decision_classes(policy, b, *, breakpoints=None):
     return [(float(lo), float(hi), _decide(policy, b, float(lo))) for lo, hi in itertools.pairwise(edges)]
 
 
-def expected_cost(policy, x, y=None, *, b):
+def expected_cost(policy: PolicyLike, x: ArrayLike, y: ArrayLike | None = None, *,
+                  b: int) -> NDArray[np.float64] | np.float64:
     """Exact expected cost of ``policy`` on seasons ``x`` with predictions ``y``.
 
     Vectorised over ``x`` and ``y`` (broadcast together). A policy that declares
@@ -738,7 +741,8 @@ def expected_cost(policy, x, y=None, *, b):
     return out
 
 
-def expected_ratio(policy, x, y=None, *, b):
+def expected_ratio(policy: PolicyLike, x: ArrayLike, y: ArrayLike | None = None, *,
+                   b: int) -> NDArray[np.float64] | np.float64:
     """Exact competitive ratio ``E cost / min(x, b)`` on each ``(x, y)``.
 
     Examples
@@ -767,7 +771,7 @@ def _max_ratio(dist: BuyDays, b: int, lo: int = 1, hi: int | None = None) -> flo
     return float(np.max(dist.expected_cost(x, b=b) / np.minimum(x, b)))
 
 
-def worst_case_ratio(policy, b, y=None):
+def worst_case_ratio(policy: PolicyLike, b: int, y: float | None = None) -> float:
     """Exact ``max_x E cost(x) / OPT(x)`` for price ``b`` and a fixed prediction ``y``.
 
     Examples
@@ -780,7 +784,7 @@ def worst_case_ratio(policy, b, y=None):
     return _max_ratio(_decide(policy, b, y), b)
 
 
-def consistency(policy, b, *, breakpoints=None):
+def consistency(policy: PolicyLike, b: int, *, breakpoints: ArrayLike | None = None) -> float:
     """Exact consistency: ``max_x`` of the ratio when the prediction is right (``y = x``).
 
     Within a prediction interval the decision is fixed, so the maximum is taken
@@ -802,7 +806,7 @@ def consistency(policy, b, *, breakpoints=None):
     return best
 
 
-def robustness(policy, b, *, breakpoints=None):
+def robustness(policy: PolicyLike, b: int, *, breakpoints: ArrayLike | None = None) -> float:
     """Exact robustness: ``max`` of the ratio over all seasons ``x`` and predictions ``y``.
 
     Examples

@@ -49,20 +49,21 @@ Seasons one after another, as an environment:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sim.engine import Simulation
 from sim.environment import Environment, Step
 from sim.errors import InputTypeError, PolicyError, ValidationError
-from sim.random import RandomStreams, make_rng
+from sim.random import RandomStreams, RngLike, make_rng
 from sim.registry import register_environment
 from sim.validate import check_int, check_real
 
-from .checks import MAX_DAYS, check_count, check_flag, check_policy, check_price, check_season_law
+from .checks import MAX_DAYS, PolicyLike, check_count, check_flag, check_policy, check_price, check_season_law
 from .predictors import GaussianNoisePredictor, Predictor
-from .ski import SkiObservation, as_buy_days
+from .ski import BuyDays, SkiObservation, as_buy_days
 
 __all__ = ["SeasonModel", "SeasonOutcome", "SkiRentalRun", "SkiSeasons", "simulate_ski_rental"]
 
@@ -88,10 +89,10 @@ class SeasonModel:
     True
     """
 
-    def __init__(self, low: float = 1.0, high: float = 400.0, noise: float = 25.0):
+    def __init__(self, low: float = 1.0, high: float = 400.0, noise: float = 25.0) -> None:
         self.low, self.high, self.noise = check_season_law(low, high, noise)
 
-    def draw(self, n: int, rng):
+    def draw(self, n: int, rng: RngLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """``n`` seasons and their features: ``(x, z)`` with ``z`` of shape ``(n, 1)``."""
         n = check_count("n", n, bytes_each=40, low=0)
         rng = make_rng(rng)
@@ -142,7 +143,7 @@ class SkiSeasons(Environment):
     domain = "ski_rental"
 
     def __init__(self, b: int, predictor: Predictor | None = None, *, n_seasons: int = 100,
-                 seasons: SeasonModel | None = None, defer_feedback: bool = False):
+                 seasons: SeasonModel | None = None, defer_feedback: bool = False) -> None:
         self.b = check_price(b)
         if predictor is not None and not isinstance(predictor, Predictor):
             raise InputTypeError(f"predictor must be a Predictor or None, got {type(predictor).__name__}")
@@ -156,10 +157,10 @@ class SkiSeasons(Environment):
         self.provides = frozenset() if predictor is None else frozenset({"predictions"})
         self._i = None
 
-    def context(self):
+    def context(self) -> dict[str, Any]:
         return {"b": self.b, "horizon": self.n_seasons}
 
-    def reset(self, rng) -> None:
+    def reset(self, rng: RngLike) -> None:
         """Draw the episode's seasons from named streams of ``rng`` (see :meth:`reset_streams`)."""
         self.reset_streams(RandomStreams(rng))
 
@@ -187,7 +188,7 @@ class SkiSeasons(Environment):
             self._y = (y,)
         return SkiObservation(self.b, self._y[0])
 
-    def step(self, decision) -> Step:
+    def step(self, decision: BuyDays | int | float) -> Step:
         obs = self.observe()
         i, b = self._i, self.b
         xi = int(self.x[i])
@@ -255,7 +256,7 @@ class SkiRentalRun:
         return np.abs(self.y - self.x)
 
 
-def simulate_ski_rental(policy, predictor: Predictor | None, *, b: int, n_agents: int, rng,
+def simulate_ski_rental(policy: PolicyLike, predictor: Predictor | None, *, b: int, n_agents: int, rng: RngLike,
                         arrival_rate: float = 2.0, seasons: SeasonModel | None = None) -> SkiRentalRun:
     """Simulate ``n_agents`` skiers day by day on the SimPy engine.
 

@@ -45,7 +45,8 @@ def _ski(draw, min_b, max_b, max_factor):
     return b, x, y
 
 
-def ski_instances(*, min_b: int = 1, max_b: int = 200, max_factor: int = 5):
+def ski_instances(*, min_b: int = 1, max_b: int = 200,
+                  max_factor: int = 5) -> st.SearchStrategy[tuple[int, int, float]]:
     """``(b, x, y)``: price, season length in ``1..max_factor * b``, prediction in ``[0, max_factor * b]``.
 
     Predictions mix integers (to hit thresholds such as ``y = b`` exactly) and floats.
@@ -84,7 +85,8 @@ def _jobs(draw, min_n, max_n, batch, integer_sizes, predictions, max_size, max_r
 
 
 def job_sets(*, min_n: int = 1, max_n: int = 8, batch: bool = True, integer_sizes: bool = False,
-             predictions: bool = True, max_size: float = 100.0, max_release: float = 50.0):
+             predictions: bool = True, max_size: float = 100.0,
+             max_release: float = 50.0) -> st.SearchStrategy[JobSet]:
     """:class:`~agents.online.jobs.JobSet` instances.
 
     Parameters

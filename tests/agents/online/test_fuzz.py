@@ -311,7 +311,7 @@ ENTRY_POINTS = {
 
 #: Public names that take no input to check: result types, base classes, constants, modules.
 NO_INPUT = {"Schedule", "SeasonOutcome", "SkiRentalRun", "SchedulingPolicy", "SkiRentalPolicy", "Predictor",
-            "MAX_SUPPORT", "DISCIPLINES", "MAX_DAYS", "bounds", "current_memory_limit"}
+            "MAX_SUPPORT", "DISCIPLINES", "MAX_DAYS", "PolicyLike", "bounds", "current_memory_limit"}
 #: Messages may name the argument another way where the replaced value only disagrees with the rest of the call.
 ALIASES = {
     ("ShareRule", "key"): ("predictions", "alpha"),
