@@ -36,12 +36,14 @@ sim.errors.ValidationError: theta must have shape (2,), got (3,)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sim.errors import InputTypeError, ValidationError
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.validate import check_array, check_int, check_probability, check_real
 
 from .engagement import EngagementModel, read_signal
@@ -60,7 +62,7 @@ class Catalog:
         Genre of each item (default: all genre 0).
     """
 
-    def __init__(self, features, genres=None):
+    def __init__(self, features: ArrayLike, genres: ArrayLike | None = None) -> None:
         feats = check_array("features", features, ndim=2)
         if feats.shape[0] == 0:
             raise ValidationError(
@@ -94,7 +96,7 @@ class Catalog:
         """Number of genres (``max genre + 1``)."""
         return int(self.genres.max()) + 1
 
-    def values(self, theta) -> np.ndarray:
+    def values(self, theta: ArrayLike) -> np.ndarray:
         """Item values ``v_k = <theta, x_k>`` for preferences ``theta`` (length ``d``)."""
         theta = check_array("theta", theta, ndim=1, shape=(self.dim,))
         return self.features @ theta
@@ -107,7 +109,7 @@ class Catalog:
 MAX_ENTRIES = 50_000_000
 
 
-def check_size(argument: str, value, *, low: int = 0, entries_each: int = 1) -> int:
+def check_size(argument: str, value: int, *, low: int = 0, entries_each: int = 1) -> int:
     """``value`` as an int count, refused before anything is allocated when its arrays would be too big.
 
     ``entries_each`` is the number of 8-byte entries one unit costs; the
@@ -128,7 +130,7 @@ def check_size(argument: str, value, *, low: int = 0, entries_each: int = 1) -> 
 
 
 def make_catalog(n_items: int = 10, n_genres: int = 2, *, minority_share: float = 0.3,
-                 noise: float = 0.5, rng=0) -> Catalog:
+                 noise: float = 0.5, rng: RngLike = 0) -> Catalog:
     """Draw a catalog of ``n_items`` items in ``n_genres`` genres.
 
     Genre 0 (mainstream) holds ``1 - minority_share`` of the items, the others
@@ -200,7 +202,7 @@ def default_types() -> tuple[UserType, UserType]:
             UserType("minority", (-0.2, 0.8), spread=0.15, share=0.2))
 
 
-def sample_users(types, n_users: int, *, rng=0):
+def sample_users(types: Iterable[UserType], n_users: int, *, rng: RngLike = 0) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``n_users`` users: their type indices and preference vectors.
 
     Returns
@@ -230,7 +232,8 @@ def sample_users(types, n_users: int, *, rng=0):
     return idx.astype(int), thetas
 
 
-def type_profiles(catalog: Catalog, types, *, alpha: float = 0.5, engagement: EngagementModel | None = None):
+def type_profiles(catalog: Catalog, types: Iterable[UserType], *, alpha: float = 0.5,
+                  engagement: EngagementModel | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each type's sincere signal profile: what a platform learns from historical, naive data.
 
     Row ``g`` holds, for every item, the signal a user at type ``g``'s centroid

@@ -78,7 +78,7 @@ ACTIONS = tuple(Engagement(e, d) for e in EXPLICIT_LEVELS for d in DWELL_LEVELS)
 _ACTION_INDEX = {a: i for i, a in enumerate(ACTIONS)}
 
 
-def check_engagement(name: str, value) -> Engagement:
+def check_engagement(name: str, value: object) -> Engagement:
     """Return ``value`` as an :class:`Engagement` if it is one of :data:`ACTIONS`.
 
     Examples
@@ -104,7 +104,7 @@ def check_engagement(name: str, value) -> Engagement:
     return key
 
 
-def read_signal(engagement, alpha: float) -> float:
+def read_signal(engagement: Engagement | tuple[float, float], alpha: float) -> float:
     """The signal ``alpha * explicit + (1 - alpha) * dwell`` a platform reads.
 
     Every component of the toolkit computes signals through this expression, so
@@ -168,7 +168,7 @@ class EngagementModel:
         dwell = 1.0 if value >= hi else (0.0 if value < lo else 0.5)
         return Engagement(explicit, dwell)
 
-    def cost(self, engagement, natural) -> float:
+    def cost(self, engagement: Engagement | tuple[float, float], natural: Engagement | tuple[float, float]) -> float:
         """The cost of engaging by ``engagement`` when ``natural`` is natural."""
         return (self.explicit_cost * abs(engagement[0] - natural[0])
                 + self.dwell_cost * abs(engagement[1] - natural[1]) / _DWELL_STEP)

@@ -51,19 +51,21 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sim.environment import Environment, Step
 from sim.errors import InputTypeError, ValidationError
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.registry import check_policy_name, make_policy, register_environment
 from sim.validate import check_int
 
 from .content import default_types, make_catalog, sample_users, type_profiles
-from .engagement import check_engagement
-from .platforms import GreedyRecommender, Platform, Recommender
+from .engagement import Engagement, check_engagement
+from .platforms import GreedyRecommender, Platform, RecObservation, Recommender
 from .users import NaiveUser, PlatformBelief, UserAgent, UserFeedback, UserModel, UserObservation
 
 __all__ = [
@@ -96,7 +98,8 @@ def _check_know_end(know_end) -> bool:
     return bool(know_end)
 
 
-def engage_step(platform: Platform, uid: int, model: UserModel, recent, item: int, engagement) -> dict:
+def engage_step(platform: Platform, uid: int, model: UserModel, recent: Sequence[int], item: int,
+                engagement: Engagement | tuple[float, float]) -> dict[str, float]:
     """The metrics of one engagement, after recording it on the platform (shared by both views).
 
     ``recent`` is the user's consumption memory before this item (its
@@ -131,7 +134,7 @@ class _GameEnv(Environment):
     def _done(self) -> bool:
         return self.steps is not None and self.t >= self.steps
 
-    def reset(self, rng) -> None:
+    def reset(self, rng: RngLike) -> None:
         """Start counting steps (the platform and the user draw from their own generators)."""
         make_rng(rng)  # validated for the caller; nothing here is random
         self.t = 0
@@ -169,20 +172,20 @@ class RecommenderEnv(_GameEnv):
     domain = "recommender"
 
     def __init__(self, platform: Platform, user: UserAgent, *, uid: int | None = None,
-                 steps: int | None = None, know_end: bool = True):
+                 steps: int | None = None, know_end: bool = True) -> None:
         if not isinstance(user, UserAgent):
             raise InputTypeError(f"user must be a UserAgent, got {type(user).__name__}")
         self.user = user
         self._setup(platform, user.model.n_items, uid, steps, know_end)
         self._view = None
 
-    def observe(self):
+    def observe(self) -> RecObservation:
         """The platform's :class:`~agents.strategic.platforms.RecObservation` of the user."""
         obs = self.platform.state(self.uid)
         self._view = obs.view
         return obs
 
-    def step(self, decision) -> Step:
+    def step(self, decision: int) -> Step:
         """Show item ``decision`` to the user; the feedback is its engagement."""
         item = check_int("decision", decision, low=0, high=self.platform.n_items - 1)
         view = self._view if self._view is not None else self.platform.view(self.uid)
@@ -223,7 +226,7 @@ class EngagementEnv(_GameEnv):
     domain = "engagement"
 
     def __init__(self, platform: Platform, model: UserModel, *, uid: int | None = None,
-                 steps: int | None = None, know_end: bool = True, recent=()):
+                 steps: int | None = None, know_end: bool = True, recent: Iterable[int] = ()) -> None:
         if not isinstance(model, UserModel):
             raise InputTypeError(f"model must be a UserModel, got {type(model).__name__}")
         self.model = model
@@ -248,7 +251,7 @@ class EngagementEnv(_GameEnv):
             self._shown = UserObservation(self._rule.decide(obs), self._remaining(), obs.view)
         return self._shown
 
-    def step(self, decision) -> Step:
+    def step(self, decision: Engagement | tuple[float, float]) -> Step:
         """Engage by ``decision`` with the item shown; the feedback is the user's own history entry."""
         shown = self.observe()
         engagement = check_engagement("decision", decision)
@@ -263,8 +266,9 @@ class EngagementEnv(_GameEnv):
         return f"EngagementEnv(uid={self.uid}, steps={self.steps}, platform={self.platform!r})"
 
 
-def make_platform(name: str, prior, *, type_prior=None, learn: bool = False, pseudo_count: float = 10.0,
-                  rng=0, options=None, **params) -> Platform:
+def make_platform(name: str, prior: ArrayLike, *, type_prior: ArrayLike | None = None, learn: bool = False,
+                  pseudo_count: float = 10.0, rng: RngLike = 0, options: Mapping[str, Any] | None = None,
+                  **params: Any) -> Platform:
     """A :class:`~agents.strategic.platforms.Platform` running the registered recommender ``name``.
 
     The rule is built by :func:`sim.registry.make_policy` for the platform's
@@ -314,13 +318,13 @@ def _example_world(rng, n_items: int, rule: Recommender | None = None):
     return platform, UserModel.from_preferences(catalog, thetas[0])
 
 
-def example_recommender_env(rng=0, *, n_items: int = 4, steps: int = 12) -> RecommenderEnv:
+def example_recommender_env(rng: RngLike = 0, *, n_items: int = 4, steps: int = 12) -> RecommenderEnv:
     """A small platform's view: a learning two-type platform and one naive user of a random catalog."""
     platform, model = _example_world(rng, n_items)
     return RecommenderEnv(platform, NaiveUser(model), steps=steps)
 
 
-def example_engagement_env(rng=0, *, n_items: int = 3, steps: int = 12) -> EngagementEnv:
+def example_engagement_env(rng: RngLike = 0, *, n_items: int = 3, steps: int = 12) -> EngagementEnv:
     """A small user's view: a greedy learning two-type platform over a random catalog."""
     platform, model = _example_world(rng, n_items)
     return EngagementEnv(platform, model, steps=steps)

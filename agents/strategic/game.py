@@ -41,6 +41,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from sim.environment import Rollout, rollout
@@ -85,7 +87,7 @@ class GameRollout:
 
     __slots__ = ("rollout", "uid")
 
-    def __init__(self, rollout: Rollout, uid: int):
+    def __init__(self, rollout: Rollout, uid: int) -> None:
         if not isinstance(rollout, Rollout):
             raise InputTypeError(f"rollout must be a sim.environment.Rollout, got {type(rollout).__name__}")
         self.rollout = rollout
@@ -100,12 +102,12 @@ class GameRollout:
         """Recommended items (ints)."""
         return self._column("item")
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> np.ndarray:
         if name in METRICS and name != "item":
             return self._column(name)
         raise AttributeError(f"GameRollout has no attribute {name!r}")
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.rollout.steps
 
     def discounted_utility(self, gamma: float = 1.0) -> float:
@@ -166,8 +168,8 @@ def play(user: UserAgent, platform: Platform, steps: int, *, uid: int | None = N
     return GameRollout(rollout(env, platform.deployed_rule(), steps, rng=0), env.uid)
 
 
-def strategization_gap(model: UserModel, make_platform, steps: int, gamma: float = 1.0, *,
-                       know_end: bool = True):
+def strategization_gap(model: UserModel, make_platform: Callable[[], Platform], steps: int, gamma: float = 1.0, *,
+                       know_end: bool = True) -> tuple[float, float, float]:
     """Best-response utility, naive utility and their difference against a platform.
 
     ``make_platform()`` must build identically seeded platforms; the best

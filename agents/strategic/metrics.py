@@ -54,18 +54,25 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sim.errors import ValidationError
 from sim.validate import check_array
 
 from .engagement import read_signal
+from .game import GameRollout
+from .platforms import Platform
+from .population import PopulationLog
+from .users import UserModel
 
 __all__ = ["counterfactual", "engagement_metrics", "estimation_error", "metric_rows"]
 
 
-def engagement_metrics(traj) -> dict:
+def engagement_metrics(traj: GameRollout | PopulationLog) -> dict[str, float]:
     """Per-trajectory behaviour and welfare metrics (see the module docstring)."""
     if len(traj) == 0:
         raise ValidationError("traj must have at least one step, got an empty trajectory")
@@ -85,7 +92,7 @@ def engagement_metrics(traj) -> dict:
     }
 
 
-def estimation_error(platform, uid: int, model) -> float:
+def estimation_error(platform: Platform, uid: int, model: UserModel) -> float:
     """Mean ``|s_hat_k - s*_k|`` over the items the platform has shown user ``uid``."""
     raw = platform.raw_means(uid)
     sincere = model.natural_signals(platform.alpha)
@@ -95,7 +102,7 @@ def estimation_error(platform, uid: int, model) -> float:
     return float(np.mean(np.abs(raw[shown] - sincere[shown])))
 
 
-def _true_engagement(model, alpha: float, pi: np.ndarray) -> float:
+def _true_engagement(model: UserModel, alpha: float, pi: np.ndarray) -> float:
     total = 0.0
     W, sat = model.window, model.satiation
     for k, p in enumerate(pi):
@@ -110,7 +117,8 @@ def _true_engagement(model, alpha: float, pi: np.ndarray) -> float:
     return total
 
 
-def counterfactual(platform, uid: int, model, policy=None) -> tuple[float, float]:
+def counterfactual(platform: Platform, uid: int, model: UserModel,
+                   policy: ArrayLike | None = None) -> tuple[float, float]:
     """``(predicted, true)`` engagement of the i.i.d. policy ``policy`` for user ``uid``.
 
     Parameters
@@ -140,7 +148,8 @@ def counterfactual(platform, uid: int, model, policy=None) -> tuple[float, float
     return predicted, float(_true_engagement(model, platform.alpha, pi))
 
 
-def metric_rows(per_user, type_names, **columns) -> list[dict]:
+def metric_rows(per_user: Iterable[Mapping[str, float]], type_names: Iterable[str],
+                **columns: Any) -> list[dict[str, Any]]:
     """Tidy rows of per-user metrics averaged over all users and over each user type.
 
     Parameters

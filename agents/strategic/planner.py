@@ -56,13 +56,17 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import NamedTuple
 
+from numpy.typing import ArrayLike
+
 from sim.errors import ValidationError
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.validate import check_array, check_choice, check_int, check_probability
 
 from .engagement import ACTIONS, Engagement, EngagementModel, read_signal
+from .platforms import PopulationView, Recommender, RecState
 
 __all__ = ["Plan", "Planner", "signal_classes"]
 
@@ -131,9 +135,9 @@ class Planner:
         Randomness of ``sampled``.
     """
 
-    def __init__(self, values, engagement: EngagementModel, rule, view, gamma: float,
-                 *, satiation: float = 0.0, window: int = 0, method: str = "auto", samples: int = 4,
-                 rng=0):
+    def __init__(self, values: ArrayLike, engagement: EngagementModel, rule: Recommender, view: PopulationView,
+                 gamma: float, *, satiation: float = 0.0, window: int = 0, method: str = "auto", samples: int = 4,
+                 rng: RngLike = 0) -> None:
         vals = check_array("values", values, ndim=1, allow_empty=False)
         self.values = tuple(float(v) for v in vals)
         if view.n_items != len(self.values):
@@ -240,7 +244,7 @@ class Planner:
         self._memo[key] = out
         return out
 
-    def plan(self, item: int, state, recent=(), horizon: int = 1) -> Plan:
+    def plan(self, item: int, state: RecState, recent: Iterable[int] = (), horizon: int = 1) -> Plan:
         """The best engagement with ``item`` now, planning ``horizon`` future steps.
 
         ``state`` is the believed platform state before this engagement (a

@@ -93,13 +93,15 @@ from __future__ import annotations
 import copy
 import math
 import operator
+from collections.abc import Hashable
 from typing import ClassVar, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sim.errors import InputTypeError, ValidationError
 from sim.policy import Policy, PolicySpec
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.registry import register_policy
 from sim.validate import (
     check_array,
@@ -109,7 +111,7 @@ from sim.validate import (
     check_real,
 )
 
-from .engagement import ACTIONS, check_engagement, read_signal
+from .engagement import ACTIONS, Engagement, check_engagement, read_signal
 
 __all__ = [
     "EpsilonGreedyRecommender",
@@ -168,7 +170,8 @@ class PopulationView:
         "two",
     )
 
-    def __init__(self, type_means, type_prior=None, *, argument: str = "type_means"):
+    def __init__(self, type_means: ArrayLike, type_prior: ArrayLike | None = None, *,
+                 argument: str = "type_means") -> None:
         if not isinstance(argument, str):
             raise InputTypeError(f"argument must be a string, got {argument!r}")
         m = check_array(argument, type_means)
@@ -260,7 +263,7 @@ class RecObservation(NamedTuple):
 _UNITS = {a: (a[0], round(a[1] * 2)) for a in ACTIONS}
 
 
-def engagement_units(engagement) -> tuple:
+def engagement_units(engagement: Engagement | tuple[float, float]) -> tuple[int, int]:
     """``(explicit, dwell in half units)`` of an engagement, as integers.
 
     Examples
@@ -313,7 +316,7 @@ class Recommender(Policy):
     insulated: ClassVar[bool] = False
 
     def __init__(self, alpha: float = 0.5, prior_weight: float = 1.0, noise: float = 0.5,
-                 warmup: bool = False, clusters=None, rng=0):
+                 warmup: bool = False, clusters: ArrayLike | None = None, rng: RngLike = 0) -> None:
         self.alpha = check_probability("alpha", alpha)
         self.prior_weight = check_real("prior_weight", prior_weight, low=0.0, low_open=True)
         self.noise = check_real("noise", noise, low=0.0, low_open=True)
@@ -381,7 +384,7 @@ class Recommender(Policy):
                         ex[:j] + (ex[j] + explicit,) + ex[j + 1:],
                         dw[:j] + (dw[j] + dwell_half,) + dw[j + 1:])
 
-    def memo_key(self, state: RecState):
+    def memo_key(self, state: RecState) -> Hashable:
         """The part of ``state`` that the rule's future behaviour depends on.
 
         Contract: two states with equal keys get the same recommendation
@@ -474,7 +477,7 @@ class Recommender(Policy):
     def _distribution_from(self, state, view):
         raise NotImplementedError
 
-    def draw(self, state: RecState, view: PopulationView, rng=None) -> int:
+    def draw(self, state: RecState, view: PopulationView, rng: np.random.Generator | None = None) -> int:
         """Draw a recommendation (the policy's own generator unless ``rng`` is given)."""
         dist = self.distribution(state, view)
         if len(dist) == 1:
@@ -508,7 +511,7 @@ class Recommender(Policy):
         if not 0 <= decision < observation.view.n_items:
             raise self._invalid(f"recommended item {decision!r}, outside 0..{observation.view.n_items - 1}")
 
-    def probabilities(self, observation) -> np.ndarray:
+    def probabilities(self, observation: RecObservation) -> np.ndarray:
         """The recommendation probabilities of every item (validated entry point)."""
         self._check_observation(observation)
         out = np.zeros(observation.view.n_items)
@@ -517,7 +520,7 @@ class Recommender(Policy):
         return out
 
     @classmethod
-    def example_observation(cls, rng) -> RecObservation:
+    def example_observation(cls, rng: RngLike) -> RecObservation:
         """A random valid observation (four items, two types, a few signals)."""
         rng = make_rng(rng)
         K = 4
@@ -547,7 +550,7 @@ class GreedyRecommender(Recommender):
     spec = PolicySpec("recommender", label="greedy")
 
     def __init__(self, alpha: float = 0.5, prior_weight: float = 1.0, noise: float = 0.5,
-                 warmup: bool = False, clusters=None):
+                 warmup: bool = False, clusters: ArrayLike | None = None) -> None:
         # deterministic: no generator of its own (a Platform draws from its own)
         super().__init__(alpha=alpha, prior_weight=prior_weight, noise=noise, warmup=warmup,
                          clusters=clusters, rng=0)
@@ -571,7 +574,8 @@ class EpsilonGreedyRecommender(Recommender):
     deterministic = False
 
     def __init__(self, epsilon: float = 0.1, alpha: float = 0.5, prior_weight: float = 1.0,
-                 noise: float = 0.5, warmup: bool = False, clusters=None, rng=0):
+                 noise: float = 0.5, warmup: bool = False, clusters: ArrayLike | None = None,
+                 rng: RngLike = 0) -> None:
         super().__init__(alpha=alpha, prior_weight=prior_weight, noise=noise, warmup=warmup,
                          clusters=clusters, rng=rng)
         self.epsilon = check_probability("epsilon", epsilon)
@@ -598,7 +602,8 @@ class SoftmaxRecommender(Recommender):
     deterministic = False
 
     def __init__(self, temperature: float = 0.1, alpha: float = 0.5, prior_weight: float = 1.0,
-                 noise: float = 0.5, warmup: bool = False, clusters=None, rng=0):
+                 noise: float = 0.5, warmup: bool = False, clusters: ArrayLike | None = None,
+                 rng: RngLike = 0) -> None:
         super().__init__(alpha=alpha, prior_weight=prior_weight, noise=noise, warmup=warmup,
                          clusters=clusters, rng=rng)
         self.temperature = check_real("temperature", temperature, low=0.0, low_open=True)
@@ -625,7 +630,7 @@ class UCBRecommender(Recommender):
     spec = PolicySpec("recommender", label="UCB")
 
     def __init__(self, c: float = 0.5, alpha: float = 0.5, prior_weight: float = 1.0,
-                 noise: float = 0.5, warmup: bool = False, clusters=None):
+                 noise: float = 0.5, warmup: bool = False, clusters: ArrayLike | None = None) -> None:
         super().__init__(alpha=alpha, prior_weight=prior_weight, noise=noise, warmup=warmup,
                          clusters=clusters, rng=0)
         self.c = check_real("c", c, low=0.0)
@@ -678,8 +683,8 @@ class TrustworthyRecommender(Recommender):
     insulated = True
 
     def __init__(self, base: str = "rotate", top: int = 3, temperature: float = 0.1, alpha: float = 0.5,
-                 prior_weight: float = 1.0, noise: float = 0.5, warmup: bool = True, clusters=None,
-                 rng=0):
+                 prior_weight: float = 1.0, noise: float = 0.5, warmup: bool = True,
+                 clusters: ArrayLike | None = None, rng: RngLike = 0) -> None:
         super().__init__(alpha=alpha, prior_weight=prior_weight, noise=noise, warmup=warmup,
                          clusters=clusters, rng=rng)
         self.base = check_choice("base", base, ("rotate", "greedy", "softmax"))
@@ -687,7 +692,7 @@ class TrustworthyRecommender(Recommender):
         self.temperature = check_real("temperature", temperature, low=0.0, low_open=True)
         self.deterministic = self.base != "softmax"
 
-    def memo_key(self, state: RecState):
+    def memo_key(self, state: RecState) -> Hashable:
         """Only the counts: what this rule does never depends on the sums."""
         return state.counts
 
@@ -725,8 +730,8 @@ class Platform:
         Randomness of the recommendations (stochastic policies).
     """
 
-    def __init__(self, policy: Recommender, prior, *, type_prior=None, learn: bool = False,
-                 pseudo_count: float = 10.0, rng=0):
+    def __init__(self, policy: Recommender, prior: ArrayLike, *, type_prior: ArrayLike | None = None,
+                 learn: bool = False, pseudo_count: float = 10.0, rng: RngLike = 0) -> None:
         if not isinstance(policy, Recommender):
             raise InputTypeError(f"policy must be a Recommender, got {type(policy).__name__}")
         self.policy = policy
@@ -767,7 +772,7 @@ class Platform:
             self._own_n.append([[0.0] * K for _ in range(G)])
         return len(self._states) - 1
 
-    def check_uid(self, uid, argument: str = "uid") -> int:
+    def check_uid(self, uid: int, argument: str = "uid") -> int:
         """Return ``uid`` as an int if it is a registered user's id, else raise naming ``argument``.
 
         Examples
@@ -822,13 +827,13 @@ class Platform:
         """The next item for user ``uid``."""
         return self.recommend_with_view(uid)[0]
 
-    def recommend_with_view(self, uid: int):
+    def recommend_with_view(self, uid: int) -> tuple[int, PopulationView]:
         """The next item for user ``uid`` and the population view it was chosen with."""
         uid = self.check_uid(uid)
         view = self._view(uid)
         return self.policy.draw(self._states[uid], view, self.rng), view
 
-    def observe(self, uid: int, item: int, engagement) -> float:
+    def observe(self, uid: int, item: int, engagement: Engagement | tuple[float, float]) -> float:
         """Record ``engagement`` of user ``uid`` with ``item``; returns the signal read."""
         uid = self.check_uid(uid)
         explicit, dwell_half = engagement_units(engagement)

@@ -45,12 +45,15 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sim.engine import Simulation
 from sim.errors import InputTypeError, ValidationError
+from sim.random import RngLike
 from sim.validate import check_int, check_real
 
 from .content import check_size
@@ -78,19 +81,19 @@ class PopulationLog:
     utility: np.ndarray
     signal: np.ndarray
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.time)
 
-    def select(self, mask) -> PopulationLog:
+    def select(self, mask: ArrayLike) -> PopulationLog:
         """The rows where boolean ``mask`` holds."""
         return PopulationLog(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
 
-    def for_user(self, uid: int):
+    def for_user(self, uid: int) -> PopulationLog:
         """A :class:`~agents.strategic.game.GameRollout`-like view of one user's rows."""
         return self.select(self.user == uid)
 
     @property
-    def items(self):
+    def items(self) -> np.ndarray:
         """Alias of ``item`` (so a log works with :func:`~agents.strategic.metrics.engagement_metrics`)."""
         return self.item
 
@@ -100,9 +103,9 @@ _DTYPES = {"time": float, "user": int, "session": int, "step": int, "item": int,
            "utility": float, "signal": float}
 
 
-def simulate_population(users, platform: Platform, *, arrival_rate: float = 1.0,
+def simulate_population(users: Iterable[UserAgent], platform: Platform, *, arrival_rate: float = 1.0,
                         session_length: int = 5, sessions: int = 3, consume_time: float = 1.0,
-                        return_time: float = 20.0, rng=0) -> PopulationLog:
+                        return_time: float = 20.0, rng: RngLike = 0) -> PopulationLog:
     """Run the population model until every user has finished all sessions.
 
     Parameters

@@ -60,7 +60,7 @@ def _num(lo, hi):
                      st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False))
 
 
-def item_values(n_items: int, *, low: float = -1.5, high: float = 1.5):
+def item_values(n_items: int, *, low: float = -1.5, high: float = 1.5) -> st.SearchStrategy[list[float]]:
     """Value vectors of length ``n_items`` in ``[low, high]``."""
     n_items = check_int("n_items", n_items, low=1)
     if not low < high:
@@ -93,7 +93,8 @@ def user_models(draw, n_items: int, *, satiation: bool = True, positive_costs: b
 
 
 @st.composite
-def recommenders(draw, n_items: int, *, kinds=RULES, clusters: bool = True, stochastic: bool = True):
+def recommenders(draw, n_items: int, *, kinds: tuple[str, ...] = RULES, clusters: bool = True,
+                 stochastic: bool = True):
     """Recommender policies for ``n_items`` items, of the given ``kinds``.
 
     With ``clusters``, greedy and UCB rules sometimes pool by a random cluster
@@ -141,8 +142,8 @@ def priors(draw, n_items: int, *, max_types: int = 2):
 
 
 @st.composite
-def games(draw, *, min_items: int = 1, max_items: int = 4, kinds=_DETERMINISTIC, satiation: bool = True,
-          positive_costs: bool = True):
+def games(draw, *, min_items: int = 1, max_items: int = 4, kinds: tuple[str, ...] = _DETERMINISTIC,
+          satiation: bool = True, positive_costs: bool = True):
     """``(model, make_platform)``: a user model and a factory of identically seeded platforms.
 
     With the default ``kinds`` every platform is deterministic.

@@ -49,13 +49,15 @@ Engagement(explicit=-1, dwell=1.0)
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sim.errors import InputTypeError, ValidationError
 from sim.policy import Policy, PolicySpec
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.registry import register_policy
 from sim.validate import (
     check_array,
@@ -65,9 +67,10 @@ from sim.validate import (
     check_real,
 )
 
+from .content import Catalog
 from .engagement import Engagement, EngagementModel, check_engagement, read_signal
 from .planner import Planner
-from .platforms import GreedyRecommender, PopulationView, Recommender, engagement_units
+from .platforms import GreedyRecommender, Platform, PopulationView, Recommender, RecState, engagement_units
 
 __all__ = [
     "LearningUser",
@@ -108,8 +111,8 @@ class UserModel:
     sim.errors.ValidationError: values must not be empty, got shape (0,)
     """
 
-    def __init__(self, values=_DEFAULT_VALUES, engagement: EngagementModel | None = None,
-                 satiation: float = 0.0, window: int = 0):
+    def __init__(self, values: ArrayLike = _DEFAULT_VALUES, engagement: EngagementModel | None = None,
+                 satiation: float = 0.0, window: int = 0) -> None:
         vals = check_array("values", values, ndim=1, allow_empty=False)
         self.values = tuple(float(v) for v in vals)
         if engagement is None:
@@ -121,7 +124,7 @@ class UserModel:
         self.window = check_int("window", window, low=0)
 
     @classmethod
-    def from_preferences(cls, catalog, theta, **kwargs) -> UserModel:
+    def from_preferences(cls, catalog: Catalog, theta: ArrayLike, **kwargs: Any) -> UserModel:
         """A user with values ``<theta, x_k>`` over ``catalog`` (``theta`` of length ``d``)."""
         return cls(catalog.values(theta), **kwargs)
 
@@ -130,17 +133,17 @@ class UserModel:
         """Number of items ``K``."""
         return len(self.values)
 
-    def current_value(self, item: int, recent=()) -> float:
+    def current_value(self, item: int, recent: Iterable[int] = ()) -> float:
         """Satiated value of ``item`` after consuming ``recent`` (its last ``window`` items)."""
         if self.satiation and self.window:
             return self.values[item] - self.satiation * tuple(recent)[-self.window:].count(item)
         return self.values[item]
 
-    def natural(self, item: int, recent=()) -> Engagement:
+    def natural(self, item: int, recent: Iterable[int] = ()) -> Engagement:
         """Natural engagement with ``item`` now."""
         return self.engagement.natural(self.current_value(item, recent))
 
-    def utility(self, item: int, engagement, recent=()) -> float:
+    def utility(self, item: int, engagement: Engagement | tuple[float, float], recent: Iterable[int] = ()) -> float:
         """``v_now(item) - c(engagement | v_now(item))``."""
         v = self.current_value(item, recent)
         return v - self.engagement.cost(engagement, self.engagement.natural(v))
@@ -180,8 +183,8 @@ class PlatformBelief:
     sim.errors.ValidationError: alpha must be in [0.0, 1.0], got 1.5
     """
 
-    def __init__(self, alpha: float | None = None, rule: Recommender | None = None, prior=None,
-                 adaptive: bool = True):
+    def __init__(self, alpha: float | None = None, rule: Recommender | None = None,
+                 prior: PopulationView | ArrayLike | None = None, adaptive: bool = True) -> None:
         if rule is None:
             rule = GreedyRecommender()
         if not isinstance(rule, Recommender):
@@ -202,11 +205,11 @@ class PlatformBelief:
         return self.rule.alpha
 
     @classmethod
-    def of(cls, platform) -> PlatformBelief:
+    def of(cls, platform: Platform) -> PlatformBelief:
         """The correct belief about ``platform`` (its rule, alpha and prior)."""
         return cls(rule=platform.policy, prior=platform.base_view)
 
-    def view_for(self, n_items: int, observed=None) -> PopulationView:
+    def view_for(self, n_items: int, observed: PopulationView | None = None) -> PopulationView:
         """The population view to plan with: the observed one, else the believed prior."""
         view = observed if observed is not None else self.prior
         if view is None:
@@ -242,7 +245,7 @@ class UserAgent(Policy):
 
     spec = PolicySpec("engagement", label="user")
 
-    def __init__(self, model: UserModel | None = None):
+    def __init__(self, model: UserModel | None = None) -> None:
         if model is None:
             model = UserModel()
         if not isinstance(model, UserModel):
@@ -255,7 +258,7 @@ class UserAgent(Policy):
         """The last consumed items (at most ``model.window``), oldest first."""
         return self._recent
 
-    def utility(self, item: int, engagement) -> float:
+    def utility(self, item: int, engagement: Engagement | tuple[float, float]) -> float:
         """Utility of engaging by ``engagement`` with ``item`` now."""
         return self.model.utility(item, engagement, self._recent)
 
@@ -301,7 +304,7 @@ class UserAgent(Policy):
         self._recent = ()
 
     @classmethod
-    def example_observation(cls, rng) -> UserObservation:
+    def example_observation(cls, rng: RngLike) -> UserObservation:
         """A random valid observation for a default-constructed user."""
         rng = make_rng(rng)
         return UserObservation(int(rng.integers(len(_DEFAULT_VALUES))), int(rng.integers(1, 4)))
@@ -352,7 +355,8 @@ class StrategicUser(UserAgent):
     spec = PolicySpec("engagement", label="strategic", stochastic=True)
 
     def __init__(self, model: UserModel | None = None, belief: PlatformBelief | None = None,
-                 horizon: int = 2, gamma: float = 0.9, method: str = "auto", samples: int = 4, rng=0):
+                 horizon: int = 2, gamma: float = 0.9, method: str = "auto", samples: int = 4,
+                 rng: RngLike = 0) -> None:
         super().__init__(model)
         if belief is None:
             belief = PlatformBelief()
@@ -371,7 +375,7 @@ class StrategicUser(UserAgent):
         self.last_plan = None
 
     @property
-    def believed_state(self):
+    def believed_state(self) -> RecState:
         """The platform's state for this user as the user believes it."""
         return self._state
 
@@ -447,8 +451,8 @@ class LearningUser(StrategicUser):
     spec = PolicySpec("engagement", label="learning", stochastic=True)
 
     def __init__(self, model: UserModel | None = None, belief: PlatformBelief | None = None,
-                 horizon: int = 2, gamma: float = 0.9, candidates=(0.0, 0.25, 0.5, 0.75, 1.0),
-                 slack: float = 0.05, method: str = "auto", samples: int = 4, rng=0):
+                 horizon: int = 2, gamma: float = 0.9, candidates: ArrayLike = (0.0, 0.25, 0.5, 0.75, 1.0),
+                 slack: float = 0.05, method: str = "auto", samples: int = 4, rng: RngLike = 0) -> None:
         super().__init__(model, belief, horizon, gamma, method, samples, rng)
         cands = check_array("candidates", candidates, ndim=1, allow_empty=False)
         for c in cands:
@@ -471,7 +475,7 @@ class LearningUser(StrategicUser):
         return self._logw.index(best)
 
     @property
-    def posterior(self) -> dict:
+    def posterior(self) -> dict[float, float]:
         """Posterior probability of each candidate ``alpha``."""
         top = max(self._logw)
         w = [math.exp(x - top) for x in self._logw]
