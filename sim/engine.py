@@ -31,10 +31,15 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
 import simpy
+from numpy.typing import ArrayLike
 
 from .errors import ValidationError
-from .random import RandomStreams
+from .random import RandomStreams, RngLike
 from .recorder import Recorder
 from .validate import check_real
 
@@ -53,7 +58,7 @@ class Simulation:
         Start time of the clock.
     """
 
-    def __init__(self, rng=0, *, initial_time: float = 0.0):
+    def __init__(self, rng: RngLike = 0, *, initial_time: float = 0.0) -> None:
         initial_time = check_real("initial_time", initial_time)
         streams = RandomStreams(rng)  # validates rng before anything is built
         self.env = simpy.Environment(initial_time)
@@ -65,27 +70,27 @@ class Simulation:
         """The current simulation time."""
         return self.env.now
 
-    def rng(self, name: str):
+    def rng(self, name: str) -> np.random.Generator:
         """The random generator of stream ``name`` (created on first use)."""
         return self.streams[name]
 
-    def process(self, generator):
+    def process(self, generator: Generator[simpy.Event, Any, Any]) -> simpy.Process:
         """Start a SimPy process from a generator; returns the :class:`simpy.Process`."""
         return self.env.process(generator)
 
-    def timeout(self, delay, value=None):
+    def timeout(self, delay: float, value: Any = None) -> simpy.Timeout:
         """An event that fires ``delay`` time units from now (SimPy refuses negative delays)."""
         return self.env.timeout(delay, value)
 
-    def event(self):
+    def event(self) -> simpy.Event:
         """A new untriggered SimPy event."""
         return self.env.event()
 
-    def record(self, metric: str, value) -> None:
+    def record(self, metric: str, value: ArrayLike) -> None:
         """Record ``value`` for ``metric`` at the current simulation time."""
         self.recorder.record(metric, value)
 
-    def run(self, until=None) -> None:
+    def run(self, until: float | simpy.Event | None = None) -> None:
         """Run until the time ``until``, an event, or (``None``) no events remain."""
         if until is not None and not isinstance(until, simpy.Event):
             until = check_real("until", until)
@@ -93,5 +98,5 @@ class Simulation:
                 raise ValidationError(f"until must be after the current time {self.env.now}, got {until}")
         self.env.run(until=until)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Simulation(now={self.now}, streams={self.streams!r})"

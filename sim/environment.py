@@ -59,14 +59,14 @@ A two-armed bandit in a few lines, and a policy that always pulls arm 1:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, NamedTuple, NoReturn
 
 import numpy as np
 
 from .errors import InputTypeError, PolicyError, ValidationError
 from .policy import Policy, as_policy
-from .random import make_rng
+from .random import RngLike, make_rng
 from .recorder import Recorder
 from .validate import check_int
 
@@ -113,7 +113,7 @@ class Environment:
         """What the policy observes now."""
         raise NotImplementedError(f"{type(self).__name__} must implement observe")
 
-    def step(self, decision) -> Step:
+    def step(self, decision: Any) -> Step:
         """Apply ``decision``; return the feedback, the step's metrics and whether the episode ended."""
         raise NotImplementedError(f"{type(self).__name__} must implement step")
 
@@ -126,7 +126,7 @@ class Environment:
         """
         return None
 
-    def compiled_rollout(self, policy, steps: int | None) -> Mapping[str, np.ndarray] | None:
+    def compiled_rollout(self, policy: Policy, steps: int | None) -> Mapping[str, np.ndarray] | None:
         """A compiled run of ``steps`` steps of ``policy`` after :meth:`reset`, or ``None``.
 
         Return ``None`` (the default) when no fast path applies, having
@@ -136,7 +136,7 @@ class Environment:
         """
         return None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
 
@@ -160,7 +160,7 @@ class Rollout:
 
     __slots__ = ("steps", "times", "metrics", "recorder")
 
-    def __init__(self, steps: int, times: np.ndarray, metrics: dict[str, np.ndarray], recorder: Recorder):
+    def __init__(self, steps: int, times: np.ndarray, metrics: dict[str, np.ndarray], recorder: Recorder) -> None:
         self.steps = steps
         self.times = times
         self.metrics = metrics
@@ -177,7 +177,7 @@ class Rollout:
         except KeyError:
             raise ValidationError(f"metric {name!r} was not recorded; recorded: {self.metric_names}") from None
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> np.ndarray:
         if name.startswith("_") or name in Rollout.__slots__:
             raise AttributeError(name)
         try:
@@ -186,7 +186,7 @@ class Rollout:
             raise AttributeError(f"Rollout has no attribute or metric {name!r}; metrics: "
                                  f"{list(self.metrics)}") from None
 
-    def __iter__(self):
+    def __iter__(self) -> NoReturn:
         # Refuse loudly: code written for a tuple of arrays would otherwise iterate over names.
         raise TypeError("a Rollout is not iterable; iterate over rollout.metrics (names) or .metrics.items()")
 
@@ -202,12 +202,12 @@ class Rollout:
         """Mean of metric ``name`` over the steps."""
         return float(np.mean(self[name]))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Rollout(steps={self.steps}, metrics={self.metric_names})"
 
 
-def rollout(env: Environment, policy, steps: int | None = None, *, rng, recorder: Recorder | None = None,
-            max_steps: int = 10**9) -> Rollout:
+def rollout(env: Environment, policy: Policy | Callable[[Any], Any], steps: int | None = None, *, rng: RngLike,
+            recorder: Recorder | None = None, max_steps: int = 10**9) -> Rollout:
     """Run ``policy`` on ``env`` for ``steps`` steps (``None``: until the episode ends).
 
     Parameters

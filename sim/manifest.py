@@ -22,11 +22,14 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import os
 import platform
 import subprocess
 import sys
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +55,7 @@ _PACKAGES = ("numpy", "scipy", "simpy", "matplotlib", "cvxpy", "networkx", "tqdm
              "distributed")
 
 
-def seed_record(rng) -> dict:
+def seed_record(rng: int | Sequence[int] | np.random.SeedSequence) -> dict[str, Any]:
     """The root seed as JSON data: ``{"seed": <root entropy>, "spawn_key": [...]}``.
 
     For an int seed ``s`` this is ``{"seed": s, "spawn_key": []}``.
@@ -74,7 +77,7 @@ def seed_record(rng) -> dict:
     return {"seed": entropy, "spawn_key": [int(k) for k in root.spawn_key]}
 
 
-def fingerprint(scenario: str, params: dict, cells: list, rng) -> str:
+def fingerprint(scenario: str, params: dict, cells: list, rng: int | Sequence[int] | np.random.SeedSequence) -> str:
     """Hash of everything that determines the results of a run: scenario, parameters,
     cells, root seed (see :func:`seed_record`) and the stratsim version. Replications
     are excluded, so a finished run can be extended with more replications."""
@@ -83,7 +86,7 @@ def fingerprint(scenario: str, params: dict, cells: list, rng) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def package_versions() -> dict:
+def package_versions() -> dict[str, str | None]:
     """Versions of Python and of the packages results depend on."""
     # stratsim's own version from the source, not from (possibly stale) installed metadata.
     out = {"python": platform.python_version(), "stratsim": __version__}
@@ -95,7 +98,7 @@ def package_versions() -> dict:
     return out
 
 
-def git_revision(path=None) -> str | None:
+def git_revision(path: str | os.PathLike[str] | None = None) -> str | None:
     """The git commit of the source tree (suffixed ``-dirty`` if modified), or None."""
     where = Path(path) if path else Path(__file__).resolve().parent
     try:
@@ -110,8 +113,9 @@ def git_revision(path=None) -> str | None:
         return None
 
 
-def build_manifest(*, scenario: str, description: str, params: dict, cells: list, rng,
-                   replications: int, quick: bool, backend: str, jobs: int, argv=None) -> dict:
+def build_manifest(*, scenario: str, description: str, params: dict, cells: list,
+                   rng: int | Sequence[int] | np.random.SeedSequence, replications: int, quick: bool, backend: str,
+                   jobs: int, argv: Sequence[str] | None = None) -> dict[str, Any]:
     """The manifest dictionary of a run; ``rng`` is the root seed (int or SeedSequence)."""
     return {
         "scenario": scenario,
@@ -132,7 +136,7 @@ def build_manifest(*, scenario: str, description: str, params: dict, cells: list
     }
 
 
-def read_manifest(folder) -> dict | None:
+def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
     """The manifest in ``folder``, or None if there is none.
 
     A ``manifest.json`` that is not a JSON object with the keys every manifest
@@ -172,7 +176,7 @@ def read_manifest(folder) -> dict | None:
     return manifest
 
 
-def write_manifest(folder, manifest: dict) -> None:
+def write_manifest(folder: str | os.PathLike[str], manifest: dict) -> None:
     """Write ``folder/manifest.json`` atomically."""
     atomic_write(Path(folder) / "manifest.json",
                  json.dumps(manifest, indent=2, sort_keys=True, default=repr) + "\n")

@@ -19,13 +19,20 @@ Examples
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import matplotlib.style
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
+
+from .results import Results, Summary
 
 __all__ = ["STYLE", "band", "new_figure", "plot_parts", "plot_summaries", "save_figure"]
 
@@ -40,7 +47,7 @@ _METADATA = {
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, *, width: float | None = None,
-               height: float | None = None, **subplot_kw):
+               height: float | None = None, **subplot_kw: Any) -> tuple[Figure, Axes | np.ndarray]:
     """A new styled :class:`~matplotlib.figure.Figure` and its axes.
 
     Returns ``(fig, ax)`` for one panel, else ``(fig, axes_array)``.
@@ -54,7 +61,9 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, width: float | None = None,
     return fig, axes
 
 
-def band(ax, x, mean, lo, hi, *, label=None, color=None, marker="o", alpha=0.2, linestyle="-"):
+def band(ax: Axes, x: ArrayLike, mean: ArrayLike, lo: ArrayLike | None, hi: ArrayLike | None, *,
+         label: str | None = None, color: str | tuple[float, ...] | None = None, marker: str | None = "o",
+         alpha: float = 0.2, linestyle: str = "-") -> None:
     """Draw a mean line with a shaded confidence band between ``lo`` and ``hi``."""
     with matplotlib.style.context(STYLE):
         (line,) = ax.plot(x, mean, marker=marker, label=label, color=color, linestyle=linestyle)
@@ -62,13 +71,15 @@ def band(ax, x, mean, lo, hi, *, label=None, color=None, marker="o", alpha=0.2, 
             ax.fill_between(x, lo, hi, color=line.get_color(), alpha=alpha, linewidth=0)
 
 
-def plot_summaries(ax, summaries, *, marker="o"):
+def plot_summaries(ax: Axes, summaries: Iterable[Summary], *, marker: str | None = "o") -> None:
     """Draw each :class:`~sim.results.Summary` as a mean line with its 95% band."""
     for s in summaries:
         band(ax, s.x, s.mean, s.lo, s.hi, label=s.label, marker=marker)
 
 
-def plot_parts(results, out_dir, plotters, *, column="part") -> list[Path]:
+def plot_parts(results: Results, out_dir: str | os.PathLike[str],
+               plotters: Mapping[str, Callable[[Results, str | os.PathLike[str]], list[Path]]], *,
+               column: str = "part") -> list[Path]:
     """Figures of a scenario whose grid mixes studies, one plotter per study.
 
     Many scenarios run several studies in one sweep, telling their cells apart
@@ -106,7 +117,7 @@ def plot_parts(results, out_dir, plotters, *, column="part") -> list[Path]:
     return paths
 
 
-def _fit_log_axes(fig) -> None:
+def _fit_log_axes(fig: Figure) -> None:
     """On log-scaled y axes, keep the view on the curves.
 
     A confidence band whose lower end is at or below zero (few replications,
@@ -135,7 +146,8 @@ def _fit_log_axes(fig) -> None:
                     path.vertices = v
 
 
-def save_figure(fig, out_dir, name: str, *, formats=("png", "pdf")) -> list[Path]:
+def save_figure(fig: Figure, out_dir: str | os.PathLike[str], name: str, *,
+                formats: Iterable[str] = ("png", "pdf")) -> list[Path]:
     """Save ``fig`` as ``out_dir/name.{png,pdf}`` with fixed metadata; close it.
 
     Log-scaled y axes are fitted to the drawn curves (see :func:`_fit_log_axes`).

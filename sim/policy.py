@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .errors import InputTypeError, PolicyError, UnknownNameError, ValidationError
+from .random import RngLike
 from .validate import check_callable
 
 __all__ = ["FunctionPolicy", "Policy", "PolicySpec", "as_policy"]
@@ -80,7 +81,7 @@ class PolicySpec:
     needs: frozenset = field(default_factory=frozenset)
     stochastic: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.domain, str) or not self.domain:
             raise ValidationError(f"domain must be a non-empty string, got {self.domain!r}")
         if not isinstance(self.label, str):
@@ -107,7 +108,7 @@ class Policy:
     #: The decision problem this policy solves (``spec.domain``).
     domain: ClassVar[str] = "generic"
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         own = cls.__dict__
         if "spec" in own:
@@ -124,8 +125,8 @@ class Policy:
                                   stochastic=parent.stochastic)
 
     @classmethod
-    def from_env(cls, env, *, horizon: int | None = None, rng=None,
-                 options: Mapping[str, Any] | None = None, **params):
+    def from_env(cls, env: Any, *, horizon: int | None = None, rng: RngLike = None,
+                 options: Mapping[str, Any] | None = None, **params: Any) -> Policy:
         """Build this policy for environment ``env``.
 
         Each constructor parameter is taken, in order of precedence, from
@@ -226,7 +227,7 @@ class Policy:
         """A :class:`~sim.errors.PolicyError` naming this policy (for bad decisions)."""
         return PolicyError(f"policy {self!r} {message}")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         params = getattr(self, "__dict__", {})
         shown = ", ".join(
             f"{k}={v!r}" for k, v in params.items() if not k.startswith("_") and _is_simple(v)
@@ -252,22 +253,22 @@ def _is_simple(value) -> bool:
 class FunctionPolicy(Policy):
     """A policy that calls a plain function ``fn(observation) -> decision``."""
 
-    def __init__(self, fn: Callable, domain: str = "generic"):
+    def __init__(self, fn: Callable[[Any], Any], domain: str = "generic") -> None:
         self.fn = check_callable("fn", fn)
         self._domain = domain
 
     @property
-    def domain(self):  # type: ignore[override]
+    def domain(self) -> str:  # type: ignore[override]
         return self._domain
 
     def _decide(self, observation):
         return self.fn(observation)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"FunctionPolicy({getattr(self.fn, '__name__', self.fn)!r})"
 
 
-def as_policy(obj, domain: str = "generic") -> Policy:
+def as_policy(obj: Policy | Callable[[Any], Any], domain: str = "generic") -> Policy:
     """Return ``obj`` if it is a :class:`Policy`, else wrap a callable in :class:`FunctionPolicy`."""
     if isinstance(obj, Policy):
         return obj

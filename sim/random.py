@@ -96,7 +96,7 @@ def as_seed_sequence(rng: RngLike) -> np.random.SeedSequence:
 make_seed_sequence = as_seed_sequence
 
 
-def make_rng(rng) -> np.random.Generator:
+def make_rng(rng: RngLike) -> np.random.Generator:
     """Return a :class:`~numpy.random.Generator` for ``rng``.
 
     A Generator passes through unchanged (so callers can share one); anything
@@ -115,7 +115,7 @@ def make_rng(rng) -> np.random.Generator:
     return np.random.default_rng(as_seed_sequence(rng))
 
 
-def spawn(rng, n: int) -> list[np.random.Generator]:
+def spawn(rng: RngLike, n: int) -> list[np.random.Generator]:
     """``n`` independent child generators of ``rng`` (by ``SeedSequence.spawn``).
 
     This is the one way stratsim derives child streams (never by drawing a
@@ -136,7 +136,7 @@ def spawn(rng, n: int) -> list[np.random.Generator]:
     return [np.random.default_rng(s) for s in as_seed_sequence(rng).spawn(int(n))]
 
 
-def task_seed_sequence(entropy, cell: int, rep: int) -> np.random.SeedSequence:
+def task_seed_sequence(entropy: int | np.random.SeedSequence, cell: int, rep: int) -> np.random.SeedSequence:
     """The seed of sweep task ``(cell, rep)``: ``SeedSequence(entropy, spawn_key=(cell, rep))``.
 
     ``entropy`` is the root entropy (an int) or the sweep's root SeedSequence,
@@ -171,7 +171,7 @@ class RandomStreams:
     True
     """
 
-    def __init__(self, rng=0):
+    def __init__(self, rng: RngLike = 0) -> None:
         self.root = as_seed_sequence(rng)
         self._streams: dict[str, np.random.Generator] = {}
 
@@ -190,5 +190,5 @@ class RandomStreams:
             gen = self._streams[name] = np.random.default_rng(self.seed_sequence(name))
             return gen
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"RandomStreams(entropy={self.root.entropy}, spawn_key={self.root.spawn_key})"

@@ -23,9 +23,11 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .errors import UnknownNameError, ValidationError
 
@@ -44,11 +46,11 @@ class Recorder:
 
     __slots__ = ("_clock", "_columns")
 
-    def __init__(self, clock: Callable[[], float] | None = None):
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
         self._clock = clock
         self._columns: dict[str, tuple[list, list]] = {}
 
-    def record(self, metric: str, value, time: float | None = None) -> None:
+    def record(self, metric: str, value: ArrayLike, time: float | None = None) -> None:
         """Append ``value`` for ``metric`` at ``time`` (default: the clock's now)."""
         try:
             times, values = self._columns[metric]
@@ -57,7 +59,7 @@ class Recorder:
         times.append(self._clock() if time is None else time)
         values.append(value)
 
-    def extend(self, metric: str, values, times) -> None:
+    def extend(self, metric: str, values: Iterable[ArrayLike], times: Iterable[float]) -> None:
         """Append many records of ``metric`` at once (``values`` and ``times`` of equal length)."""
         values = list(values.tolist() if isinstance(values, np.ndarray) else values)
         times = list(times.tolist() if isinstance(times, np.ndarray) else times)
@@ -67,12 +69,12 @@ class Recorder:
         column_times.extend(times)
         column_values.extend(values)
 
-    def channel(self, metric: str) -> Callable:
+    def channel(self, metric: str) -> Callable[..., None]:
         """Return a fast ``append(value)`` function for one metric (for hot loops)."""
         times, values = self._columns.setdefault(metric, ([], []))
         clock = self._clock
 
-        def append(value, time=None):
+        def append(value: ArrayLike, time: float | None = None) -> None:
             times.append(clock() if time is None else time)
             values.append(value)
 
@@ -83,10 +85,10 @@ class Recorder:
         """Names of the recorded metrics, in first-record order."""
         return list(self._columns)
 
-    def __contains__(self, metric):
+    def __contains__(self, metric: object) -> bool:
         return metric in self._columns
 
-    def __len__(self):
+    def __len__(self) -> int:
         return sum(len(t) for t, _ in self._columns.values())
 
     def series(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
@@ -122,7 +124,7 @@ class Recorder:
         edges = np.clip(np.append(t, until), since, until)
         return float(np.sum(v * np.diff(edges)) / (until - since))
 
-    def to_rows(self):
+    def to_rows(self) -> Iterator[dict[str, Any]]:
         """Yield tidy rows ``{"metric", "t", "value"}`` for every record."""
         for metric, (times, values) in self._columns.items():
             for t, v in zip(times, values):

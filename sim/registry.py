@@ -45,11 +45,14 @@ import difflib
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from importlib.metadata import entry_points
 from typing import Any
 
+from .environment import Environment
 from .errors import InputTypeError, StratsimError, UnknownNameError, ValidationError
+from .policy import Policy
+from .random import RngLike
 
 __all__ = [
     "EnvironmentRegistry",
@@ -77,7 +80,7 @@ class Registry:
         What is registered ("policy", "scenario"), used in messages.
     """
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str) -> None:
         self.kind = kind
         self._items: dict[str, Any] = {}
         self._descriptions: dict[str, str] = {}
@@ -85,12 +88,12 @@ class Registry:
     def _discover(self) -> None:
         """Hook for lazy discovery (see :class:`ScenarioRegistry`)."""
 
-    def register(self, name: str, obj=None, *, description: str | None = None, replace: bool = False):
+    def register(self, name: str, obj: Any = None, *, description: str | None = None, replace: bool = False) -> Any:
         """Register ``obj`` under ``name``; without ``obj``, return a decorator."""
         if not isinstance(name, str) or not name:
             raise InputTypeError(f"{self.kind} name must be a non-empty string, got {name!r}")
 
-        def add(target):
+        def add(target: Any) -> Any:
             if name in self._items and self._items[name] is not target and not replace:
                 raise ValidationError(
                     f"{self.kind} name {name!r} is already registered to {self._items[name]!r}"
@@ -106,7 +109,7 @@ class Registry:
 
         return add if obj is None else add(obj)
 
-    def get(self, name: str):
+    def get(self, name: str) -> Any:
         """The object registered under ``name``."""
         self._discover()
         try:
@@ -117,7 +120,7 @@ class Registry:
             known = ", ".join(sorted(self._items)) or "(none)"
             raise UnknownNameError(f"unknown {self.kind} {name!r}{hint}; known: {known}") from None
 
-    def load(self, name: str, **params):
+    def load(self, name: str, **params: Any) -> Any:
         """Instantiate (call) the object registered under ``name`` with ``params``."""
         target = self.get(name)
         if not callable(target):
@@ -137,14 +140,14 @@ class Registry:
         self.get(name)
         return self._descriptions.get(name, "")
 
-    def __contains__(self, name):
+    def __contains__(self, name: object) -> bool:
         self._discover()
         return name in self._items
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self.names())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.names())
 
 
@@ -161,7 +164,7 @@ def _load_entry_points(registry: Registry, group: str) -> None:
             registry.register(ep.name, obj)
 
 
-def _first_line(text) -> str:
+def _first_line(text: object) -> str:
     if not isinstance(text, str):
         return ""
     return text.strip().splitlines()[0].strip() if text.strip() else ""
@@ -187,7 +190,7 @@ class ScenarioRegistry(Registry):
     group = "stratsim.scenarios"
     package = "scenarios"
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("scenario")
         self._discovered = False
 
@@ -216,7 +219,7 @@ class PolicyRegistry(Registry):
     group = "stratsim.policies"
     package = "agents"
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("policy")
         self._discovered = False
 
@@ -230,8 +233,9 @@ class PolicyRegistry(Registry):
             pass
         _load_entry_points(self, self.group)
 
-    def register(self, name, obj=None, *, description=None, replace=False):
-        def add(target):
+    def register(self, name: str, obj: type[Policy] | None = None, *, description: str | None = None,
+                 replace: bool = False) -> type[Policy] | Callable[[type[Policy]], type[Policy]]:
+        def add(target: type[Policy]) -> type[Policy]:
             spec = getattr(target, "spec", None)
             if not isinstance(getattr(spec, "domain", None), str):
                 raise InputTypeError(f"policy {name!r} must be a class with a PolicySpec 'spec' "
@@ -251,7 +255,7 @@ class PolicyRegistry(Registry):
         """Every domain with at least one registered policy, sorted."""
         return sorted({self.get(n).spec.domain for n in self.names()})
 
-    def get(self, name: str, domain: str | None = None):
+    def get(self, name: str, domain: str | None = None) -> type[Policy]:
         """The class registered under ``name``; with ``domain``, refuse a policy of another domain."""
         cls = super().get(name)
         if domain is not None and cls.spec.domain != domain:
@@ -273,7 +277,7 @@ class EnvironmentRegistry(Registry):
     --policies``, adapters) can build and run any policy of that domain.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("environment domain")
 
     def _discover(self) -> None:
@@ -284,29 +288,31 @@ class EnvironmentRegistry(Registry):
 environments = EnvironmentRegistry()
 
 
-def register_environment(domain: str, factory=None, *, description: str | None = None):
+def register_environment(domain: str, factory: Callable[..., Environment] | None = None, *,
+                         description: str | None = None) -> Any:
     """Register ``factory(rng=..., **params) -> Environment`` as the example environment of ``domain``."""
     return environments.register(domain, factory, description=description)
 
 
-def example_environment(domain: str, *, rng=0, **params):
+def example_environment(domain: str, *, rng: RngLike = 0, **params: Any) -> Environment:
     """A small example environment of ``domain`` (see :class:`EnvironmentRegistry`)."""
     return environments.get(domain)(rng=rng, **params)
 #: Every discovered scenario (name -> :class:`~sim.scenario.Scenario`).
 scenarios = ScenarioRegistry()
 
 
-def register_policy(name: str, cls=None, *, description: str | None = None):
+def register_policy(name: str, cls: type[Policy] | None = None, *,
+                    description: str | None = None) -> type[Policy] | Callable[[type[Policy]], type[Policy]]:
     """Register a :class:`~sim.policy.Policy` subclass under ``name`` (usable as a decorator)."""
     return policies.register(name, cls, description=description)
 
 
-def load_policy(name: str, **params):
+def load_policy(name: str, **params: Any) -> Policy:
     """Instantiate the policy registered as ``name`` with keyword ``params``."""
     return policies.load(name, **params)
 
 
-def check_policy_name(argument: str, name, domain: str) -> str:
+def check_policy_name(argument: str, name: str, domain: str) -> str:
     """Check that ``name`` is a registered policy of ``domain``; return it.
 
     Scenarios call this on their policy-list parameters so that a bad name is
@@ -333,12 +339,13 @@ def check_policy_name(argument: str, name, domain: str) -> str:
     return name
 
 
-def make_policy(name: str, env, *, horizon: int | None = None, rng=None, options=None, **params):
+def make_policy(name: str, env: Environment, *, horizon: int | None = None, rng: RngLike = None,
+                options: Mapping[str, Any] | None = None, **params: Any) -> Policy:
     """Build the policy registered as ``name`` for environment ``env`` (see :meth:`sim.policy.Policy.from_env`)."""
     cls = policies.get(name, getattr(env, "domain", None))
     return cls.from_env(env, horizon=horizon, rng=rng, options=options, **params)
 
 
-def get_scenario(name: str):
+def get_scenario(name: str) -> Any:
     """The :class:`~sim.scenario.Scenario` registered as ``name``."""
     return scenarios.get(name)

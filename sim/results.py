@@ -24,10 +24,13 @@ import io
 import math
 import os
 import secrets
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from .errors import UnknownNameError, ValidationError
@@ -35,7 +38,7 @@ from .errors import UnknownNameError, ValidationError
 __all__ = ["Results", "Summary", "atomic_write", "format_value", "mean_ci", "read_csv", "write_csv"]
 
 
-def format_value(value) -> str:
+def format_value(value: Any) -> str:
     """Format a cell for CSV: shortest round-trip repr for floats (deterministic bytes)."""
     if value is None:
         return ""
@@ -50,7 +53,7 @@ def format_value(value) -> str:
     return str(value)
 
 
-def _parse(text: str):
+def _parse(text: str) -> int | float | str | None:
     if text == "":
         return None
     try:
@@ -63,7 +66,7 @@ def _parse(text: str):
         return text
 
 
-def atomic_write(path, data: str | bytes) -> None:
+def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and an atomic rename.
 
     The file gets the mode the umask gives (``0o666 & ~umask``, 0644 under
@@ -102,7 +105,7 @@ def atomic_write(path, data: str | bytes) -> None:
         raise
 
 
-def write_csv(path, rows, columns) -> None:
+def write_csv(path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> None:
     """Write ``rows`` (dicts) with ``columns`` to ``path`` atomically."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -112,7 +115,7 @@ def write_csv(path, rows, columns) -> None:
     atomic_write(path, buf.getvalue())
 
 
-def read_csv(path) -> list[dict]:
+def read_csv(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Read a results CSV into rows, numbers parsed.
 
     A file that is not a complete table (a row with more or fewer fields than
@@ -161,7 +164,7 @@ def read_csv(path) -> list[dict]:
     return rows
 
 
-def mean_ci(values, level: float = 0.95):
+def mean_ci(values: ArrayLike, level: float = 0.95) -> tuple[float, float, float]:
     """Mean and Student-t confidence interval of ``values``: ``(mean, lo, hi)``.
 
     With fewer than two values the interval collapses onto the mean.
@@ -199,18 +202,18 @@ class Results:
         Long-format rows.
     """
 
-    def __init__(self, rows):
+    def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
         self.rows = list(rows)
 
     @classmethod
-    def read_csv(cls, path) -> Results:
+    def read_csv(cls, path: str | os.PathLike[str]) -> Results:
         """Load ``results.csv``."""
         return cls(read_csv(path))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.rows)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Results({len(self.rows)} rows, metrics={self.unique('metric')})"
 
     @property
@@ -222,7 +225,7 @@ class Results:
                 seen.setdefault(key, None)
         return list(seen)
 
-    def filter(self, **equal) -> Results:
+    def filter(self, **equal: Any) -> Results:
         """Rows whose columns equal the given values (a tuple/list value means 'any of')."""
         def keep(row):
             for key, want in equal.items():
@@ -252,7 +255,7 @@ class Results:
         vals = {v for v in (r.get(name) for r in self.rows) if v is not None}
         return sorted(vals, key=lambda v: (isinstance(v, str), v))
 
-    def summary(self, *, x: str, metric: str, by=(), level: float = 0.95) -> list[Summary]:
+    def summary(self, *, x: str, metric: str, by: str | Sequence[str] = (), level: float = 0.95) -> list[Summary]:
         """Mean and CI of ``metric`` at each value of column ``x``, one :class:`Summary` per group.
 
         Replications (and any repeated rows within them) at the same ``x`` and

@@ -30,8 +30,10 @@ import contextlib
 import dataclasses
 import functools
 import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 try:
     import fcntl
@@ -41,7 +43,7 @@ except ImportError:  # Windows: no advisory locks; concurrent runs are not detec
 from ._version import __version__
 from .errors import ResultsMismatchError, ValidationError
 from .manifest import build_manifest, read_manifest, write_manifest
-from .random import as_seed_sequence
+from .random import RngLike, as_seed_sequence
 from .registry import get_scenario
 from .results import Results, write_csv
 from .sweep import Journal, plan_sweep, resolve_backend
@@ -73,7 +75,7 @@ def _scenario_task(name: str, params, cell: dict, rng):
 
 
 @contextlib.contextmanager
-def folder_lock(out: Path):
+def folder_lock(out: Path) -> Iterator[None]:
     """Hold an exclusive lock on results folder ``out`` (two runs must never share one)."""
     if fcntl is None:
         yield
@@ -101,7 +103,7 @@ def folder_lock(out: Path):
         fh.close()
 
 
-def check_output_folder(out) -> Path:
+def check_output_folder(out: str | os.PathLike[str]) -> Path:
     """Refuse an output path that is a file or sits in a folder that cannot be written;
     return it as a Path. Nothing is created: :func:`make_output_folder` does that
     (and reports what this check cannot see, e.g. ``/proc`` or ``/sys`` as root)."""
@@ -116,7 +118,7 @@ def check_output_folder(out) -> Path:
     return out
 
 
-def make_output_folder(out) -> list[Path]:
+def make_output_folder(out: str | os.PathLike[str]) -> list[Path]:
     """Create folder ``out`` and its missing parents; return the folders created, deepest first.
 
     The one reliable writability check is trying: an OSError (a read-only or
@@ -177,10 +179,11 @@ def _check_folder(out: Path, manifest: dict) -> dict | None:
         "parameters or seed; choose another folder or delete it")
 
 
-def run_scenario(name: str, out, *, overrides=None, quick: bool = False, rng=0,
+def run_scenario(name: str, out: str | os.PathLike[str], *, overrides: Mapping[str, Any] | None = None,
+                 quick: bool = False, rng: RngLike = 0,
                  replications: int | None = None, backend: str | None = None,
                  jobs: int | None = None, scheduler: str | None = None,
-                 progress: bool | None = None, argv=None) -> RunSummary:
+                 progress: bool | None = None, argv: Sequence[str] | None = None) -> RunSummary:
     """Run scenario ``name`` into folder ``out``; see the module docstring.
 
     Parameters
@@ -244,7 +247,7 @@ def run_scenario(name: str, out, *, overrides=None, quick: bool = False, rng=0,
                       resumed=sweep.resumed, figures=figures)
 
 
-def plot_folder(out) -> list:
+def plot_folder(out: str | os.PathLike[str]) -> list[Path]:
     """Redraw the figures of results folder ``out`` from its saved ``results.csv``.
 
     A folder that is not a complete results folder (no or a damaged

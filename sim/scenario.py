@@ -78,13 +78,17 @@ import ast
 import dataclasses
 import math
 import numbers
+import os
 import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .errors import InputTypeError, StratsimError, UnknownNameError, ValidationError
+from .results import Results
 
 __all__ = ["Scenario", "Study", "coerce_value"]
 
@@ -122,7 +126,7 @@ class Study:
     sweeps: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.isidentifier():
             raise InputTypeError(f"Study name must be an identifier string, got {self.name!r}")
         if not dataclasses.is_dataclass(self.cell):
@@ -142,7 +146,7 @@ class Study:
         """Names of the cell parameters."""
         return [f.name for f in dataclasses.fields(self.cell)]
 
-    def cells(self, params) -> list[dict]:
+    def cells(self, params: Any) -> list[dict]:
         """This study's cells for scenario parameters ``params``."""
         cells = [{}] if self.grid is None else [dict(c) for c in self.grid(params)]
         known = set(self.field_names)
@@ -153,7 +157,7 @@ class Study:
                                     f"{self.cell.__name__}")
         return cells
 
-    def make_cell(self, params, values: Mapping[str, Any]):
+    def make_cell(self, params: Any, values: Mapping[str, Any]) -> Any:
         """The cell dataclass: ``values``, else the scenario parameter of the same name, else the default."""
         kwargs = {}
         for name in self.field_names:
@@ -213,7 +217,7 @@ class Scenario:
     quick_replications: int = 3
     studies: tuple = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not dataclasses.is_dataclass(self.params):
             raise InputTypeError(f"Scenario {self.name!r}: params must be a dataclass, got {self.params!r}")
         object.__setattr__(self, "studies", tuple(self.studies))
@@ -253,7 +257,7 @@ class Scenario:
         """Whether :meth:`make_figures` draws anything."""
         return self.plot is not None or any(s.plot is not None for s in self.studies)
 
-    def make_figures(self, results, out_dir) -> list:
+    def make_figures(self, results: Results, out_dir: str | os.PathLike[str]) -> list:
         """Draw the figures of ``results`` into ``out_dir``; return the written paths.
 
         ``plot`` if the scenario has one, else each study's ``plot`` on its own rows.
@@ -288,7 +292,7 @@ class Scenario:
         """Names of the parameters."""
         return [f.name for f in dataclasses.fields(self.params)]
 
-    def make_params(self, overrides: Mapping[str, Any] | None = None, *, quick: bool = False):
+    def make_params(self, overrides: Mapping[str, Any] | None = None, *, quick: bool = False) -> Any:
         """Build the parameters: defaults, then ``quick`` overrides, then ``overrides``.
 
         String values (from ``--set KEY=VALUE``) are converted to the field's type.
@@ -315,7 +319,7 @@ class Scenario:
         except (TypeError, ValueError) as exc:
             raise ValidationError(f"scenario {self.name!r}: invalid parameters: {exc}") from exc
 
-    def cells(self, params) -> list[dict]:
+    def cells(self, params: Any) -> list[dict]:
         """The grid's cells for ``params`` (each a dict of parameter overrides)."""
         if self.studies:
             cells = [{"study": s.name, **c} for s in self.studies for c in s.cells(params)]
@@ -325,14 +329,14 @@ class Scenario:
             raise ValidationError(f"scenario {self.name!r}: the grid is empty for {params}")
         return cells
 
-    def cell_params(self, params, cell: Mapping[str, Any]):
+    def cell_params(self, params: Any, cell: Mapping[str, Any]) -> Any:
         """The parameters one run of ``cell`` gets (a study's cell dataclass, or ``params`` updated)."""
         if self.studies:
             values = dict(cell)
             return self.study(values.pop("study")).make_cell(params, values)
         return dataclasses.replace(params, **cell) if cell else params
 
-    def run_cell(self, params, cell: Mapping[str, Any], rng) -> list[dict]:
+    def run_cell(self, params: Any, cell: Mapping[str, Any], rng: np.random.Generator) -> list[dict]:
         """Run one replication of one cell and check the rows."""
         cell_params = self.cell_params(params, cell)
         run = self.study(cell["study"]).run if self.studies else self.run
@@ -347,14 +351,14 @@ class Scenario:
         return rows
 
 
-def _parse_literal(text: str):
+def _parse_literal(text: str) -> Any:
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
         return text
 
 
-def coerce_value(name: str, value, hint):
+def coerce_value(name: str, value: Any, hint: Any) -> Any:
     """Convert ``value`` (often a string from the command line) to type ``hint``.
 
     Examples

@@ -18,8 +18,11 @@ sim.errors.ValidationError: lam must be in [0.0, 1.0], got 1.5
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from .errors import InputTypeError, ValidationError
 
@@ -31,6 +34,8 @@ __all__ = [
     "check_probability",
     "check_real",
 ]
+
+_T = TypeVar("_T")
 
 
 def _interval(low, high, low_open, high_open):
@@ -54,7 +59,7 @@ def _check_bounds(name, value, low, high, low_open, high_open):
         )
 
 
-def check_int(name, value, *, low=None, high=None):
+def check_int(name: str, value: object, *, low: int | None = None, high: int | None = None) -> int:
     """Return ``value`` as ``int`` if it is an integer in ``[low, high]``.
 
     Booleans are refused (``True`` is an ``int`` in Python but never a count).
@@ -66,7 +71,8 @@ def check_int(name, value, *, low=None, high=None):
     return value
 
 
-def check_real(name, value, *, low=None, high=None, low_open=False, high_open=False):
+def check_real(name: str, value: object, *, low: float | None = None, high: float | None = None,
+               low_open: bool = False, high_open: bool = False) -> float:
     """Return ``value`` as a finite ``float`` within the given bounds."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise InputTypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
@@ -77,12 +83,13 @@ def check_real(name, value, *, low=None, high=None, low_open=False, high_open=Fa
     return value
 
 
-def check_probability(name, value):
+def check_probability(name: str, value: object) -> float:
     """Return ``value`` as a float in [0, 1]."""
     return check_real(name, value, low=0.0, high=1.0)
 
 
-def check_array(name, value, *, ndim=None, shape=None, finite=True, dtype=float, allow_empty=True):
+def check_array(name: str, value: ArrayLike, *, ndim: int | None = None, shape: Sequence[int | None] | None = None,
+                finite: bool = True, dtype: DTypeLike = float, allow_empty: bool = True) -> np.ndarray:
     """Return ``value`` as a numpy array of ``dtype`` after checking it.
 
     Parameters
@@ -125,7 +132,7 @@ def check_array(name, value, *, ndim=None, shape=None, finite=True, dtype=float,
     return arr
 
 
-def check_choice(name, value, choices):
+def check_choice(name: str, value: _T, choices: Collection[Any]) -> _T:
     """Return ``value`` if it is one of ``choices``."""
     try:
         known = bool(value in choices)
@@ -136,7 +143,7 @@ def check_choice(name, value, choices):
     return value
 
 
-def check_callable(name, value):
+def check_callable(name: str, value: object) -> Callable[..., Any]:
     """Return ``value`` if it is callable."""
     if not callable(value):
         raise InputTypeError(f"{name} must be callable, got {type(value).__name__}")
