@@ -52,6 +52,7 @@ validated their matrix once. The public, validating API is
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
 from sim.errors import CertificateError, InputTypeError, ValidationError
@@ -73,7 +74,7 @@ _EMPTY_I = np.zeros(0, dtype=np.int64)
 _BF_TOL = 8 * np.finfo(float).eps
 
 
-def available_backends():
+def available_backends() -> tuple[str, ...]:
     """Backends usable in this environment, fastest first.
 
     Examples
@@ -84,7 +85,7 @@ def available_backends():
     return ("lapjv", "scipy") if _lapjv is not None else ("scipy",)
 
 
-def check_backend(name, backend):
+def check_backend(name: str, backend: str | None) -> str:
     """Return ``backend`` (``None`` -> :data:`DEFAULT_BACKEND`) if it names an available backend.
 
     Examples
@@ -167,7 +168,9 @@ def _describe(x):
     return type(x).__name__
 
 
-def solve_assignment(w, backend=None):
+def solve_assignment(
+    w: NDArray[np.float64], backend: str | None = None
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
     """Maximum-weight matching of ``w`` and stable payoffs, with minimal input checks.
 
     Parameters

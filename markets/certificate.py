@@ -25,19 +25,21 @@ objective sum). This module deliberately shares no code with the solvers.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sim.errors import CertificateError, InputTypeError, ValidationError
 from sim.validate import check_array
 
-from .market import check_capacities  # input normalisation only; no solver code
+from .market import MarketLike, check_capacities  # input normalisation only; no solver code
 from .outcome import Outcome, market_for
 from .validation import check_tol
 
 __all__ = ["check_certificate", "verify_outcome"]
 
 
-def check_certificate(surplus, rows, cols, customer_payoffs, provider_payoffs, *, capacities=None,
-                      allowed=None, tol=1e-9):
+def check_certificate(surplus: ArrayLike, rows: ArrayLike, cols: ArrayLike, customer_payoffs: ArrayLike,
+                      provider_payoffs: ArrayLike, *, capacities: ArrayLike | None = None,
+                      allowed: ArrayLike | None = None, tol: float = 1e-9) -> float:
     """Raise :class:`~sim.errors.CertificateError` unless the matching and payoffs are optimal.
 
     Parameters
@@ -166,7 +168,7 @@ def _check(w, m, n, p, q, r, c, cap, unit, allowed, tol):
     return primal
 
 
-def verify_outcome(surplus, outcome, *, tol=1e-9):
+def verify_outcome(surplus: MarketLike, outcome: Outcome, *, tol: float = 1e-9) -> float:
     """Certify that ``outcome`` is an optimal matching with core payoffs for ``surplus``.
 
     Parameters

@@ -34,13 +34,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from sim.errors import ValidationError
 
 from .assignment import check_backend, solve_assignment
 from .certificate import check_certificate
 from .extremes import extreme_payoffs, lower_other_side
-from .market import as_market
+from .market import MarketLike, as_market
 from .outcome import Outcome, trusted_outcome
 from .solve import stable_outcome
 from .validation import check_option
@@ -55,7 +56,8 @@ class CoreExtremes(NamedTuple):
     provider_optimal: Outcome
 
 
-def core_extremes(surplus=None, *, capacities=None, method="dijkstra", backend=None):
+def core_extremes(surplus: MarketLike | None = None, *, capacities: ArrayLike | None = None, method: str = "dijkstra",
+                  backend: str | None = None) -> CoreExtremes:
     """The customer-optimal and provider-optimal stable outcomes.
 
     Parameters
@@ -107,7 +109,8 @@ def core_extremes(surplus=None, *, capacities=None, method="dijkstra", backend=N
     return CoreExtremes(*out)
 
 
-def marginal_contributions(surplus=None, *, backend=None):
+def marginal_contributions(surplus: MarketLike | None = None, *,
+                           backend: str | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """:math:`W(A) - W(A \\setminus \\{a\\})` for every customer and every provider.
 
     Parameters

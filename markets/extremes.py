@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .market import Market
+from .outcome import Outcome
+
 __all__ = ["extreme_payoffs", "lower_other_side", "per_provider", "seat_problem"]
 
 
-def lower_other_side(w, rows, cols, p, q):
+def lower_other_side(w: np.ndarray, rows: np.ndarray, cols: np.ndarray, p: np.ndarray,
+                     q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Move a core point to the customer-optimal one (lowest provider payoffs).
 
     Parameters
@@ -77,7 +81,7 @@ def lower_other_side(w, rows, cols, p, q):
     return p_opt, q_min
 
 
-def seat_problem(market, outcome):
+def seat_problem(market: Market, outcome: Outcome) -> tuple[np.ndarray, ...]:
     """Expand providers into seats: (w_seat, rows, seat_cols, p, q_seat, seat_provider)."""
     seat_provider = market.seat_provider()
     w = market.surplus[:, seat_provider]
@@ -93,7 +97,7 @@ def seat_problem(market, outcome):
     return w, rows, seats, outcome.customer_payoffs, outcome.provider_payoffs[seat_provider], seat_provider
 
 
-def per_provider(q_seat, seat_provider, n):
+def per_provider(q_seat: np.ndarray, seat_provider: np.ndarray, n: int) -> np.ndarray:
     # core points pay all seats of a provider alike; min absorbs rounding
     q = np.full(n, np.inf)
     np.minimum.at(q, seat_provider, q_seat)
@@ -101,7 +105,7 @@ def per_provider(q_seat, seat_provider, n):
     return q
 
 
-def extreme_payoffs(market, outcome, side):
+def extreme_payoffs(market: Market, outcome: Outcome, side: int) -> tuple[np.ndarray, np.ndarray]:
     """Customer- (side=0) or provider-optimal (side=1) payoffs from a stable outcome."""
     m, n = market.shape
     if market.capacities is None:

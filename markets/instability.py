@@ -46,7 +46,8 @@ import numpy as np
 
 from .assignment import check_backend, solve_assignment
 from .certificate import check_certificate
-from .outcome import check_outcome, market_for
+from .market import MarketLike
+from .outcome import Outcome, check_outcome, market_for
 from .validation import check_flag, check_tol, tolerance_scale
 
 __all__ = ["subset_instability", "InstabilityCertificate"]
@@ -66,7 +67,8 @@ class InstabilityCertificate(NamedTuple):
     coalition_providers: np.ndarray
 
 
-def subset_instability(surplus, outcome, *, tol=1e-9, return_certificate=False, verify=True, backend=None):
+def subset_instability(surplus: MarketLike, outcome: Outcome, *, tol: float = 1e-9, return_certificate: bool = False,
+                       verify: bool = True, backend: str | None = None) -> float | InstabilityCertificate:
     """The least total subsidy that makes ``outcome`` stable (Subset Instability).
 
     Parameters

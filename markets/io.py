@@ -9,9 +9,11 @@ wrapped across lines. The problem is a minimisation; as a market take surplus
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sim.errors import InputTypeError, ValidationError
 
@@ -20,7 +22,7 @@ from .validation import check_memory
 __all__ = ["read_orlib_assignment"]
 
 
-def read_orlib_assignment(path):
+def read_orlib_assignment(path: str | os.PathLike[str]) -> NDArray[np.int64]:
     """Read an OR-Library assignment instance into an ``(n, n)`` int64 cost matrix.
 
     Parameters

@@ -36,6 +36,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable
 from types import ModuleType
+from typing import Any
 
 import numba as nb
 
@@ -71,7 +72,7 @@ def _source_digest(module: ModuleType | str) -> str:
     return _digests[name]
 
 
-def _key_on_dependencies(dispatcher, depends: Iterable) -> bool:
+def _key_on_dependencies(dispatcher: Any, depends: Iterable[ModuleType | str]) -> bool:
     """Mix the dependencies' source hashes into the cache's source stamp; False if numba has no such stamp."""
     cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
     stamp = getattr(cache_file, "_source_stamp", None)
@@ -81,7 +82,8 @@ def _key_on_dependencies(dispatcher, depends: Iterable) -> bool:
     return True
 
 
-def jit(fn: Callable | None = None, *, cache: bool = True, depends: Iterable = (), **options):
+def jit(fn: Callable | None = None, *, cache: bool = True, depends: Iterable[ModuleType | str] = (),
+        **options: Any) -> Callable[..., Any]:
     """``numba.njit(nogil=True, cache=cache, **options)`` with the package's caching policy.
 
     Parameters
@@ -101,7 +103,7 @@ def jit(fn: Callable | None = None, *, cache: bool = True, depends: Iterable = (
     """
     depends = tuple(depends)
 
-    def decorate(f):
+    def decorate(f: Callable) -> Callable[..., Any]:
         opts = {"nogil": True, **options}
         if not cache:
             return nb.njit(**opts)(f)

@@ -54,6 +54,7 @@ Examples
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .jit import jit
 
@@ -61,7 +62,7 @@ __all__ = ["instability_value", "lap_square", "max_weight", "outcome_metrics", "
 
 
 @jit
-def lap_square(cost):
+def lap_square(cost: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
     """Minimum-cost perfect assignment of a square matrix, with dual potentials.
 
     Parameters
@@ -165,7 +166,9 @@ def lap_square(cost):
 
 
 @jit
-def stable_step(w):
+def stable_step(
+    w: NDArray[np.float64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
     r"""Maximum-weight matching of ``w`` with core payoffs (no validation, no rescaling).
 
     Parameters
@@ -236,7 +239,7 @@ def stable_step(w):
 
 
 @jit
-def _subsidise(x, atol, out):
+def _subsidise(x: NDArray[np.float64], atol: float, out: NDArray[np.float64]) -> float:
     """Copy ``x`` into ``out`` with payoffs below ``-atol`` raised to 0; return the total raise."""
     value = 0.0
     for i in range(x.size):
@@ -249,7 +252,7 @@ def _subsidise(x, atol, out):
 
 
 @jit
-def instability_value(w, p, q, atol):
+def instability_value(w: NDArray[np.float64], p: NDArray[np.float64], q: NDArray[np.float64], atol: float) -> float:
     r"""Subset Instability of payoffs ``(p, q)`` in the market ``w`` (no validation).
 
     Parameters
@@ -314,7 +317,9 @@ def instability_value(w, p, q, atol):
 
 
 @jit
-def outcome_metrics(w, true_c, true_p, rows, cols, transfers, atol):
+def outcome_metrics(w: NDArray[np.float64], true_c: NDArray[np.float64], true_p: NDArray[np.float64],
+                    rows: NDArray[np.int64], cols: NDArray[np.int64], transfers: NDArray[np.float64],
+                    atol: float) -> tuple[float, float, float, float]:
     r"""Instability, welfare and payoff sums of an outcome on the true utilities.
 
     Parameters
@@ -362,7 +367,7 @@ def outcome_metrics(w, true_c, true_p, rows, cols, transfers, atol):
 
 
 @jit
-def max_weight(w):
+def max_weight(w: NDArray[np.float64]) -> float:
     r"""Value of a maximum-weight matching of :math:`W^+ = \max(w, 0)` (0 for an empty market).
 
     Parameters
@@ -404,7 +409,7 @@ def max_weight(w):
 
 
 @jit
-def submatrix(w, rows, cols):
+def submatrix(w: NDArray[np.float64], rows: NDArray[np.int64], cols: NDArray[np.int64]) -> NDArray[np.float64]:
     """``w[np.ix_(rows, cols)]`` as a new C-contiguous array.
 
     Examples

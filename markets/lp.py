@@ -23,12 +23,13 @@ from typing import NamedTuple
 
 import cvxpy as cp
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sim.errors import InputTypeError, StratsimError, ValidationError
 from sim.validate import check_array
 
-from .market import Market, as_market
-from .outcome import check_outcome, market_for
+from .market import Market, MarketLike, as_market
+from .outcome import Outcome, check_outcome, market_for
 from .validation import check_option
 
 __all__ = ["LP", "primal_lp", "dual_lp", "core_lp", "solve_lp", "subset_instability_lp",
@@ -74,7 +75,7 @@ def _caps(market):
     return np.ones(n) if market.capacities is None else market.capacities.astype(float)
 
 
-def primal_lp(surplus=None, *, capacities=None):
+def primal_lp(surplus: MarketLike | None = None, *, capacities: ArrayLike | None = None) -> LP:
     """(P): the maximum-weight (many-to-one) matching LP.
 
     Returns
@@ -110,7 +111,7 @@ def _dual_constraints(market, p, q):
     return cons
 
 
-def dual_lp(surplus=None, *, capacities=None):
+def dual_lp(surplus: MarketLike | None = None, *, capacities: ArrayLike | None = None) -> LP:
     """(D): the core-payoff LP (minimum total payoff with no blocking pair).
 
     Returns
@@ -133,8 +134,9 @@ def dual_lp(surplus=None, *, capacities=None):
     return LP(prob, {"p": p, "q": q}, {"no_blocking": cons})
 
 
-def core_lp(surplus=None, customer_weights=None, provider_weights=None, *, capacities=None,
-            sense="min", solver=DEFAULT_SOLVER):
+def core_lp(surplus: MarketLike | None = None, customer_weights: ArrayLike | None = None,
+            provider_weights: ArrayLike | None = None, *, capacities: ArrayLike | None = None,
+            sense: str = "min", solver: str = DEFAULT_SOLVER) -> LP:
     """Optimise a linear function over the core.
 
     Solves (P) first for :math:`W^*`, then optimises
@@ -190,7 +192,8 @@ def _solve(problem, solver):
     return value
 
 
-def solve_lp(surplus=None, *, capacities=None, solver=DEFAULT_SOLVER):
+def solve_lp(surplus: MarketLike | None = None, *, capacities: ArrayLike | None = None,
+             solver: str = DEFAULT_SOLVER) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Solve (P) with cvxpy; return the rounded matching and the constraint duals.
 
     Returns
@@ -226,7 +229,7 @@ def solve_lp(surplus=None, *, capacities=None, solver=DEFAULT_SOLVER):
     return rows.astype(np.int64), cols.astype(np.int64), p * scale, q * scale
 
 
-def subset_instability_lp(surplus, outcome, *, solver=DEFAULT_SOLVER):
+def subset_instability_lp(surplus: MarketLike, outcome: Outcome, *, solver: str = DEFAULT_SOLVER) -> float:
     """Subset Instability by its defining LP (Jagadeesan et al., Def. 3.1).
 
     Examples

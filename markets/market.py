@@ -28,15 +28,18 @@ strictly lower the dual objective), so payoffs are reported *per seat*.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Hashable, Sequence
 
+import networkx as nx
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from sim.errors import InputTypeError, ValidationError
 from sim.validate import check_array
 
 from .validation import check_headroom, check_memory
 
-__all__ = ["Market", "as_market"]
+__all__ = ["Market", "MarketLike", "as_market"]
 
 
 class Market:
@@ -69,8 +72,9 @@ class Market:
         "customer_utils", "provider_utils",
     )
 
-    def __init__(self, surplus, allowed=None, capacities=None, customer_labels=None,
-                 provider_labels=None, customer_utils=None, provider_utils=None):
+    def __init__(self, surplus: ArrayLike, allowed: ArrayLike | None = None, capacities: ArrayLike | None = None,
+                 customer_labels: Sequence[Hashable] | None = None, provider_labels: Sequence[Hashable] | None = None,
+                 customer_utils: ArrayLike | None = None, provider_utils: ArrayLike | None = None) -> None:
         # Public constructor: validate like as_market (solvers trust a Market's fields).
         w = check_array("surplus", surplus, ndim=2)
         m, n = w.shape
@@ -100,23 +104,23 @@ class Market:
         _fill(self, w, allowed, caps, cl, pl, cu, pu)
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, int]:
         """``(m, n)``: customers by providers."""
         return self.surplus.shape
 
-    def seat_provider(self):
+    def seat_provider(self) -> np.ndarray:
         """Provider index of every seat (``arange(n)`` without capacities)."""
         n = self.surplus.shape[1]
         if self.capacities is None:
             return np.arange(n)
         return np.repeat(np.arange(n), self.capacities)
 
-    def seat_count(self):
+    def seat_count(self) -> int:
         """Total number of seats: ``sum(capacities)``, or ``n`` with one seat each."""
         n = self.surplus.shape[1]
         return n if self.capacities is None else int(self.capacities.sum(dtype=np.float64))
 
-    def check_work(self, arrays, what="the seat market"):
+    def check_work(self, arrays: int, what: str = "the seat market") -> None:
         """Refuse, before allocating, work on ``arrays`` float arrays of shape (customers, seats).
 
         Raises :class:`~sim.errors.ValidationError` naming ``capacities`` (or the
@@ -133,9 +137,14 @@ class Market:
             check_memory("capacities", self.capacities.tolist() if n <= 20 else f"{seats} seats", n_bytes,
                          what=f"{what} of the surplus ({m} customers x {seats} seats)")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         extra = "" if self.capacities is None else f", capacities={self.capacities.tolist()}"
         return f"Market(shape={self.shape}{extra})"
+
+
+#: Every form a market can be given in (see the module docstring): an ``(m, n)`` surplus
+#: array, a networkx bipartite graph or a :class:`Market`. A type alias for annotations.
+MarketLike = ArrayLike | nx.Graph | Market
 
 
 def _fill(self, w, allowed, capacities, cl=None, pl=None, cu=None, pu=None, name="surplus"):
@@ -168,7 +177,7 @@ def _finish(w, allowed, capacities, cl=None, pl=None, customer_utils=None, provi
     return self
 
 
-def check_labels(name, labels, size):
+def check_labels(name: str, labels: Sequence[Hashable] | None, size: int) -> tuple | None:
     """``None``, or a tuple of ``size`` agent names."""
     if labels is None:
         return None
@@ -184,7 +193,8 @@ def check_labels(name, labels, size):
 MAX_CAPACITY = 2**53
 
 
-def check_capacities(capacities, n, name="capacities", sized_by="the surplus"):
+def check_capacities(capacities: ArrayLike | None, n: int, name: str = "capacities",
+                     sized_by: str = "the surplus") -> NDArray[np.int64] | None:
     """Validate provider capacities: ``None`` (one seat each) or ``n`` whole numbers in ``0..2**53``.
 
     Returns ``None`` for unit capacities, else an int64 array.
@@ -258,8 +268,9 @@ def _from_graph(graph, name):
     return w, allowed, caps, tuple(customers), tuple(providers)
 
 
-def as_market(surplus=None, *, customer_utils=None, provider_utils=None, capacities=None,
-              name="surplus"):
+def as_market(surplus: MarketLike | None = None, *, customer_utils: ArrayLike | None = None,
+              provider_utils: ArrayLike | None = None, capacities: ArrayLike | None = None,
+              name: str = "surplus") -> Market:
     """Validate and normalise a market given in any accepted form.
 
     Parameters

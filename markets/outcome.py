@@ -15,12 +15,15 @@ payoff *per seat* (see :mod:`markets.market`).
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from sim.errors import ValidationError
 from sim.validate import check_array, check_real
 
-from .market import as_market, check_capacities, check_labels
+from .market import Market, MarketLike, as_market, check_capacities, check_labels
 from .validation import check_headroom, check_tol, tolerance_scale
 
 __all__ = ["Outcome", "outcome_from_transfers", "outcome_from_payoffs"]
@@ -60,8 +63,10 @@ class Outcome:
     __slots__ = ("matching", "customer_payoffs", "provider_payoffs", "welfare", "transfers",
                  "capacities", "customer_labels", "provider_labels")
 
-    def __init__(self, matching, customer_payoffs, provider_payoffs, welfare=None, transfers=None,
-                 capacities=None, customer_labels=None, provider_labels=None):
+    def __init__(self, matching: ArrayLike, customer_payoffs: ArrayLike, provider_payoffs: ArrayLike,
+                 welfare: float | None = None, transfers: ArrayLike | None = None,
+                 capacities: ArrayLike | None = None, customer_labels: Sequence[Hashable] | None = None,
+                 provider_labels: Sequence[Hashable] | None = None) -> None:
         p = check_array("customer_payoffs", customer_payoffs, ndim=1)
         q = check_array("provider_payoffs", provider_payoffs, ndim=1)
         mt = _pairs_array("matching", matching)
@@ -76,17 +81,17 @@ class Outcome:
         self.provider_labels = check_labels("provider_labels", provider_labels, len(q))
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, int]:
         """``(m, n)``: the market size the outcome belongs to."""
         return (len(self.customer_payoffs), len(self.provider_payoffs))
 
-    def customer_partners(self):
+    def customer_partners(self) -> NDArray[np.int64]:
         """Provider of each customer, ``-1`` when unmatched."""
         out = np.full(len(self.customer_payoffs), -1, dtype=np.int64)
         out[self.matching[:, 0]] = self.matching[:, 1]
         return out
 
-    def provider_partners(self):
+    def provider_partners(self) -> NDArray[np.int64]:
         """Customer of each provider, ``-1`` when unmatched (unit capacities only)."""
         if self.capacities is not None:
             raise ValidationError("provider_partners() needs unit capacities; use matching instead")
@@ -94,11 +99,11 @@ class Outcome:
         out[self.matching[:, 1]] = self.matching[:, 0]
         return out
 
-    def provider_loads(self):
+    def provider_loads(self) -> np.ndarray:
         """Number of customers each provider serves."""
         return np.bincount(self.matching[:, 1], minlength=len(self.provider_payoffs))
 
-    def customer_transfers(self):
+    def customer_transfers(self) -> NDArray[np.float64]:
         r"""Transfer :math:`\tau_i` of each customer (``-payment``; 0 if unmatched)."""
         if self.transfers is None:
             raise ValidationError("this outcome has no transfers: it was built from a surplus, not utilities")
@@ -106,14 +111,14 @@ class Outcome:
         out[self.matching[:, 0]] = -self.transfers
         return out
 
-    def provider_transfers(self):
+    def provider_transfers(self) -> NDArray[np.float64]:
         r"""Total transfer :math:`\tau_j` received by each provider (0 if unmatched)."""
         if self.transfers is None:
             raise ValidationError("this outcome has no transfers: it was built from a surplus, not utilities")
         return np.bincount(self.matching[:, 1], weights=self.transfers,
                            minlength=len(self.provider_payoffs)).astype(float)
 
-    def as_dict(self):
+    def as_dict(self) -> dict[Hashable, Hashable | None]:
         """Customer -> provider (``None`` if unmatched), by label when the market had labels."""
         cl = self.customer_labels or range(len(self.customer_payoffs))
         pl = self.provider_labels or range(len(self.provider_payoffs))
@@ -123,14 +128,15 @@ class Outcome:
             out[cl[i]] = pl[j]
         return out
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"Outcome(matching={self.matching.tolist()}, customer_payoffs={self.customer_payoffs!r}, "
                 f"provider_payoffs={self.provider_payoffs!r}, welfare={self.welfare!r}"
                 + ("" if self.transfers is None else f", transfers={self.transfers!r}") + ")")
 
 
-def trusted_outcome(matching, customer_payoffs, provider_payoffs, welfare, transfers=None, capacities=None,
-                    customer_labels=None, provider_labels=None):
+def trusted_outcome(matching: np.ndarray, customer_payoffs: np.ndarray, provider_payoffs: np.ndarray,
+                    welfare: float | None, transfers: np.ndarray | None = None, capacities: np.ndarray | None = None,
+                    customer_labels: tuple | None = None, provider_labels: tuple | None = None) -> Outcome:
     """An :class:`Outcome` from a solver's well-formed results, without re-validation (the hot path)."""
     self = object.__new__(Outcome)
     self.matching = matching
@@ -189,7 +195,8 @@ def _check_matching_fits(matching, market, name="matching"):
     return mt[order], order
 
 
-def check_outcome(market, outcome, name="outcome", tol=1e-9):
+def check_outcome(market: Market, outcome: Outcome, name: str = "outcome",
+                  tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Validate ``outcome`` against ``market``; return (matching, p, q, loads).
 
     An outcome fits the market when its matching is a matching of the market,
@@ -236,7 +243,8 @@ def check_outcome(market, outcome, name="outcome", tol=1e-9):
     return mt, p, q, loads, caps
 
 
-def outcome_from_transfers(customer_utils, provider_utils, matching, transfers, *, capacities=None):
+def outcome_from_transfers(customer_utils: ArrayLike, provider_utils: ArrayLike, matching: ArrayLike,
+                           transfers: ArrayLike, *, capacities: ArrayLike | None = None) -> Outcome:
     """The outcome (payoffs) that a matching and transfers give under some utilities.
 
     Use it to evaluate a platform's choice ``(X, tau)``, made from estimated
@@ -285,8 +293,9 @@ def outcome_from_transfers(customer_utils, provider_utils, matching, transfers, 
     return trusted_outcome(mt, p, q, welfare, t, market.capacities)
 
 
-def outcome_from_payoffs(surplus, matching, customer_payoffs, provider_payoffs, *, capacities=None,
-                         tol=1e-9):
+def outcome_from_payoffs(surplus: MarketLike, matching: ArrayLike, customer_payoffs: ArrayLike,
+                         provider_payoffs: ArrayLike, *, capacities: ArrayLike | None = None,
+                         tol: float = 1e-9) -> Outcome:
     """Build an :class:`Outcome` from payoffs, checking that it fits the market.
 
     Examples
@@ -314,7 +323,7 @@ def outcome_from_payoffs(surplus, matching, customer_payoffs, provider_payoffs, 
     return o
 
 
-def market_for(surplus, outcome, capacities=None):
+def market_for(surplus: MarketLike, outcome: Outcome, capacities: ArrayLike | None = None) -> Market:
     """Normalise ``surplus`` for checking ``outcome``: capacities default to the outcome's."""
     from .market import Market
 

@@ -14,14 +14,15 @@ on each pair by complementary slackness.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sim.errors import CertificateError
 
 from .assignment import check_backend, solve_assignment
 from .certificate import check_certificate
 from .extremes import extreme_payoffs
-from .market import as_market
-from .outcome import trusted_outcome
+from .market import Market, MarketLike, as_market
+from .outcome import Outcome, trusted_outcome
 from .validation import check_flag, check_option, check_tol
 
 __all__ = ["stable_outcome", "solve_market"]
@@ -30,7 +31,7 @@ _METHODS = ("auto", "lapjv", "scipy", "lp")
 _POINTS = ("any", "customer", "provider")
 
 
-def solve_market(market, backend):
+def solve_market(market: Market, backend: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Solve a checked :class:`~markets.market.Market` (seat-expanded when capacitated).
 
     Returns rows, provider columns, customer payoffs and per-seat provider payoffs;
@@ -52,8 +53,10 @@ def solve_market(market, backend):
     return rows, cols, p, q
 
 
-def stable_outcome(surplus=None, *, customer_utils=None, provider_utils=None, capacities=None,
-                   method="auto", point="any", verify=True, tol=1e-9, backend=None):
+def stable_outcome(surplus: MarketLike | None = None, *, customer_utils: ArrayLike | None = None,
+                   provider_utils: ArrayLike | None = None, capacities: ArrayLike | None = None,
+                   method: str = "auto", point: str = "any", verify: bool = True, tol: float = 1e-9,
+                   backend: str | None = None) -> Outcome:
     """A stable outcome: an optimal matching with core payoffs, certified.
 
     Parameters

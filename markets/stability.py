@@ -13,8 +13,10 @@ cheapest seat: a free seat (payoff 0) when it has one, else any seat (payoff
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
-from .outcome import check_outcome, market_for
+from .market import MarketLike
+from .outcome import Outcome, check_outcome, market_for
 from .validation import check_tol, tolerance_scale
 
 __all__ = ["is_stable", "blocking_pairs", "irrational_agents"]
@@ -31,7 +33,7 @@ def _blocking(market, outcome, tol):
     return block, p, q, atol
 
 
-def blocking_pairs(surplus, outcome, tol=1e-9):
+def blocking_pairs(surplus: MarketLike, outcome: Outcome, tol: float = 1e-9) -> NDArray[np.int64]:
     """Pairs ``(i, j)`` with :math:`p_i + p_j < w_{ij}` (beyond the tolerance).
 
     Parameters
@@ -69,7 +71,7 @@ def blocking_pairs(surplus, outcome, tol=1e-9):
     return np.argwhere(block).astype(np.int64)
 
 
-def irrational_agents(surplus, outcome, tol=1e-9):
+def irrational_agents(surplus: MarketLike, outcome: Outcome, tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
     """Customers and providers with a negative payoff (beyond the tolerance).
 
     Examples
@@ -86,7 +88,7 @@ def irrational_agents(surplus, outcome, tol=1e-9):
     return np.flatnonzero(p < -atol), np.flatnonzero(q < -atol)
 
 
-def is_stable(surplus, outcome, tol=1e-9):
+def is_stable(surplus: MarketLike, outcome: Outcome, tol: float = 1e-9) -> bool:
     """Whether ``outcome`` is stable: individually rational with no blocking pair.
 
     Parameters

@@ -21,15 +21,17 @@ Examples
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from hypothesis.strategies import SearchStrategy
+from numpy.typing import ArrayLike
 
 from sim.errors import InputTypeError
 from sim.validate import check_int
 
-from .market import as_market
+from .market import MarketLike, as_market
 from .outcome import Outcome
 from .validation import check_flag
 
@@ -67,8 +69,9 @@ def _sizes(min_customers, max_customers, min_providers, max_providers):
     return st.tuples(st.integers(lo_c, hi_c), st.integers(lo_p, hi_p))
 
 
-def surplus_matrices(*, min_customers=0, max_customers=5, min_providers=0, max_providers=5,
-                     elements=None, square=False):
+def surplus_matrices(*, min_customers: int = 0, max_customers: int = 5, min_providers: int = 0,
+                     max_providers: int = 5, elements: SearchStrategy[float] | None = None,
+                     square: bool = False) -> SearchStrategy[np.ndarray]:
     """Surplus matrices ``(m, n)`` of floats.
 
     Parameters
@@ -91,8 +94,9 @@ def surplus_matrices(*, min_customers=0, max_customers=5, min_providers=0, max_p
     return sizes.flatmap(lambda s: hnp.arrays(np.float64, s, elements=el))
 
 
-def utility_matrices(*, min_customers=0, max_customers=5, min_providers=0, max_providers=5,
-                     elements=None):
+def utility_matrices(*, min_customers: int = 0, max_customers: int = 5, min_providers: int = 0,
+                     max_providers: int = 5,
+                     elements: SearchStrategy[float] | None = None) -> SearchStrategy[tuple[np.ndarray, np.ndarray]]:
     """Pairs ``(customer_utils, provider_utils)`` of equal shape ``(m, n)``."""
     sizes = _sizes(min_customers, max_customers, min_providers, max_providers)
     el = _elements(elements)
@@ -100,7 +104,7 @@ def utility_matrices(*, min_customers=0, max_customers=5, min_providers=0, max_p
                                              hnp.arrays(np.float64, s, elements=el)))
 
 
-def capacities_for(n, *, max_capacity=3):
+def capacities_for(n: int, *, max_capacity: int = 3) -> SearchStrategy[np.ndarray]:
     """Capacity vectors of length ``n`` with entries in ``0..max_capacity``."""
     n = check_int("n", n, low=0)
     hi = check_int("max_capacity", max_capacity, low=0)
@@ -140,7 +144,7 @@ def _outcomes(draw, surplus, capacities):
                    customer_labels=market.customer_labels, provider_labels=market.provider_labels)
 
 
-def outcomes(surplus, *, capacities=None):
+def outcomes(surplus: MarketLike, *, capacities: ArrayLike | None = None) -> SearchStrategy[Outcome]:
     """Arbitrary feasible outcomes of a given market (any matching, any zero-sum split).
 
     Payoffs satisfy :math:`p_i + p_j = w_{ij}` on matched pairs and are 0 for
@@ -150,7 +154,9 @@ def outcomes(surplus, *, capacities=None):
     return _outcomes(surplus, capacities)
 
 
-def markets_with_outcomes(*, max_customers=5, max_providers=5, elements=None, capacitated=False):
+def markets_with_outcomes(*, max_customers: int = 5, max_providers: int = 5,
+                          elements: SearchStrategy[float] | None = None,
+                          capacitated: bool = False) -> SearchStrategy[tuple[np.ndarray, Outcome]]:
     """Pairs ``(surplus, outcome)``; with ``capacitated=True`` an outcome with capacities."""
     capacitated = check_flag("capacitated", capacitated)
     mats = surplus_matrices(max_customers=max_customers, max_providers=max_providers, elements=elements)
@@ -178,7 +184,8 @@ def _graphs(draw, max_customers, max_providers, max_capacity):
     return g
 
 
-def bipartite_graphs(*, max_customers=5, max_providers=5, max_capacity=1):
+def bipartite_graphs(*, max_customers: int = 5, max_providers: int = 5,
+                     max_capacity: int = 1) -> SearchStrategy[nx.Graph]:
     """Sparse markets as networkx graphs (``bipartite`` 0/1, ``weight``, ``capacity``)."""
     return _graphs(check_int("max_customers", max_customers, low=0),
                    check_int("max_providers", max_providers, low=0),
@@ -203,7 +210,8 @@ def _profiles(draw, max_proposers, max_receivers, complete):
     return lists(proposers, receivers), lists(receivers, proposers)
 
 
-def preference_profiles(*, max_proposers=4, max_receivers=4, complete=False):
+def preference_profiles(*, max_proposers: int = 4, max_receivers: int = 4,
+                        complete: bool = False) -> SearchStrategy[tuple[dict, dict]]:
     """Pairs ``(proposer_prefs, receiver_prefs)`` of strict, possibly incomplete lists.
 
     Proposers are named ``"m0", "m1", ...``, receivers ``("w", 0), ("w", 1), ...``.

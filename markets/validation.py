@@ -35,7 +35,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 import numpy as np
 
@@ -51,7 +51,7 @@ FLOAT_MAX = float(np.finfo(np.float64).max)
 _limit: contextvars.ContextVar[int | None] = contextvars.ContextVar("markets_memory_limit", default=None)
 
 
-def check_tol(name: str, value) -> float:
+def check_tol(name: str, value: object) -> float:
     """Return a relative tolerance as a float after checking it is finite and :math:`\\ge 0`.
 
     Examples
@@ -64,7 +64,7 @@ def check_tol(name: str, value) -> float:
     return check_real(name, value, low=0.0)
 
 
-def check_flag(name: str, value) -> bool:
+def check_flag(name: str, value: object) -> bool:
     """Return ``value`` if it is a bool (numpy's included); anything else is an :class:`~sim.errors.InputTypeError`.
 
     Examples
@@ -79,7 +79,7 @@ def check_flag(name: str, value) -> bool:
     return bool(value)
 
 
-def check_option(name: str, value, choices) -> str:
+def check_option(name: str, value: object, choices: Collection[str]) -> str:
     """Return ``value`` if it is one of the strings ``choices`` (a non-string is an InputTypeError).
 
     Examples
@@ -187,7 +187,7 @@ def _size(n_bytes: float) -> str:
     return f"{int(n_bytes)} bytes"
 
 
-def check_memory(name: str, value, n_bytes: int, *, what: str = "the work") -> None:
+def check_memory(name: str, value: object, n_bytes: int, *, what: str = "the work") -> None:
     """Refuse work that needs more than :func:`current_memory_limit` bytes, before allocating it.
 
     Parameters
