@@ -79,7 +79,9 @@ True
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -242,12 +244,12 @@ class Params:
             check_choice("studies", s, STUDIES)
 
 
-def run_horizon(cell: HorizonCell, rng) -> list[dict]:
+def run_horizon(cell: HorizonCell, rng: np.random.Generator) -> list[dict]:
     """One population run of the horizon study (see :func:`_run`)."""
     return _run(cell, rng, cell.horizon, lambda n: np.full(n, cell.horizon > 0))
 
 
-def run_spillover(cell: SpilloverCell, rng) -> list[dict]:
+def run_spillover(cell: SpilloverCell, rng: np.random.Generator) -> list[dict]:
     """One population run of the spillover study (see :func:`_run`)."""
     return _run(cell, rng, cell.spill_horizon, lambda n: rng.random(n) < cell.strategic_share)
 
@@ -328,7 +330,7 @@ _STYLE = {("minority", "naive"): ("tab:red", "--"), ("minority", "strategic"): (
           ("mainstream", "naive"): ("tab:blue", "--"), ("mainstream", "strategic"): ("tab:blue", "-")}
 
 
-def plot(results, out_dir) -> list:
+def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Draw the three figures described in the module docstring."""
     paths = []
     hor = results.filter(study="horizon")

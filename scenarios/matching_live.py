@@ -34,15 +34,18 @@ True
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from agents.matching.live import LiveMarketEnv, random_type_utilities, simulate_live
 from sim.errors import ValidationError
 from sim.plotting import band, new_figure, save_figure
-from sim.random import spawn
+from sim.random import RngLike, spawn
 from sim.registry import check_policy_name, make_policy, policies
+from sim.results import Results
 from sim.scenario import Scenario, Study
 from sim.validate import check_choice, check_int, check_real
 
@@ -136,7 +139,7 @@ class Cell:
         check_choice("variant", self.variant, _VARIANTS)
 
 
-def run_cell(cell: Cell, rng) -> list[dict]:
+def run_cell(cell: Cell, rng: RngLike) -> list[dict]:
     """One replication of one learner: binned per-batch metrics, waiting and abandonment totals."""
     uc, up = random_type_utilities(cell.types, cell.types, rng=cell.market_seed)
     batches = int(np.floor(cell.horizon / cell.interval + 1e-9))
@@ -173,7 +176,7 @@ def run_cell(cell: Cell, rng) -> list[dict]:
     return [dict(r, policy=label) for r in rows]
 
 
-def plot(results, out_dir) -> list:
+def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Instability, welfare regret, transfers and waiting over time; one figure of four panels."""
     fig, axes = new_figure(2, 2)
     fig.set_layout_engine("constrained")

@@ -35,15 +35,18 @@ Examples
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from agents.matching import NTUEnv, liu_market
 from sim.environment import rollout
 from sim.plotting import band, new_figure, save_figure
-from sim.random import spawn
+from sim.random import RngLike, spawn
 from sim.registry import check_policy_name, make_policy, policies
+from sim.results import Results
 from sim.scenario import Scenario, Study
 from sim.validate import check_int, check_real
 
@@ -122,7 +125,7 @@ def label(name: str) -> str:
     return policies.get(name).spec.label if name in policies else name
 
 
-def run_cell(cell: Cell, rng) -> list[dict]:
+def run_cell(cell: Cell, rng: RngLike) -> list[dict]:
     """One replication of one learner: regret trajectories, blocking pairs and per-player regret."""
     market = liu_market(cell.players, cell.arms, rng=cell.market_seed, sigma=cell.sigma)
     env = NTUEnv(market, horizon=cell.T)
@@ -146,7 +149,7 @@ def run_cell(cell: Cell, rng) -> list[dict]:
     return rows
 
 
-def plot(results, out_dir) -> list:
+def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Cumulative player-optimal and player-pessimal stable regret, per-player regret, blocking pairs."""
     paths = []
     fig, axes = new_figure(1, 2)

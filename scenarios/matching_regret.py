@@ -51,17 +51,21 @@ Examples
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+from numpy.typing import ArrayLike
 
 from agents.matching import BanditEnv, random_market
 from agents.matching.loop import log_grid
 from sim.environment import rollout
 from sim.plotting import band, new_figure, save_figure
-from sim.random import spawn
+from sim.random import RngLike, spawn
 from sim.registry import check_policy_name, make_policy, policies
+from sim.results import Results
 from sim.scenario import Scenario, Study
 from sim.validate import check_choice, check_int, check_real
 
@@ -198,7 +202,7 @@ def label(name: str) -> str:
     return policies.get(name).spec.label if name in policies else name
 
 
-def run_cell(cell: Cell, rng) -> list[dict]:
+def run_cell(cell: Cell, rng: RngLike) -> list[dict]:
     """One replication of one cell: final regrets and payoffs (plus a log-grid regret trajectory if asked)."""
     market = _market(cell, cell.size, cell.structure)
     env = BanditEnv(market, horizon=cell.T)
@@ -232,7 +236,7 @@ def structure_learners(params: Params, structure: str) -> list[str]:
     return chosen
 
 
-def fit_slope(x, y):
+def fit_slope(x: ArrayLike, y: ArrayLike) -> float:
     """Least-squares slope of log y against log x (positive entries only); nan if under two points.
 
     Examples
@@ -270,7 +274,7 @@ def _loglog_panel(ax, summaries, ylabel, title):
     ax.legend(fontsize="small")
 
 
-def plot_horizon(results, out_dir) -> list:
+def plot_horizon(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Regret vs T (log-log, fitted slopes), each side's payoffs, the regret trajectory."""
     paths = []
     hz = results
@@ -307,7 +311,7 @@ def plot_horizon(results, out_dir) -> list:
     return paths
 
 
-def plot_size(results, out_dir) -> list:
+def plot_size(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Regret against the number of agents (log-log, fitted slopes)."""
     paths = []
     sz = results
@@ -329,7 +333,7 @@ def plot_size(results, out_dir) -> list:
     return paths
 
 
-def plot_structure(results, out_dir) -> list:
+def plot_structure(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Regret of MatchUCB and the structured learners on each preference structure."""
     paths = []
     st = results

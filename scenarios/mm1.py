@@ -25,13 +25,17 @@ True
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import simpy
 
 from sim import Simulation
 from sim.plotting import band, new_figure, save_figure
+from sim.random import RngLike
+from sim.results import Results
 from sim.scenario import Scenario, Study
 from sim.validate import check_int, check_real
 
@@ -81,7 +85,7 @@ class Cell:
         check_real("warmup", self.warmup, low=0.0, high=1.0, high_open=True)
 
 
-def run(params: Cell, rng) -> list[dict]:
+def run(params: Cell, rng: RngLike) -> list[dict]:
     """One replication at load ``params.rho``: simulated and theoretical E[T] and E[N]."""
     lam = params.rho * params.mu
     sim = Simulation(rng)
@@ -127,7 +131,7 @@ def run(params: Cell, rng) -> list[dict]:
     ]
 
 
-def plot(results, out_dir) -> list:
+def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Mean response time against load, simulation (95% CI) and theory 1/(mu - lambda)."""
     fig, ax = new_figure()
     s = results.summary(x="rho", metric="mean_response_time")[0]

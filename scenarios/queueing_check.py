@@ -30,7 +30,9 @@ Examples
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -39,7 +41,7 @@ from agents.online.queueing import mean_response_time
 from agents.online.scheduling import FCFS, SPT, SRPT, RoundRobin
 from agents.online.server import simulate
 from sim.plotting import new_figure, save_figure
-from sim.results import mean_ci
+from sim.results import Results, mean_ci
 from sim.scenario import Scenario, Study
 from sim.validate import check_int, check_real
 
@@ -96,7 +98,7 @@ def _theory(discipline: str, rho: float) -> float:
     return mean_response_time(discipline, rho)
 
 
-def run(params: Cell, rng) -> list[dict]:
+def run(params: Cell, rng: np.random.Generator) -> list[dict]:
     """One replication at load ``params.rho``: simulated and theoretical E[T] per discipline."""
     n = params.jobs
     release = np.cumsum(rng.exponential(1.0 / params.rho, n))
@@ -111,7 +113,7 @@ def run(params: Cell, rng) -> list[dict]:
     return rows
 
 
-def plot(results, out_dir) -> list:
+def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Simulated E[T] (95% CI) next to theory, one panel per load, plus the relative error."""
     rhos = results.unique("rho")
     fig, axes = new_figure(1, len(rhos) + 1, width=5.0 * (len(rhos) + 1), height=4.4)

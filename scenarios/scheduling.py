@@ -38,7 +38,9 @@ True
 from __future__ import annotations
 
 import inspect
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -49,6 +51,7 @@ from agents.online.predictors import GaussianNoisePredictor
 from agents.online.server import SchedulingServer, simulate
 from sim.plotting import band, new_figure, save_figure
 from sim.registry import check_policy_name, make_policy, policies
+from sim.results import Results
 from sim.scenario import Scenario, Study
 from sim.validate import check_int, check_real
 
@@ -142,7 +145,7 @@ def _label(name: str, lam: float) -> str:
     return f"{label}({lam:g})" if takes_lam else label
 
 
-def run_ratio(cell: RatioCell, rng) -> list[dict]:
+def run_ratio(cell: RatioCell, rng: np.random.Generator) -> list[dict]:
     """One replication at noise ``cell.sigma``: mean ratio per policy and the mean error per job."""
     n = cell.n_jobs
     # The policies are built for an instance of this shape (predictions, batch, sizes for clairvoyant rules).
@@ -168,7 +171,7 @@ def run_ratio(cell: RatioCell, rng) -> list[dict]:
 FAMILIES = (("PRR", "sched.prr", (0.05, 0.95)), ("two-stage", "sched.two_stage", (0.02, 1.0 / 3.0)))
 
 
-def run_frontier(cell: FrontierCell, rng) -> list[dict]:
+def run_frontier(cell: FrontierCell, rng: np.random.Generator) -> list[dict]:
     """(consistency, robustness) of each family over ``lam``, as the worst ratios a search finds."""
     env = SchedulingServer(JobSet.batch([1.0, 1.0], predictions=[1.0, 1.0]))
     rows = []
@@ -185,7 +188,7 @@ def run_frontier(cell: FrontierCell, rng) -> list[dict]:
     return rows
 
 
-def plot_ratio(results, out_dir):
+def plot_ratio(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Mean ratio against the prediction noise (Fig. 2b)."""
     sub = results
     n = sub.unique("n_jobs")[0]
@@ -200,7 +203,7 @@ def plot_ratio(results, out_dir):
     return save_figure(fig, out_dir, "scheduling_ratio_vs_sigma")
 
 
-def plot_frontier(results, out_dir):
+def plot_frontier(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """The two-job frontier against the Wei-Zhang bound."""
     sub = results
     fig, ax = new_figure(width=7.2, height=4.8)

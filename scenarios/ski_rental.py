@@ -44,7 +44,9 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -54,8 +56,9 @@ from agents.online.ski import consistency, expected_ratio, robustness
 from agents.online.ski_sim import SeasonModel, SkiSeasons, simulate_ski_rental
 from sim.errors import ValidationError
 from sim.plotting import band, new_figure, save_figure
-from sim.random import as_seed_sequence
+from sim.random import RngLike, as_seed_sequence
 from sim.registry import check_policy_name, make_policy, policies
+from sim.results import Results
 from sim.scenario import Scenario, Study
 from sim.validate import check_int, check_real
 
@@ -208,7 +211,7 @@ def _rule_variants(rules, lams):
     return plain + tuned
 
 
-def run_ratio(cell: RatioCell, rng) -> list[dict]:
+def run_ratio(cell: RatioCell, rng: np.random.Generator) -> list[dict]:
     """One replication at noise ``cell.sigma``: each rule's mean exact ratio and the mean |y - x|."""
     x = rng.integers(1, 4 * cell.b + 1, size=cell.instances)
     y = GaussianNoisePredictor(cell.sigma).predict(x.astype(float), rng)
@@ -227,7 +230,7 @@ FAMILIES = (("deterministic", "ski.purohit_deterministic", lambda b, m: np.linsp
             ("randomized", "ski.purohit_randomized", lambda b, m: np.linspace(max(0.04, 2.0 / b), 0.99, m)))
 
 
-def run_frontier(cell: FrontierCell, rng) -> list[dict]:
+def run_frontier(cell: FrontierCell, rng: RngLike) -> list[dict]:
     """Exact (consistency, robustness) of each family over its ``lam`` grid (no randomness)."""
     env = SkiSeasons(cell.b, GaussianNoisePredictor(0.0))
     rows = []
@@ -240,7 +243,7 @@ def run_frontier(cell: FrontierCell, rng) -> list[dict]:
     return rows
 
 
-def run_learning(cell: LearningCell, rng) -> list[dict]:
+def run_learning(cell: LearningCell, rng: RngLike) -> list[dict]:
     """The rent-or-buy simulation for each arm, binned by arrival order."""
     seeds = as_seed_sequence(rng)            # every arm sees the same agents and seasons
     seasons = SeasonModel(1.0, 4.0 * cell.b, cell.season_noise)
@@ -270,7 +273,7 @@ def run_learning(cell: LearningCell, rng) -> list[dict]:
     return [{**r, "b": cell.b} for r in rows]
 
 
-def plot_ratio(results, out_dir):
+def plot_ratio(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Mean ratio against the prediction noise, one band per rule."""
     sub = results
     b = sub.unique("b")[0]
@@ -295,7 +298,7 @@ def plot_ratio(results, out_dir):
     return save_figure(fig, out_dir, "ski_rental_ratio_vs_sigma")
 
 
-def plot_frontier(results, out_dir):
+def plot_frontier(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Exact frontier points against the Wei-Zhang bounds."""
     sub = results
     b = sub.unique("b")[0]
@@ -329,7 +332,7 @@ def plot_frontier(results, out_dir):
     return save_figure(fig, out_dir, "ski_rental_frontier")
 
 
-def plot_learning(results, out_dir):
+def plot_learning(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Ratio and prediction error by arrival order."""
     sub = results
     b = sub.unique("b")[0]

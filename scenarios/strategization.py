@@ -76,7 +76,9 @@ sim.errors.ValidationError: conditions must be one of ['dwell', 'learning', 'lik
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -98,7 +100,7 @@ from agents.strategic import (
 )
 from sim.plotting import band, new_figure, plot_parts, save_figure
 from sim.registry import check_policy_name
-from sim.results import mean_ci
+from sim.results import Results, mean_ci
 from sim.scenario import Scenario, Study
 from sim.validate import check_choice, check_int, check_probability, check_real
 
@@ -321,7 +323,7 @@ def _paired(rows, base_rows, metric, new_metric, op):
     return out
 
 
-def run_conditions(cell: ConditionsCell, rng) -> list[dict]:
+def run_conditions(cell: ConditionsCell, rng: np.random.Generator) -> list[dict]:
     """One replication of the conditions study on one random instance (shared by all conditions).
 
     Besides the per-condition metrics it emits paired comparisons on the same
@@ -341,7 +343,7 @@ def run_conditions(cell: ConditionsCell, rng) -> list[dict]:
     return rows
 
 
-def run_horizon(cell: HorizonCell, rng) -> list[dict]:
+def run_horizon(cell: HorizonCell, rng: np.random.Generator) -> list[dict]:
     """One replication of the horizon study; ``*_gain`` rows are differences from ``H = 0`` (paired)."""
     common = (cell, *_instance(cell, rng))
     rows = []
@@ -358,7 +360,7 @@ def run_horizon(cell: HorizonCell, rng) -> list[dict]:
     return rows
 
 
-def run_satiation(cell: SatiationCell, rng) -> list[dict]:
+def run_satiation(cell: SatiationCell, rng: np.random.Generator) -> list[dict]:
     """One replication of the satiation study: users of a likes algorithm (alpha = 1) who know it."""
     common = (cell, *_instance(cell, rng))
     rows = []
@@ -465,7 +467,7 @@ def _plot_satiation(sub, out_dir) -> list:
                  "Utility under satiation (likes algorithm)")))
 
 
-def plot(results, out_dir) -> list:
+def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Draw the three figures described in the module docstring."""
     return plot_parts(results, out_dir, {"conditions": _plot_conditions, "horizon": _plot_horizon,
                                          "satiation": _plot_satiation}, column="study")

@@ -66,7 +66,9 @@ sim.errors.ValidationError: platforms: policy 'user.naive' is of domain 'engagem
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -91,7 +93,7 @@ from agents.strategic import (
 from sim.errors import ValidationError
 from sim.plotting import band, new_figure, save_figure
 from sim.registry import check_policy_name, policies
-from sim.results import mean_ci
+from sim.results import Results, mean_ci
 from sim.scenario import Scenario, Study
 from sim.validate import check_int, check_probability, check_real
 
@@ -214,7 +216,7 @@ def _one_game(params, model, prior, horizon):
     return m
 
 
-def run(params: Cell, rng) -> list[dict]:
+def run(params: Cell, rng: np.random.Generator) -> list[dict]:
     """One replication for one platform: every horizon on the same users, and the exact gap."""
     catalog = make_catalog(params.n_items, rng=rng)
     types = default_types()
@@ -262,7 +264,7 @@ def _lines(ax, results, metric, ylabel):
     ax.legend(fontsize=8)
 
 
-def plot(results, out_dir) -> list:
+def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Draw the three figures described in the module docstring."""
     res = results.filter(user_type="all")
     paths = []
