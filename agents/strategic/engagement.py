@@ -16,7 +16,7 @@ cut-offs (``dwell 0`` below ``dwell_cutoffs[0]``, ``1`` from ``dwell_cutoffs[1]`
 ``0.5`` between). Explicit signals are thus used sparingly (strong opinions),
 dwell tracks value more finely.
 
-Engaging differently from natural costs the user
+Engaging differently from natural costs the user::
 
     c(e | v) = explicit_cost * |explicit - explicit_nat(v)| + dwell_cost * |dwell - dwell_nat(v)| / 0.5,
 
