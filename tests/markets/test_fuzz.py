@@ -21,6 +21,7 @@ import inspect
 import math
 import tempfile
 import tracemalloc
+import types
 import warnings
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from hypothesis import strategies as st
 
 import markets
 import markets.lp
+import markets.ntu
 from markets.strategies import capacities_for, outcomes, preference_profiles, surplus_matrices
 from markets.validation import memory_limit
 from sim.errors import CertificateError, StratsimError
@@ -110,6 +112,110 @@ def junk(draw, like=None):
     return draw(st.one_of(*options))
 
 
+# Names and list entries for preference maps and matchings: unhashable, NaN, None (a matching's "single"),
+# arrays, names of the wrong side or of nobody, numbers that hash like other names.
+NTU_NAMES = [None, float("nan"), np.float64("nan"), [], ["m0"], np.array([1]), np.array(["m0"]), {}, set(),
+             frozenset(), "m0", "m99", ("w", 0), ("w", 99), ("w", [0]), 0, 1.5, True, b"x", _Opaque(), 2**70]
+# Whole preference lists: every kind of not-a-list, and lists of the wrong things.
+NTU_LISTS = [None, "m0", b"m0", 3, float("nan"), {}, set(), {"m0"}, np.array(["m0"]), np.array([]), np.ones((2, 2)),
+             range(10**12), [[]], [None], [["w", 0]], (), _Opaque(), nx.Graph()]
+
+
+@st.composite
+def ntu_junk(draw, like):
+    """A hostile preference map or matching: one built from ``like`` (a valid one) or any other junk."""
+    keys = list(like)
+    values = list(like.values())
+
+    def corrupt_value():
+        d = dict(like)
+        d[draw(st.sampled_from(keys))] = draw(st.sampled_from(NTU_LISTS + NTU_NAMES))
+        return d
+
+    def insert_name():
+        d = dict(like)
+        key = draw(st.sampled_from(keys))
+        lst = list(d[key]) if isinstance(d[key], list) else []
+        pool = NTU_NAMES + [x for v in values if isinstance(v, list) for x in v]  # repeats included
+        lst.insert(draw(st.integers(0, len(lst))), draw(st.sampled_from(pool)))
+        d[key] = lst
+        return d
+
+    def add_key():
+        d = dict(like)
+        hashable = [x for x in NTU_NAMES if isinstance(x, (type(None), float, str, tuple, int, bytes, frozenset))]
+        try:
+            d[draw(st.sampled_from(hashable))] = draw(st.sampled_from([[], None] + values))
+        except TypeError:  # ("w", [0]) is a tuple but not hashable
+            pass
+        return d
+
+    def shared_list():  # every agent gets one list object: the size guard counts it once per agent
+        lst = draw(st.sampled_from(values)) if values else []
+        return {k: lst for k in keys}
+
+    kinds = ["junk", "list", "pairs", "keys", "proxy", "tuples", "arrays", "add key"]
+    kinds += ["corrupt value", "insert name", "shared list"] if keys else []
+    kind = draw(st.sampled_from(kinds), label="how")
+    if kind == "junk":
+        return draw(junk())
+    if kind == "list":
+        return draw(st.sampled_from(NTU_LISTS))
+    if kind == "pairs":
+        return list(like.items())
+    if kind == "keys":
+        return tuple(keys)
+    if kind == "proxy":
+        return types.MappingProxyType(like)  # a Mapping that is not a dict: valid
+    if kind == "tuples":
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in like.items()}  # valid
+    if kind == "arrays":
+        return {k: np.array(v, dtype=object) if isinstance(v, list) else v for k, v in like.items()}
+    return {"add key": add_key, "corrupt value": corrupt_value, "insert name": insert_name,
+            "shared list": shared_list}[kind]()
+
+
+@st.composite
+def indexed_junk(draw, like):
+    """A hostile numbered profile (lists of receivers, or rank rows): out of range, repeated, bool, float..."""
+    rows = [list(r) for r in like]
+    entries = [-1, len(rows), 10**30, True, 1.0, np.int64(0), np.float64("nan"), None, "0", [0]]
+    kinds = ["junk", "list", "object array", "int arrays", "tuples"]
+    kinds += ["insert", "replace", "drop", "repeat", "not a list"] if rows else []
+    kind = draw(st.sampled_from(kinds), label="how")
+    if kind == "junk":
+        return draw(junk())
+    if kind == "list":
+        return draw(st.sampled_from(NTU_LISTS))
+    if kind == "object array":
+        return np.array(rows, dtype=object) if rows else np.zeros(0)
+    if kind == "int arrays":
+        return [np.array(r, dtype=np.int64) for r in rows]  # valid
+    if kind == "tuples":
+        return [tuple(r) for r in rows]  # valid
+    out = [list(r) for r in rows]
+    k = draw(st.integers(0, len(out) - 1))
+    if kind == "not a list":
+        out[k] = draw(st.sampled_from(NTU_LISTS + entries))
+    elif kind == "insert" or not out[k]:
+        out[k].insert(draw(st.integers(0, len(out[k]))), draw(st.sampled_from(entries)))
+    elif kind == "replace":
+        out[k][draw(st.integers(0, len(out[k]) - 1))] = draw(st.sampled_from(entries))
+    elif kind == "drop":
+        out[k].pop()
+    else:
+        out[k].append(out[k][0])
+    return out
+
+
+def _indexed(pp, rp):
+    """The numbered form of a named profile (what deferred_acceptance_indexed takes)."""
+    props, recs = list(pp), list(rp)
+    lists = [[recs.index(b) for b in pp[a]] for a in props]
+    ranks = [[rp[b].index(a) if a in rp[b] else len(props) for a in props] for b in recs]
+    return lists, ranks
+
+
 @st.composite
 def valid_calls(draw):
     """A coherent set of valid arguments for every entry point."""
@@ -181,6 +287,8 @@ ENTRY_POINTS = {
         proposer_prefs=v["pp"], receiver_prefs=v["rp"], matching=v["ntu"])),
     "ntu_is_stable": (markets.ntu_is_stable, lambda v: dict(proposer_prefs=v["pp"], receiver_prefs=v["rp"],
                                                             matching=v["ntu"])),
+    "ntu.deferred_acceptance_indexed": (markets.ntu.deferred_acceptance_indexed, lambda v: dict(
+        proposer_prefs=_indexed(v["pp"], v["rp"])[0], receiver_rank=_indexed(v["pp"], v["rp"])[1])),
     "read_orlib_assignment": (markets.read_orlib_assignment, lambda v: dict(path=ORLIB_DIR / "valid.txt")),
     "lp.primal_lp": (markets.lp.primal_lp, lambda v: dict(surplus=v["w"], capacities=v["caps"])),
     "lp.dual_lp": (markets.lp.dual_lp, lambda v: dict(surplus=v["w"], capacities=v["caps"])),
@@ -250,6 +358,10 @@ def _check(key, kwargs, replaced, well_formed):
     assert any(name in message for name in names), f"{key}: {message!r} names none of {sorted(names)}"
 
 
+NTU_NAMED = ("deferred_acceptance", "ntu_blocking_pairs", "ntu_is_stable")
+NTU_ARGS = ("proposer_prefs", "receiver_prefs", "matching")  # their arguments
+
+
 def _fuzz(key, data, v):
     _, build = ENTRY_POINTS[key]
     kwargs = build(v)
@@ -264,6 +376,18 @@ def _fuzz(key, data, v):
             kwargs[name] = {"outcome": markets.stable_outcome(w2), "capacities": np.ones(w2.shape[1], int) * 2
                             }.get(name, w2)
             well_formed[name] = True
+        elif key == "ntu.deferred_acceptance_indexed":
+            kwargs[name] = data.draw(indexed_junk(kwargs[name]), label=name)
+            well_formed[name] = False
+        elif other and name in NTU_ARGS and key in NTU_NAMED:
+            # a well-formed profile or matching of another market
+            pp2, rp2 = data.draw(preference_profiles(max_proposers=3, max_receivers=3), label="other profile")
+            kwargs[name] = {"proposer_prefs": pp2, "receiver_prefs": rp2,
+                            "matching": markets.deferred_acceptance(pp2, rp2)}[name]
+            well_formed[name] = True
+        elif name in NTU_ARGS and key in NTU_NAMED:
+            kwargs[name] = data.draw(ntu_junk(kwargs[name]), label=name)
+            well_formed[name] = False
         elif name == "path":
             kwargs[name] = data.draw(st.sampled_from(ORLIB_JUNK) | junk(), label=name)
             well_formed[name] = False
@@ -273,18 +397,8 @@ def _fuzz(key, data, v):
     _check(key, kwargs, replaced, well_formed)
 
 
-# markets/ntu.py is being merged with agents/matching/ntu.py by another change; its raw errors (found here:
-# unhashable or array-valued preference maps reach `in` and numpy broadcasting) are fixed there.
-NTU_PENDING = pytest.mark.xfail(reason="markets/ntu.py input checks: fixed with the deferred-acceptance merge",
-                                strict=False)
-
-
-def _marked(keys):
-    return [pytest.param(k, marks=NTU_PENDING) if k.startswith(("deferred", "ntu_")) else k for k in keys]
-
-
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("key", _marked(k for k in ENTRY_POINTS if "lp" not in k))
+@pytest.mark.parametrize("key", [k for k in ENTRY_POINTS if "lp" not in k])
 @FUZZ
 @given(data=st.data(), v=valid_calls())
 def test_fuzz_entry_point(key, data, v):
