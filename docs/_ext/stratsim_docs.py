@@ -132,8 +132,10 @@ def _entry(modname: str, name: str, obj) -> str:
     full = f"{modname}.{name}"
     if inspect.isclass(obj):
         if issubclass(obj, BaseException):
-            return f".. autoexception:: {full}\n"
-        return f".. autoclass:: {full}\n   :members:\n   :show-inheritance:\n"
+            return f".. autoexception:: {full}\n   :show-inheritance:\n"
+        # No "Bases: object" line under a class that derives from nothing else.
+        bases = "   :show-inheritance:\n" if obj.__bases__ != (object,) else ""
+        return f".. autoclass:: {full}\n   :members:\n{bases}"
     if inspect.isroutine(obj) or hasattr(obj, "py_func"):
         return f".. autofunction:: {full}\n"
     if isinstance(obj, (bool, int, float, str, tuple)) and len(repr(obj)) <= 200:
