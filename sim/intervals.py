@@ -284,11 +284,13 @@ def intervals(samples: ArrayLike, support: Support | str | tuple[float, float] =
     k = x.shape[1]
     ok = ~np.isnan(x)
     n = ok.sum(axis=0)
-    # scaled by each column's largest magnitude, so sums of huge values do not overflow
-    scale = np.where(ok, np.abs(x), 0.0).max(axis=0) if x.size else np.ones(k)
-    scale = np.where(scale > 0, scale, 1.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n > 0, scale * (np.where(ok, x / scale, 0.0).sum(axis=0) / np.maximum(n, 1)), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        mean = np.where(n > 0, np.where(ok, x, 0.0).sum(axis=0) / np.maximum(n, 1), np.nan)
+        # where the plain sum overflows: scaled by the column's largest magnitude
+        huge = (n > 0) & ~np.isfinite(mean)
+        if huge.any():
+            scale = np.where(ok[:, huge], np.abs(x[:, huge]), 0.0).max(axis=0)
+            mean[huge] = scale * (np.where(ok[:, huge], x[:, huge] / scale, 0.0).sum(axis=0) / n[huge])
     lo = np.full(k, np.nan)
     hi = np.full(k, np.nan)
     lev = np.full(k, level)

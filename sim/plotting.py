@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ from numpy.typing import ArrayLike
 
 from .results import Results, Summary
 
-__all__ = ["STYLE", "band", "new_figure", "plot_parts", "plot_summaries", "save_figure"]
+__all__ = ["ROLE_COLORS", "STYLE", "band", "color", "interval_note", "new_figure", "plot_parts", "plot_summaries",
+           "save_figure"]
 
 #: Path of the shipped matplotlib style sheet.
 STYLE = Path(__file__).with_name("stratsim.mplstyle")
@@ -46,6 +48,81 @@ _METADATA = {
 }
 
 
+#: One colour per role across every figure of the toolkit: the users' kinds, every shipped
+#: policy (by registry name) and the reference curves. Within a domain no two roles share a
+#: colour; :func:`color` gives other names (third-party policies) a stable colour of their own.
+ROLE_COLORS: dict[str, str] = {
+    # users
+    "naive": "#0072B2", "strategic": "#D55E00", "user.naive": "#0072B2", "user.strategic": "#D55E00",
+    "user.learning": "#009E73", "learner": "#882255",
+    # references: the optimum, exact planners and bounds in black, baselines in grey
+    "optimum": "#000000", "planner": "#000000", "bound": "#000000", "baseline": "#7F7F7F",
+    # recommenders
+    "rec.greedy": "#CC79A7", "rec.epsilon_greedy": "#E69F00", "rec.softmax": "#56B4E9",
+    "rec.trustworthy": "#117733", "rec.ucb": "#AA4499",
+    # matching learners (with transfers; NTU)
+    "match.ucb": "#0072B2", "match.etc": "#E69F00", "match.eps_greedy": "#CC79A7", "match.thompson": "#009E73",
+    "match.ucb_typed": "#56B4E9", "match.ucb_linear": "#D55E00",
+    "match_ntu.ucb": "#0072B2", "match_ntu.etc": "#E69F00",
+    # scheduling rules
+    "sched.rr": "#0072B2", "sched.spjf": "#D55E00", "sched.prr": "#009E73", "sched.two_stage": "#CC79A7",
+    "sched.spt": "#56B4E9", "sched.fcfs": "#E69F00", "sched.srpt": "#000000",
+    # ski rental rules
+    "ski.break_even": "#0072B2", "ski.classical_randomized": "#E69F00", "ski.purohit_deterministic": "#D55E00",
+    "ski.purohit_randomized": "#009E73",
+    # predictors
+    "predict.exact": "#000000", "predict.gaussian": "#0072B2", "predict.multiplicative": "#E69F00",
+    "predict.learned": "#009E73", "predict.adversarial_ski": "#D55E00",
+}
+
+#: Colours handed to roles without an entry in :data:`ROLE_COLORS`.
+_SPARE = ("#332288", "#88CCEE", "#44AA99", "#999933", "#DDCC77", "#661100", "#6699CC", "#AA4466")
+
+
+def color(role: str) -> str:
+    """The colour of ``role`` (a user kind, a policy's registry name, ``"optimum"``, ...) in every figure.
+
+    Examples
+    --------
+    >>> color("strategic"), color("match.ucb")
+    ('#D55E00', '#0072B2')
+    >>> color("my_learner") == color("my_learner")    # an unknown role: stable, from a spare palette
+    True
+    """
+    if role in ROLE_COLORS:
+        return ROLE_COLORS[role]
+    return _SPARE[zlib.crc32(str(role).encode()) % len(_SPARE)]
+
+
+_METHOD_NAMES = {"t": "Student-t", "log-t": "log-scale t", "wilson": "Wilson", "bca": "BCa bootstrap",
+                 "percentile": "percentile bootstrap"}
+
+
+def interval_note(summaries: Iterable[Summary], *, unit: str = "replications") -> str:
+    """What the bands of ``summaries`` are, for a legend title or caption: n and the interval's meaning.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sim.results import Results
+    >>> rows = [{"rep": r, "x": 1, "metric": "y", "value": v} for r, v in enumerate([1.0, 2.0, 4.0])]
+    >>> interval_note(Results(rows).summary(x="x", metric="y", support="nonnegative"))
+    'mean and 95% log-scale t interval, n = 3 replications'
+    >>> interval_note(Results(rows[:2]).summary(x="x", metric="y"))
+    'mean of n = 2 replications (dots: each one; too few for an interval)'
+    """
+    summaries = list(summaries)
+    ns = sorted({int(v) for s in summaries for v in s.n})
+    n_text = (f"n = {ns[0]}" if len(ns) == 1 else f"n = {ns[0]}-{ns[-1]}") if ns else "n = 0"
+    if not summaries or not all(s.has_band for s in summaries):
+        if ns and ns[-1] >= 3:
+            return f"mean and 95% interval, {n_text} {unit} (dots: points with too few for an interval)"
+        return f"mean of {n_text} {unit} (dots: each one; too few for an interval)"
+    methods = sorted({_METHOD_NAMES.get(str(m), str(m)) for s in summaries for m in s.method})
+    level = summaries[0].level
+    return f"mean and {level:.0%} {' / '.join(methods)} interval, {n_text} {unit}"
+
+
 def new_figure(nrows: int = 1, ncols: int = 1, *, width: float | None = None,
                height: float | None = None, **subplot_kw: Any) -> tuple[Figure, Axes | np.ndarray]:
     """A new styled :class:`~matplotlib.figure.Figure` and its axes.
@@ -54,7 +131,8 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, width: float | None = None,
     """
     with matplotlib.style.context(STYLE):
         base_w, base_h = matplotlib.rcParams["figure.figsize"]
-        fig = Figure(figsize=(width or base_w * ncols, height or base_h * nrows))
+        # constrained layout: titles, suptitles and legends outside the axes are never clipped
+        fig = Figure(figsize=(width or base_w * ncols, height or base_h * nrows), layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(nrows, ncols, squeeze=True, **subplot_kw)
     fig._stratsim_style = True
@@ -71,10 +149,35 @@ def band(ax: Axes, x: ArrayLike, mean: ArrayLike, lo: ArrayLike | None, hi: Arra
             ax.fill_between(x, lo, hi, color=line.get_color(), alpha=alpha, linewidth=0)
 
 
-def plot_summaries(ax: Axes, summaries: Iterable[Summary], *, marker: str | None = "o") -> None:
-    """Draw each :class:`~sim.results.Summary` as a mean line with its 95% band."""
+def plot_summaries(ax: Axes, summaries: Iterable[Summary], *, marker: str | None = "o",
+                   colors: Mapping[str, str] | Callable[[str], str] | None = None,
+                   labels: Mapping[str, str] | None = None, linestyle: str = "-") -> None:
+    """Draw each :class:`~sim.results.Summary` as its mean line with its band (inside the metric's support).
+
+    Where a point has fewer than 3 values there is no interval: its values
+    are drawn as dots instead of a band (say so with :func:`interval_note`).
+
+    Parameters
+    ----------
+    colors : mapping or callable, optional
+        Summary label -> colour (e.g. :func:`color` when labels are roles).
+    labels : mapping, optional
+        Summary label -> legend text.
+    """
     for s in summaries:
-        band(ax, s.x, s.mean, s.lo, s.hi, label=s.label, marker=marker)
+        c = None if colors is None else (colors(s.label) if callable(colors) else colors.get(s.label))
+        text = s.label if labels is None else labels.get(s.label, s.label)
+        with_band = s.n >= 3
+        lo = np.where(with_band, s.lo, np.nan)
+        hi = np.where(with_band, s.hi, np.nan)
+        with matplotlib.style.context(STYLE):
+            (line,) = ax.plot(s.x, s.mean, marker=marker, label=text, color=c, linestyle=linestyle)
+            if with_band.any():
+                ax.fill_between(s.x, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
+            if not with_band.all():
+                xs = np.concatenate([np.full(v.size, x) for x, v, b in zip(s.x, s.values, with_band) if not b])
+                ys = np.concatenate([v for v, b in zip(s.values, with_band) if not b])
+                ax.plot(xs, ys, linestyle="none", marker=".", color=line.get_color(), alpha=0.7)
 
 
 def plot_parts(results: Results, out_dir: str | os.PathLike[str],

@@ -24,8 +24,8 @@ import io
 import math
 import os
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from .errors import UnknownNameError, ValidationError
+from .intervals import MIN_N, REAL, Support, as_support, intervals
 
 __all__ = ["Results", "Summary", "atomic_write", "format_value", "mean_ci", "read_csv", "write_csv"]
 
@@ -182,7 +183,12 @@ def mean_ci(values: ArrayLike, level: float = 0.95) -> tuple[float, float, float
 
 @dataclass
 class Summary:
-    """Mean and confidence band of one metric against ``x`` for one group."""
+    """Mean and confidence band of one metric against ``x`` for one group.
+
+    ``lo``/``hi`` come from :func:`sim.intervals.intervals` inside
+    ``support``; where ``n < 3`` they are the range of the values and
+    ``method`` is ``"range"`` (figures then draw ``values``, not a band).
+    """
 
     label: str
     group: dict
@@ -191,6 +197,15 @@ class Summary:
     lo: np.ndarray
     hi: np.ndarray
     n: np.ndarray
+    values: list = field(default_factory=list)
+    method: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=str))
+    level: float = 0.95
+    support: Support = REAL
+
+    @property
+    def has_band(self) -> bool:
+        """True if every point has a confidence interval (at least 3 values)."""
+        return bool(self.n.size) and bool(np.all(self.n >= MIN_N))
 
 
 class Results:
@@ -200,10 +215,20 @@ class Results:
     ----------
     rows : list of dict
         Long-format rows.
+    supports : callable, optional
+        ``supports(metric, study) -> Support``: what each metric can be (a
+        scenario's :meth:`~sim.scenario.Scenario.support`); :meth:`summary`
+        draws its intervals inside it. Default: every metric unbounded.
     """
 
-    def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
+    def __init__(self, rows: Iterable[dict[str, Any]],
+                 supports: Callable[[str, Any], Support] | None = None) -> None:
         self.rows = list(rows)
+        self.supports = supports
+
+    def with_supports(self, supports: Callable[[str, Any], Support] | None) -> Results:
+        """The same rows with the metric supports ``supports``."""
+        return Results(self.rows, supports)
 
     @classmethod
     def read_csv(cls, path: str | os.PathLike[str]) -> Results:
@@ -237,7 +262,7 @@ class Results:
                     return False
             return True
 
-        return Results(r for r in self.rows if keep(r))
+        return Results((r for r in self.rows if keep(r)), self.supports)
 
     def column(self, name: str) -> list:
         """The values of column ``name``."""
@@ -255,11 +280,21 @@ class Results:
         vals = {v for v in (r.get(name) for r in self.rows) if v is not None}
         return sorted(vals, key=lambda v: (isinstance(v, str), v))
 
-    def summary(self, *, x: str, metric: str, by: str | Sequence[str] = (), level: float = 0.95) -> list[Summary]:
+    def support(self, metric: str) -> Support:
+        """The support of ``metric`` (unbounded without ``supports``)."""
+        if self.supports is None:
+            return REAL
+        studies = self.filter(metric=metric).unique("study")
+        return as_support(self.supports(metric, studies[0] if len(studies) == 1 else None))
+
+    def summary(self, *, x: str, metric: str, by: str | Sequence[str] = (), level: float = 0.95,
+                support: Support | str | tuple[float, float] | None = None) -> list[Summary]:
         """Mean and CI of ``metric`` at each value of column ``x``, one :class:`Summary` per group.
 
         Replications (and any repeated rows within them) at the same ``x`` and
-        group are the sample.
+        group are the sample. The interval lies inside ``support`` (default:
+        the metric's declared support, see ``supports``); with fewer than 3
+        values at a point it is their range (see :class:`Summary`).
         """
         if isinstance(by, str):
             by = (by,)
@@ -270,13 +305,18 @@ class Results:
         for row in sub.rows:
             key = tuple(row.get(b) for b in by)
             groups.setdefault(key, {}).setdefault(row.get(x), []).append(row["value"])
+        sup = self.support(metric) if support is None else as_support(support)
         out = []
         for key in sorted(groups, key=lambda k: tuple((isinstance(v, str), v) for v in k)):
             xs = sorted(groups[key], key=lambda v: (isinstance(v, str), v))
-            stats_ = np.array([mean_ci(groups[key][xv], level) for xv in xs]).reshape(-1, 3)
+            values = [np.array(groups[key][xv], dtype=float) for xv in xs]
+            block = np.full((max(v.size for v in values), len(xs)), np.nan)
+            for c, v in enumerate(values):
+                block[: v.size, c] = v
+            mean, lo, hi, n, _, method = intervals(block, sup, level=level)
             label = ", ".join(f"{b}={v}" for b, v in zip(by, key)) if len(by) > 1 else (
                 str(key[0]) if by else metric)
             out.append(Summary(label=label, group=dict(zip(by, key)), x=np.array(xs, dtype=float),
-                               mean=stats_[:, 0], lo=stats_[:, 1], hi=stats_[:, 2],
-                               n=np.array([len(groups[key][xv]) for xv in xs])))
+                               mean=mean, lo=lo, hi=hi, n=n, values=values, method=method, level=level,
+                               support=sup))
         return out

@@ -4,7 +4,8 @@ A run checks everything first (scenario, parameters, replications, seed,
 backend and scheduler reachability, the output folder and what it already
 holds) and writes nothing until the run is known to start. Then it creates the
 folder, writes ``manifest.json``, streams finished tasks into ``tasks.jsonl``,
-and at the end writes ``results.csv`` (tidy long format) and
+and at the end writes ``results.csv`` (tidy long format), ``summary.csv``
+(mean and interval per cell x metric, :mod:`sim.summary`) and
 ``figures/*.png|pdf``. Re-running the same call resumes. A folder holding
 finished work of another scenario, other parameters, another seed or another
 stratsim version is refused, and so is asking for fewer replications than the
@@ -46,6 +47,7 @@ from .manifest import build_manifest, read_manifest, write_manifest
 from .random import RngLike, as_seed_sequence
 from .registry import get_scenario
 from .results import Results, write_csv
+from .summary import SUMMARY, write_summary
 from .sweep import Journal, plan_sweep, resolve_backend
 from .validate import check_int
 
@@ -248,9 +250,11 @@ def run_scenario(name: str, out: str | os.PathLike[str], *, overrides: Mapping[s
 
 
 def plot_folder(out: str | os.PathLike[str]) -> list[Path]:
-    """Redraw the figures of results folder ``out`` from its saved ``results.csv``.
+    """Redraw the figures of results folder ``out`` from its saved ``results.csv``; rewrite ``summary.csv``.
 
-    A folder that is not a complete results folder (no or a damaged
+    ``summary.csv`` (:mod:`sim.summary`) gives the numbers behind the figures:
+    one row per cell x metric (x extra keys) with its interval inside the
+    metric's declared support. A folder that is not a complete results folder (no or a damaged
     ``manifest.json``, a damaged or truncated ``results.csv``) raises
     :class:`~sim.errors.ValidationError` naming the file.
     """
@@ -259,11 +263,12 @@ def plot_folder(out: str | os.PathLike[str]) -> list[Path]:
     if manifest is None or not (out / RESULTS).exists():
         raise ValidationError(f"{str(out)!r} is not a results folder (no {MANIFEST} and {RESULTS})")
     scenario = get_scenario(manifest["scenario"])
-    if not scenario.has_figures:
-        return []
     results = Results.read_csv(out / RESULTS)
     missing = [c for c in ("metric", "value") if results.rows and c not in results.rows[0]]
     if missing:
         raise ValidationError(f"{str(out / RESULTS)!r} is not a results table (no column "
                               f"{', '.join(missing)})")
+    write_summary(out / SUMMARY, results, scenario.support)
+    if not scenario.has_figures:
+        return []
     return [Path(p) for p in scenario.make_figures(results, out / FIGURES)]

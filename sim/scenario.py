@@ -88,6 +88,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputTypeError, StratsimError, UnknownNameError, ValidationError
+from .intervals import REAL, Support, as_support, support_of
 from .results import Results
 
 __all__ = ["Scenario", "Study", "coerce_value"]
@@ -116,6 +117,15 @@ class Study:
         (e.g. ``{"rho": "rhos"}``); used in messages and by ``stratsim params``.
     description : str
         One line on what the study shows.
+    metrics : mapping, optional
+        Metric name (or glob pattern such as ``"share_*"``) -> its support: a
+        :class:`~sim.intervals.Support` or one of ``"share"``,
+        ``"nonnegative"``, ``"ratio"`` (>= 1), ``"unbounded"``, or a
+        ``(lower, upper)`` pair. Summaries and figure bands use intervals
+        inside it (:mod:`sim.intervals`); every metric the study writes must
+        be declared.
+    headline : tuple of str
+        The metrics whose precision ``stratsim run --precision`` controls.
     """
 
     name: str
@@ -125,6 +135,8 @@ class Study:
     plot: Callable | None = None
     sweeps: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    headline: tuple = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -135,6 +147,7 @@ class Study:
             value = getattr(self, what)
             if value is not None and not callable(value):
                 raise InputTypeError(f"Study {self.name!r}: {what} must be callable, got {value!r}")
+        _check_metrics(f"Study {self.name!r}", self.metrics, self.headline)
         known = {f.name for f in dataclasses.fields(self.cell)}
         bad = [k for k in self.sweeps if k not in known]
         if bad:
@@ -204,6 +217,9 @@ class Scenario:
         Parameter overrides applied by ``--quick`` (a run of a few seconds).
     replications, quick_replications : int
         Default replications for a full and a ``--quick`` run.
+    metrics, headline : mapping, tuple
+        As for :class:`Study` (the single-function form; with studies, each
+        study declares its own).
     """
 
     name: str
@@ -216,6 +232,8 @@ class Scenario:
     replications: int = 10
     quick_replications: int = 3
     studies: tuple = ()
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    headline: tuple = ()
 
     def __post_init__(self) -> None:
         if not dataclasses.is_dataclass(self.params):
@@ -230,6 +248,9 @@ class Scenario:
                                      f"names, got {self.studies!r}")
         elif self.run is None:
             raise InputTypeError(f"Scenario {self.name!r}: needs studies or a run function")
+        _check_metrics(f"Scenario {self.name!r}", self.metrics, self.headline)
+        if self.studies and (self.metrics or self.headline):
+            raise InputTypeError(f"Scenario {self.name!r}: with studies, each study declares its metrics")
         unknown = [k for k in self.quick if k not in self.field_names]
         if unknown:
             raise UnknownNameError(f"Scenario {self.name!r}: quick sets {unknown[0]!r}, which is not a parameter")
@@ -253,6 +274,34 @@ class Scenario:
         return None
 
     @property
+    def declares_metrics(self) -> bool:
+        """Whether the scenario (or each of its studies) declares its metrics' supports."""
+        return bool(self.metrics) or (bool(self.studies) and all(s.metrics for s in self.studies))
+
+    def support(self, metric: str, study: str | None = None) -> Support:
+        """The declared support of ``metric`` (of study ``study``).
+
+        A scenario that declares no metrics at all (written before supports
+        existed) gets the unbounded support for every metric; one that declares
+        some must declare every metric it writes.
+        """
+        if not self.declares_metrics:
+            return REAL
+        if self.studies:
+            table = self.study(study).metrics if study is not None else {
+                k: v for s in self.studies for k, v in s.metrics.items()}
+        else:
+            table = self.metrics
+        return support_of(metric, table)
+
+    def headline_metrics(self, study: str | None = None) -> tuple:
+        """The headline metrics (of study ``study``; of the whole scenario if None)."""
+        if not self.studies:
+            return tuple(self.headline)
+        chosen = [self.study(study)] if study is not None else self.studies
+        return tuple(m for s in chosen for m in s.headline)
+
+    @property
     def has_figures(self) -> bool:
         """Whether :meth:`make_figures` draws anything."""
         return self.plot is not None or any(s.plot is not None for s in self.studies)
@@ -262,6 +311,7 @@ class Scenario:
 
         ``plot`` if the scenario has one, else each study's ``plot`` on its own rows.
         """
+        results = results.with_supports(self.support)
         if self.plot is not None:
             return list(self.plot(results, out_dir) or [])
         paths = []
@@ -349,6 +399,21 @@ class Scenario:
                 )
             row["value"] = float(row["value"])
         return rows
+
+
+def _check_metrics(owner: str, metrics: Mapping[str, Any], headline: tuple) -> None:
+    if not isinstance(metrics, Mapping):
+        raise InputTypeError(f"{owner}: metrics must be a mapping of metric -> support, got {metrics!r}")
+    for metric, kind in metrics.items():
+        if not isinstance(metric, str):
+            raise InputTypeError(f"{owner}: metric names must be strings, got {metric!r}")
+        as_support(kind, name=f"{owner}: the support of {metric!r}")
+    if not isinstance(headline, tuple) or not all(isinstance(m, str) for m in headline):
+        raise InputTypeError(f"{owner}: headline must be a tuple of metric names, got {headline!r}")
+    if headline and not metrics:
+        raise ValidationError(f"{owner}: headline metrics {headline} need declared supports (metrics=...)")
+    for m in headline:
+        support_of(m, metrics)  # an undeclared headline metric is an error naming it
 
 
 def _parse_literal(text: str) -> Any:
