@@ -33,10 +33,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
+from .errors import ValidationError
+from .intervals import REAL, Support, as_support
 from .results import Results, Summary
 
-__all__ = ["ROLE_COLORS", "STYLE", "band", "color", "interval_note", "new_figure", "plot_parts", "plot_summaries",
-           "save_figure"]
+__all__ = ["ROLE_COLORS", "STYLE", "band", "band_gid", "color", "interval_note", "new_figure", "plot_parts",
+           "plot_summaries", "save_figure"]
 
 #: Path of the shipped matplotlib style sheet.
 STYLE = Path(__file__).with_name("stratsim.mplstyle")
@@ -139,14 +141,33 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, width: float | None = None,
     return fig, axes
 
 
+def band_gid(support: Support) -> str:
+    """The ``gid`` of a band drawn inside ``support``: figures can be checked for bands outside it.
+
+    Examples
+    --------
+    >>> from sim.intervals import SHARE
+    >>> band_gid(SHARE)
+    'band:0.0:1.0'
+    """
+    return f"band:{support.lower!r}:{support.upper!r}"
+
+
 def band(ax: Axes, x: ArrayLike, mean: ArrayLike, lo: ArrayLike | None, hi: ArrayLike | None, *,
          label: str | None = None, color: str | tuple[float, ...] | None = None, marker: str | None = "o",
-         alpha: float = 0.2, linestyle: str = "-") -> None:
-    """Draw a mean line with a shaded confidence band between ``lo`` and ``hi``."""
+         alpha: float = 0.2, linestyle: str = "-", support: Support | str | tuple[float, float] = REAL) -> None:
+    """Draw a mean line with a shaded confidence band between ``lo`` and ``hi``.
+
+    ``support`` is what the quantity can be: the band is tagged with it
+    (:func:`band_gid`) and must lie inside it.
+    """
+    sup = as_support(support)
+    if lo is not None and hi is not None and not (sup.contains(lo) and sup.contains(hi)):
+        raise ValidationError(f"band {label or ''!r} leaves the {sup.name} support [{sup.lower:g}, {sup.upper:g}]")
     with matplotlib.style.context(STYLE):
         (line,) = ax.plot(x, mean, marker=marker, label=label, color=color, linestyle=linestyle)
         if lo is not None and hi is not None and np.any(np.asarray(hi) > np.asarray(lo)):
-            ax.fill_between(x, lo, hi, color=line.get_color(), alpha=alpha, linewidth=0)
+            ax.fill_between(x, lo, hi, color=line.get_color(), alpha=alpha, linewidth=0, gid=band_gid(sup))
 
 
 def plot_summaries(ax: Axes, summaries: Iterable[Summary], *, marker: str | None = "o",
@@ -173,7 +194,8 @@ def plot_summaries(ax: Axes, summaries: Iterable[Summary], *, marker: str | None
         with matplotlib.style.context(STYLE):
             (line,) = ax.plot(s.x, s.mean, marker=marker, label=text, color=c, linestyle=linestyle)
             if with_band.any():
-                ax.fill_between(s.x, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
+                ax.fill_between(s.x, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0,
+                                gid=band_gid(s.support))
             if not with_band.all():
                 xs = np.concatenate([np.full(v.size, x) for x, v, b in zip(s.x, s.values, with_band) if not b])
                 ys = np.concatenate([v for v, b in zip(s.values, with_band) if not b])
