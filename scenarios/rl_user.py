@@ -58,6 +58,7 @@ sim.errors.ValidationError: platform: policy 'user.naive' is of domain 'engageme
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,7 +66,7 @@ import numpy as np
 from sim.plotting import band, new_figure, save_figure
 from sim.random import spawn
 from sim.registry import check_policy_name
-from sim.results import mean_ci
+from sim.results import Results, mean_ci
 from sim.scenario import Scenario, Study
 from sim.validate import check_int, check_probability, check_real
 
@@ -147,7 +148,7 @@ def _episode(env, act, learner=None) -> float:
     return total
 
 
-def run(params: Cell, rng) -> list[dict]:
+def run(params: Cell, rng: np.random.Generator) -> list[dict]:
     """One replication: one user, the learner's training curve, the naive user and the planner."""
     import gymnasium as gym
 
@@ -200,7 +201,7 @@ def run(params: Cell, rng) -> list[dict]:
     return rows
 
 
-def plot(results, out_dir) -> list:
+def plot(results: Results, out_dir: str | os.PathLike[str]) -> list:
     """Draw ``rl_user_learning`` (see the module docstring)."""
     fig, (ax1, ax2) = new_figure(1, 2)
     reps = len(results.filter(metric="reaches_best"))

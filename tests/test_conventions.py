@@ -7,6 +7,7 @@ One randomness convention: every public stochastic callable takes ``rng``
 import importlib
 import inspect
 import pkgutil
+import typing
 
 import pytest
 
@@ -72,3 +73,26 @@ def test_a_policy_takes_rng_exactly_when_it_declares_itself_stochastic(name):
     assert takes_rng == cls.spec.stochastic, (
         f"policy {name}: spec.stochastic={cls.spec.stochastic} but its constructor "
         f"{'takes' if takes_rng else 'does not take'} rng")
+
+
+def _annotated_function(obj):
+    """The function whose annotations ``obj`` exposes (a class: its ``__init__``), or None."""
+    fn = obj.__init__ if inspect.isclass(obj) else obj
+    if fn is object.__init__:
+        return None
+    fn = getattr(fn, "__func__", fn)
+    return fn if inspect.isfunction(fn) else None
+
+
+@pytest.mark.parametrize("qualname", sorted(CALLABLES))
+def test_every_public_callable_has_type_hints_that_resolve(qualname):
+    obj = CALLABLES[qualname]
+    fn = _annotated_function(obj)
+    if fn is None:  # numba kernels, builtins, object.__init__
+        return
+    hints = typing.get_type_hints(fn)  # raises for an annotation that does not resolve at runtime
+    sig = inspect.signature(fn)
+    missing = [p for p in sig.parameters if p not in ("self", "cls") and p not in hints]
+    assert not missing, f"{qualname}: no type hint on {', '.join(missing)}"
+    if not inspect.isclass(obj) and fn.__name__ != "__init__":
+        assert "return" in hints, f"{qualname}: no return type"

@@ -49,7 +49,7 @@ import numpy as np
 from sim.environment import Environment
 from sim.errors import InputTypeError, StratsimError, ValidationError
 from sim.policy import Policy, as_policy
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.registry import make_policy
 
 __all__ = ["InvalidActionError", "PolicyAgent", "ResetNeededError", "ToolkitEnv", "check_kwargs"]
@@ -113,7 +113,7 @@ class ToolkitEnv(gymnasium.Env):
         self.episode = 0
 
     # --- Gymnasium API ------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
         """Start an episode; ``seed`` makes it reproducible (``options`` are accepted and unused)."""
         super().reset(seed=seed)
         if options is not None and not isinstance(options, Mapping):
@@ -123,7 +123,7 @@ class ToolkitEnv(gymnasium.Env):
         self.episode += 1
         return obs, info
 
-    def step(self, action):
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         """Play ``action``: ``(observation, reward, terminated, truncated, info)``."""
         if not self._running:
             if self._ended:
@@ -199,7 +199,7 @@ class PolicyAgent:
     called next (or on :meth:`learn`).
     """
 
-    def __init__(self, policy: Policy | Callable[[Any], Any], env: gymnasium.Env, *, rng=None,
+    def __init__(self, policy: Policy | Callable[[Any], Any], env: gymnasium.Env, *, rng: RngLike = None,
                  reset_each_episode: bool = True) -> None:
         base = getattr(env, "unwrapped", env)
         if not isinstance(base, ToolkitEnv):
@@ -219,9 +219,9 @@ class PolicyAgent:
         self._episode = base.episode if base.running else None
 
     @classmethod
-    def from_name(cls, name: str, env: gymnasium.Env, *, horizon: int | None = None, rng=None,
+    def from_name(cls, name: str, env: gymnasium.Env, *, horizon: int | None = None, rng: RngLike = None,
                   options: Mapping[str, Any] | None = None, reset_each_episode: bool = True,
-                  **params) -> PolicyAgent:
+                  **params: Any) -> PolicyAgent:
         """The registered policy ``name`` built for the environment (:func:`sim.registry.make_policy`)."""
         base = getattr(env, "unwrapped", env)
         if not isinstance(base, ToolkitEnv):

@@ -57,6 +57,7 @@ from agents.matching.environment import NOISES, STRUCTURES, BanditMarket, random
 from agents.matching.envs import BanditEnv
 from agents.matching.types import MatchingDecision, MatchingFeedback, MatchingObservation
 from sim.errors import InputTypeError
+from sim.random import RngLike
 from sim.validate import check_choice, check_int, check_real
 
 from .core import ToolkitEnv
@@ -91,7 +92,7 @@ class MatchingMarketEnv(ToolkitEnv):
 
     def __init__(self, *, customers: int = 4, providers: int = 4, horizon: int = 100,
                  structure: str = "unstructured", noise: str = "gaussian", sigma: float = 0.5,
-                 arrival: float = 1.0, rng=0, market: BanditMarket | None = None) -> None:
+                 arrival: float = 1.0, rng: RngLike = 0, market: BanditMarket | None = None) -> None:
         super().__init__()
         if market is None:
             m = check_int("customers", customers, low=1, high=MAX_AGENTS)

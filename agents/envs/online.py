@@ -213,7 +213,7 @@ class SchedulingEnv(ToolkitEnv):
         self.opt = float(opt_batch_cost(x))
         return self._obs(), {"opt": self.opt}
 
-    def rates(self, action) -> np.ndarray:
+    def rates(self, action: Any) -> np.ndarray:
         """The alive jobs' rates (in the server's order) that ``action`` stands for."""
         ids = self._server.observe().ids
         w = np.asarray(action, dtype=np.float64)[ids]

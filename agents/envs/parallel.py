@@ -56,6 +56,7 @@ from agents.strategic.envs import engage_step
 from agents.strategic.platforms import GreedyRecommender, Platform, engagement_units
 from agents.strategic.users import UserModel
 from sim.errors import InputTypeError, UnknownNameError, ValidationError
+from sim.random import RngLike
 from sim.validate import check_array, check_choice, check_int, check_probability
 
 from .core import InvalidActionError, ResetNeededError, check_kwargs
@@ -88,7 +89,7 @@ class UserPlatformParallelEnv(ParallelEnv):
     metadata = {"name": "stratsim_user_platform_v0", "render_modes": [], "is_parallelizable": True}
 
     def __init__(self, *, n_items: int = 3, steps: int = 8, alpha: float = 0.5,
-                 values: Sequence[float] | None = None, rng=0, platform_reward: str = "sincere") -> None:
+                 values: Sequence[float] | None = None, rng: RngLike = 0, platform_reward: str = "sincere") -> None:
         self.steps = check_int("steps", steps, low=1, high=MAX_STEPS)
         self.alpha = check_probability("alpha", alpha)
         self.platform_reward = check_choice("platform_reward", platform_reward, ("sincere", "signal"))
@@ -143,7 +144,7 @@ class UserPlatformParallelEnv(ParallelEnv):
             raise UnknownNameError(f"agent must be one of {', '.join(AGENTS)}, got {agent!r}")
         return agent
 
-    def reset(self, seed: int | None = None, options: dict | None = None):
+    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
         """Start an episode (nothing in the game is random: ``seed`` seeds the action spaces)."""
         if options is not None and not isinstance(options, Mapping):
             raise InputTypeError(f"options must be a dict or None, got {type(options).__name__}")
@@ -180,7 +181,7 @@ class UserPlatformParallelEnv(ParallelEnv):
                     "remaining": left}
         return {"user": user, "platform": platform}
 
-    def step(self, actions: Mapping[str, Any]):
+    def step(self, actions: Mapping[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Play one round: ``(observations, rewards, terminations, truncations, infos)``."""
         if not self._started:
             raise ResetNeededError("user_platform_parallel_env: call reset() before step()")

@@ -81,7 +81,7 @@ from agents.strategic.users import (
     UserObservation,
 )
 from sim.errors import InputTypeError, ValidationError
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.registry import check_policy_name
 from sim.validate import check_array, check_choice, check_int, check_probability
 
@@ -97,7 +97,7 @@ MAX_STEPS = 10**4
 _INDEX = {a: i for i, a in enumerate(ACTIONS)}
 
 
-def action_index(engagement) -> int:
+def action_index(engagement: Any) -> int:
     """The action (0..8) of an engagement.
 
     Examples
@@ -109,7 +109,8 @@ def action_index(engagement) -> int:
     return (ex + 1) * 3 + half
 
 
-def draw_world(rng, n_items: int, n_users: int = 1, *, alpha: float = 0.5, engagement: EngagementModel | None = None):
+def draw_world(rng: RngLike, n_items: int, n_users: int = 1, *, alpha: float = 0.5,
+               engagement: EngagementModel | None = None) -> tuple[Any, list, Any, Any]:
     """A catalog and users of the default two types: ``(type indices, user models, profiles, shares)``.
 
     The platform's prior (``profiles``, ``shares``) is the population's sincere
@@ -163,7 +164,7 @@ class StrategicUserEnv(ToolkitEnv):
     domain = "engagement"
 
     def __init__(self, *, n_items: int = 3, steps: int = 5, platform: str = "rec.greedy", alpha: float = 1.0,
-                 options: Mapping[str, Any] | None = None, values: Sequence[float] | None = None, rng=0,
+                 options: Mapping[str, Any] | None = None, values: Sequence[float] | None = None, rng: RngLike = 0,
                  gamma: float = 1.0, planner_info: bool = True) -> None:
         super().__init__()
         self.steps = check_int("steps", steps, low=2, high=MAX_STEPS)
@@ -197,7 +198,7 @@ class StrategicUserEnv(ToolkitEnv):
                                               **_history_spaces(k, self.steps)})
         self._build(make_rng(0))
 
-    def make_platform(self, rng) -> Platform:
+    def make_platform(self, rng: RngLike) -> Platform:
         """A fresh platform of this environment (its rule's draws from ``rng``)."""
         profiles, shares = self._prior
         # the rule is built once (by name, for this catalog); a platform's draws come from its own generator

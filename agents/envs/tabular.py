@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import InputTypeError, ValidationError
-from sim.random import make_rng
+from sim.random import RngLike, make_rng
 from sim.validate import check_int, check_probability, check_real
 
 __all__ = ["TabularQLearner", "state_key"]
@@ -101,7 +101,8 @@ class TabularQLearner:
     """
 
     def __init__(self, n_actions: int, *, epsilon: float = 1.0, epsilon_min: float = 0.02, decay: float = 0.995,
-                 gamma: float = 1.0, learning_rate: float | None = None, initial: float = 0.0, rng=0) -> None:
+                 gamma: float = 1.0, learning_rate: float | None = None, initial: float = 0.0,
+                 rng: RngLike = 0) -> None:
         self.n_actions = check_int("n_actions", n_actions, low=1, high=10**6)
         self.epsilon = check_probability("epsilon", epsilon)
         self.epsilon_min = check_probability("epsilon_min", epsilon_min)
