@@ -94,6 +94,12 @@ def test_queueing_check_theory_matches_the_reference_values():
     ("scheduling", {"prr_lam": "1.0"}, "^prr_lam must be in"),
     ("scheduling", {"n_jobs": "0"}, "^n_jobs must be >= 1"),
     ("queueing_check", {"rhos": "(0.5, 1.0)"}, "^rhos must be in"),
+    ("queueing_check", {"warmup": "mser-10"}, "^warmup must be one of"),
+    ("queueing_check", {"warmup": "1.0"}, r"^warmup must be in \[0.0, 1.0\)"),
+    ("queueing_check", {"cooldown": "0.5"}, r"^cooldown must be in \[0.0, 0.5\)"),
+    ("queueing_check", {"warmup": "0.6", "cooldown": "0.45"}, r"^warmup \+ cooldown must be < 1"),
+    ("mm1", {"warmup": "mser"}, "^warmup must be one of"),
+    ("mm1", {"warmup": "-0.1"}, r"^warmup must be in \[0.0, 1.0\)"),
 ])
 def test_bad_parameters_are_refused_naming_them(name, overrides, match):
     with pytest.raises(ValidationError, match=match):
@@ -128,3 +134,46 @@ def test_any_registered_policy_runs_in_the_ratio_studies():
     assert {r["policy"] for r in ratios.rows} == {"FCFS", "SRPT"}
     # SRPT is optimal on a batch (equal to SPT), so its ratio is 1.
     assert np.allclose(ratios.filter(policy="SRPT").values(), 1.0, rtol=1e-12)
+
+
+def _cuts(rows):
+    return [(r.get("discipline"), r["value"]) for r in rows if r["metric"] == "warmup_truncated"]
+
+
+@pytest.mark.parametrize("text,want", [("0.25", 0.25), ("mser-5", "mser-5")])
+def test_warmup_takes_a_rule_or_a_fraction_from_the_command_line(text, want):
+    for name in ("mm1", "queueing_check"):
+        assert get_scenario(name).make_params({"warmup": text}).warmup == want
+        assert get_scenario(name).make_params().warmup == "mser-5"
+
+
+def test_mm1_reports_its_warmup_cut():
+    spec = get_scenario("mm1")
+    n = 3000
+    for warmup in (0.25, "mser-5"):
+        params = spec.make_params({"customers": n, "warmup": warmup})
+        rows = spec.run_cell(params, {"study": "response", "rho": 0.7}, np.random.default_rng(3))
+        value = {r["metric"]: r["value"] for r in rows}
+        (_, cut), = _cuts(rows)
+        if warmup == 0.25:
+            assert cut == 750 and value["warmup_reliable"] == 1.0
+        else:  # MSER-5 cuts at a batch boundary, at most half way
+            assert cut % 5 == 0 and 0 <= cut <= n / 2 and value["warmup_reliable"] in (0.0, 1.0)
+        assert value["customers"] + cut == n
+        assert {r["warmup_rule"] for r in rows if r["metric"].startswith("warmup_")} == {
+            "fraction" if warmup == 0.25 else "mser-5"}
+
+
+def test_queueing_check_cuts_each_discipline_and_leaves_the_end_out():
+    spec = get_scenario("queueing_check")
+    n = 4000
+    for warmup in (0.2, "mser-5"):
+        params = spec.make_params({"jobs": n, "warmup": warmup, "cooldown": 0.25})
+        rows = spec.run_cell(params, {"study": "mm1", "rho": 0.8}, np.random.default_rng(4))
+        cuts = dict(_cuts(rows))
+        assert sorted(cuts) == ["fcfs", "ps", "psjf", "srpt"]
+        for cut in cuts.values():
+            if warmup == 0.2:
+                assert cut == 800
+            else:  # searched over the jobs before the cooldown only, at most half way
+                assert cut % 5 == 0 and 0 <= cut <= (n - 1000) / 2
