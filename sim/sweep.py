@@ -30,7 +30,9 @@ Backends:
   signal on Linux, and a watchdog on the parent's pid), and the driver stops them
   when it is interrupted.
 - ``"dask"``: a Dask distributed cluster (the ``distributed`` extra): ``scheduler="tcp://host:8786"``
-  connects to a running one; without it a :class:`distributed.LocalCluster` is started.
+  connects to a running one; without it a :class:`distributed.LocalCluster` is started, whose worker
+  processes die with the driver like those of ``processes`` (a parent-death signal set by a worker
+  preload, on top of distributed's own watch on the driver) and are stopped at once when it is interrupted.
 
 Examples
 --------
@@ -48,27 +50,31 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
 from ._version import __version__
 from .errors import BackendError, ResultsMismatchError, ValidationError
 from .manifest import seed_record
-from .random import as_seed_sequence, task_seed_sequence
+from .random import RngLike, as_seed_sequence, task_seed_sequence
 from .validate import check_callable, check_choice, check_int
 
 __all__ = [
@@ -154,7 +160,7 @@ class Journal:
     {(0, 1): [{'metric': 'm', 'value': 2.0}]}
     """
 
-    def __init__(self, path, fingerprint: str):
+    def __init__(self, path: str | os.PathLike[str], fingerprint: str) -> None:
         self.path = Path(path)
         self.fingerprint = fingerprint
 
@@ -254,7 +260,7 @@ def resolve_backend(backend: str | None = None, scheduler: str | None = None,
     return backend, jobs
 
 
-def import_distributed():
+def import_distributed() -> ModuleType:
     """The ``distributed`` module, or a :class:`~sim.errors.BackendError` naming the extra to install."""
     try:
         import distributed
@@ -281,6 +287,8 @@ class SweepPlan:
 
     ``done`` holds the tasks the journal had finished when the plan was made;
     :meth:`run` reads the journal again (another process may have added tasks).
+    ``cell_replications``, when set, gives each cell its own replications
+    (``replications`` is then their maximum).
     """
 
     fn: Callable
@@ -292,20 +300,26 @@ class SweepPlan:
     scheduler: str | None
     journal: Journal | None
     done: dict
+    cell_replications: list[int] | None = None
+
+    @property
+    def counts(self) -> list[int]:
+        """Replications of each cell."""
+        return list(self.cell_replications or [self.replications] * len(self.grid))
 
     @property
     def tasks(self) -> int:
         """Number of tasks, finished or not."""
-        return len(self.grid) * self.replications
+        return sum(self.counts)
 
     def run(self, *, progress: bool | None = None, description: str = "sweep") -> SweepResult:
         """Run the tasks not finished yet; see :func:`run_sweep`."""
         done = {}
         if self.journal is not None:
             done = self.journal.load()
-            check_replications(done, self.replications, self.journal.path)
-        grid, replications = self.grid, self.replications
-        todo = [(c, r) for c in range(len(grid)) for r in range(replications) if (c, r) not in done]
+            check_replications(done, self.cell_replications or self.replications, self.journal.path)
+        grid, replications, counts = self.grid, self.replications, self.counts
+        todo = [(c, r) for c in range(len(grid)) for r in range(counts[c]) if (c, r) not in done]
         resumed = len(done)
         results = dict(done)
 
@@ -327,7 +341,7 @@ class SweepPlan:
         cell_columns = list(dict.fromkeys(k for c in grid for k in c))
         rows = []
         for c in range(len(grid)):
-            for r in range(replications):
+            for r in range(counts[c]):
                 for row in results[(c, r)]:
                     out = {"cell": c, **{k: grid[c].get(k) for k in cell_columns}, "rep": r}
                     out.update(row)
@@ -336,9 +350,12 @@ class SweepPlan:
                            resumed=resumed, cell_columns=cell_columns)
 
 
-def check_replications(done: dict, replications: int, where) -> None:
-    """Refuse ``replications`` fewer than a journal's finished ones (that would drop finished work)."""
-    beyond = [rep for (_, rep) in done if rep >= replications]
+def check_replications(done: Mapping[tuple[int, int], list[dict]], replications: int | Sequence[int],
+                       where: str | os.PathLike[str]) -> None:
+    """Refuse ``replications`` (one count, or one per cell) fewer than a journal's finished ones (that would
+    drop finished work)."""
+    per_cell = not isinstance(replications, int)
+    beyond = [rep for (c, rep) in done if rep >= (replications[c] if per_cell else replications)]
     if beyond:
         have = max(beyond) + 1
         raise ResultsMismatchError(
@@ -351,13 +368,13 @@ def check_replications(done: dict, replications: int, where) -> None:
 def plan_sweep(
     fn: Callable,
     grid: Sequence[dict],
-    replications: int,
-    rng=0,
+    replications: int | Sequence[int],
+    rng: RngLike = 0,
     *,
     backend: str | None = None,
     jobs: int | None = None,
     scheduler: str | None = None,
-    journal=None,
+    journal: str | os.PathLike[str] | None = None,
 ) -> SweepPlan:
     """Check a sweep without writing anything; see :func:`run_sweep` for the parameters.
 
@@ -372,7 +389,12 @@ def plan_sweep(
     (3, 5)
     """
     fn = check_callable("fn", fn)
-    replications = check_int("replications", replications, low=1)
+    per_cell = None
+    if isinstance(replications, Sequence) and not isinstance(replications, (str, bytes)):
+        per_cell = [check_int("replications", r, low=1) for r in replications]
+        replications = max(per_cell, default=1)
+    else:
+        replications = check_int("replications", replications, low=1)
     if isinstance(grid, (str, bytes, Mapping)) or not isinstance(grid, Iterable):
         raise ValidationError(f"grid must be a sequence of dicts, got {grid!r}")
     cells = list(grid)
@@ -382,6 +404,8 @@ def plan_sweep(
     cells = [dict(c) for c in cells]
     if not cells:
         raise ValidationError("grid must have at least one cell, got []")
+    if per_cell is not None and len(per_cell) != len(cells):
+        raise ValidationError(f"replications must be one count or one per cell ({len(cells)}), got {len(per_cell)}")
     root = as_seed_sequence(rng)
     backend, jobs = resolve_backend(backend, scheduler, jobs)
     check_backend(backend, scheduler)
@@ -389,21 +413,21 @@ def plan_sweep(
     if journal is not None:
         store = Journal(journal, sweep_fingerprint(fn, cells, root))
         done = store.read()
-        check_replications(done, replications, store.path)
+        check_replications(done, per_cell or replications, store.path)
     return SweepPlan(fn=fn, grid=cells, replications=replications, root=root, backend=backend, jobs=jobs,
-                     scheduler=scheduler, journal=store, done=done or {})
+                     scheduler=scheduler, journal=store, done=done or {}, cell_replications=per_cell)
 
 
 def run_sweep(
     fn: Callable,
     grid: Sequence[dict],
-    replications: int,
-    rng=0,
+    replications: int | Sequence[int],
+    rng: RngLike = 0,
     *,
     backend: str | None = None,
     jobs: int | None = None,
     scheduler: str | None = None,
-    journal=None,
+    journal: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
     description: str = "sweep",
 ) -> SweepResult:
@@ -416,8 +440,8 @@ def run_sweep(
         for the ``processes`` and ``dask`` backends.
     grid : sequence of dict
         The cells; their keys become columns of every row.
-    replications : int
-        Replications per cell (>= 1).
+    replications : int or sequence of int
+        Replications per cell (>= 1): one count for every cell, or one per cell.
     rng : int, SeedSequence or Generator
         The root seed (see :func:`sim.random.as_seed_sequence`); task ``(cell, rep)``
         is seeded with ``SeedSequence(root.entropy, spawn_key=(*root.spawn_key, cell, rep))``.
@@ -443,7 +467,7 @@ def run_sweep(
     return plan.run(progress=progress, description=description)
 
 
-def function_identity(fn) -> str:
+def function_identity(fn: Callable[..., Any]) -> str:
     """What identifies a task function across processes: module and qualified name
     (and, for a :func:`functools.partial`, its bound arguments).
 
@@ -464,7 +488,8 @@ def function_identity(fn) -> str:
     return f"{getattr(fn, '__module__', None)}.{qualname}"
 
 
-def sweep_fingerprint(fn, grid, rng) -> str:
+def sweep_fingerprint(fn: Callable[..., Any], grid: Sequence[Mapping[str, Any]],
+                      rng: int | Sequence[int] | np.random.SeedSequence) -> str:
     """A hash of what determines a sweep's results: the task function (:func:`function_identity`),
     the grid, the root seed (an int or SeedSequence) and the stratsim version."""
     # The module is part of it: two module-level `run` functions must not share a journal.
@@ -589,8 +614,10 @@ def _processes(fn, grid, todo, root, jobs, scheduler) -> Iterable:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def connect_dask(scheduler: str | None, jobs: int):
-    """A ``distributed.Client`` on ``scheduler``, or on a new LocalCluster with ``jobs`` workers."""
+# Any: distributed.Client and LocalCluster, from an optional extra that importing this module must not load.
+def connect_dask(scheduler: str | None, jobs: int) -> tuple[Any, Any]:
+    """``(client, cluster)``: a ``distributed.Client`` on ``scheduler`` (``cluster`` is ``None``), or on a new
+    ``distributed.LocalCluster`` with ``jobs`` single-threaded worker processes."""
     distributed = import_distributed()
     if scheduler is not None:
         try:
@@ -599,19 +626,89 @@ def connect_dask(scheduler: str | None, jobs: int):
             raise BackendError(f"could not reach the Dask scheduler at {scheduler!r}: {exc}") from None
         except ValueError as exc:
             raise BackendError(f"invalid Dask scheduler address {scheduler!r}: {exc}") from None
+    import dask.config
+
+    # The cluster's worker processes are children of this process (its nannies run here). A worker dies with
+    # its driver through distributed's own watch on a pipe, but that is a Python thread: a task holding the GIL
+    # (a long C call) kept an orphan alive until the call returned, minutes after a SIGKILL. The preload adds
+    # the kernel's parent-death signal, as the processes backend does. Preloads set in the Dask config are kept.
+    preload = dask.config.get("distributed.worker.preload", None) or []
+    preload = [preload] if isinstance(preload, str) else list(preload)
+    argv = dask.config.get("distributed.worker.preload-argv", None) or []
+    if argv and not isinstance(argv[0], str):  # one argv per preload: ours takes none
+        argv = [*argv, []]
+    # No dashboard; the scheduler's HTTP server (health, metrics) still starts, on a free port: on 8787, its
+    # default, it warned on stderr whenever another cluster held the port.
     cluster = distributed.LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=40)
+                                       dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
+                                       silence_logs=40,
+                                       preload=[*preload, _DIE_WITH_DRIVER.format(driver=os.getpid())],
+                                       preload_argv=argv)
     return distributed.Client(cluster), cluster
+
+
+# A Dask worker preload (the text of a module, run in each worker process before it takes tasks; distributed
+# writes it to a file and imports it): the parent-death signal of _worker_init for the workers of a
+# LocalCluster. Self-contained, so the worker imports nothing of stratsim for it.
+_DIE_WITH_DRIVER = """\
+import ctypes, os, signal, sys
+
+
+def dask_setup(worker):
+    # only a worker that the driver started itself (not one from a forkserver, say: its parent is another)
+    if sys.platform.startswith("linux") and os.getppid() == {driver}:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            return  # distributed's own watch on the driver remains
+        if os.getppid() != {driver}:  # the driver died between the check and the prctl
+            os._exit(1)
+"""
 
 
 def _dask(fn, grid, todo, root, jobs, scheduler) -> Iterable:
     distributed = import_distributed()
     client, cluster = connect_dask(scheduler, jobs)
+    completed = False
     try:
         futures = [client.submit(_run_task, fn, grid[c], root, c, r, pure=False) for c, r in todo]
         for fut in distributed.as_completed(futures):
             yield fut.result()
+        completed = True
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        # Interrupted (Ctrl-C, SIGTERM, an error): finished tasks are in the journal. Tearing a cluster down
+        # under running tasks and transfers makes distributed log errors and tracebacks ("Couldn't gather
+        # keys", "failed during get data"), in this process and in the workers, under the driver's one-line
+        # message: silence this process's logs, and stop the local workers at once, as the processes backend
+        # does (they would also wait up to 4 s for their task before the nanny kills them).
+        with contextlib.nullcontext() if completed else _silenced("distributed"):
+            if not completed and cluster is not None:
+                _kill_local_workers(cluster)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+@contextlib.contextmanager
+def _silenced(logger: str) -> Iterator[None]:
+    """Within the block, the stream handlers of ``logger`` let nothing through (their levels are restored)."""
+    handlers = [h for h in logging.getLogger(logger).handlers if isinstance(h, logging.StreamHandler)]
+    levels = [h.level for h in handlers]
+    for h in handlers:
+        h.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for h, level in zip(handlers, levels, strict=True):
+            h.setLevel(level)
+
+
+def _kill_local_workers(cluster) -> None:
+    """SIGKILL the worker processes of a LocalCluster (their running tasks are abandoned)."""
+    for nanny in list(getattr(cluster, "workers", {}).values()):
+        if hasattr(nanny, "auto_restart"):
+            nanny.auto_restart = False  # a nanny restarts a worker that dies: not now
+        pid = getattr(nanny, "pid", None)
+        if pid:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
