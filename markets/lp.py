@@ -12,7 +12,8 @@ Pairs that cannot match (graph input) get no variable and no constraint.
 
 Accuracy: cvxpy's default solver here (Clarabel, an interior-point method) is
 accurate to about 1e-8 and returns fractional optimal faces; the default here
-is HiGHS, whose simplex returns a vertex (an integral matching) with exact duals.
+is HiGHS, whose simplex returns a vertex (an integral matching) with exact duals
+(feasibility tolerances tightened to 1e-10, on a copy scaled to a largest surplus of 1).
 :func:`solve_lp` rounds anyway and :func:`markets.stable_outcome` re-certifies
 its result with the independent checker.
 """
@@ -182,9 +183,14 @@ def _weights(name, value, size, side):
     return arr
 
 
+#: HiGHS's default feasibility tolerances (1e-7) let a dual constraint be violated by a surplus
+#: of 6e-8 on a market scaled to 1, which the certificate (tolerance 1e-9 x max|w|) rightly refuses.
+_HIGHS_OPTIONS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+
+
 def _solve(problem, solver):
     try:
-        value = problem.solve(solver=solver)
+        value = problem.solve(solver=solver, **(_HIGHS_OPTIONS if solver == "HIGHS" else {}))
     except (cp.error.SolverError, ValueError) as exc:
         raise StratsimError(f"cvxpy solver {solver!r} failed: {exc}") from None
     if problem.status not in ("optimal",):

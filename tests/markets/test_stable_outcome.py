@@ -235,3 +235,12 @@ def test_subnormal_surpluses_are_solved_exactly_without_overflow(tiny):
     assert out.welfare == 2 * tiny
     assert is_stable(w, out)
     assert out.customer_payoffs.sum() + out.provider_payoffs.sum() == 2 * tiny
+
+
+def test_lp_method_certifies_a_market_with_a_surplus_below_highs_default_tolerance():
+    # found by hypothesis: HiGHS's default 1e-7 feasibility tolerance returned duals violating
+    # p_1 + q_0 >= 5.96e-8, which the certificate refused (CertificateError)
+    w = np.array([[1.0, 1.0], [5.960464477539063e-08, 1.0]])
+    out = stable_outcome(w, method="lp")
+    assert out.welfare == 2.0
+    assert np.all(out.customer_payoffs[:, None] + out.provider_payoffs[None, :] >= w)
