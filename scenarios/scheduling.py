@@ -20,7 +20,7 @@ Two studies:
   a search over instances (random log-uniform instances and Nelder-Mead,
   plus, for the two-stage schedule, its known hard instance, whose supremum
   sits at a discontinuity), against the Wei-Zhang lower bound
-  ``1 + 1/(1 + 6 mu)`` for ``(1 + mu)``-consistent algorithms and PRR's
+  ``1 + 1/(1 + 6 lam)`` for ``(1 + lam)``-consistent algorithms and PRR's
   closed form ``(2(2+lam)/(3(1+lam)), 4/(3-lam))``, which lies on it.
 
 Run it with ``stratsim run scheduling`` or ``python -m scenarios.scheduling``.
@@ -43,13 +43,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from matplotlib import ticker
 
 from agents.online import bounds
 from agents.online.frontier import scheduling_worst_ratio
 from agents.online.jobs import JobSet, opt_batch_cost, pareto_sizes
 from agents.online.predictors import GaussianNoisePredictor
 from agents.online.server import SchedulingServer, simulate
-from sim.plotting import band, new_figure, save_figure
+from sim.plotting import color, interval_note, new_figure, plot_summaries, save_figure
 from sim.registry import check_policy_name, make_policy, policies
 from sim.results import Results
 from sim.scenario import Scenario, Study
@@ -164,7 +165,7 @@ def run_ratio(cell: RatioCell, rng: np.random.Generator) -> list[dict]:
             ratios[label].append(simulate(jobs, policy).total_completion_time / opt)
     rows = [{"policy": label, "metric": "mean_ratio", "value": float(np.mean(v))} for label, v in ratios.items()]
     rows.append({"policy": "prediction", "metric": "mean_abs_error", "value": float(np.mean(eta))})
-    return [{**r, "n_jobs": n} for r in rows]
+    return [{**r, "n_jobs": n, "alpha": cell.alpha} for r in rows]
 
 
 #: The frontier figure's families: (label, registered policy, lam range).
@@ -188,18 +189,33 @@ def run_frontier(cell: FrontierCell, rng: np.random.Generator) -> list[dict]:
     return rows
 
 
+def _role(label: str) -> str:
+    """The registry name behind a policy label (``"PRR(0.5)"`` -> ``"sched.prr"``), for its colour."""
+    base = label.split("(")[0]
+    return next((n for n in policies.names("scheduling") if policies.get(n).spec.label == base), label)
+
+
+#: Markers by policy, so the lines stay apart in grey scale too.
+MARKERS = {"sched.rr": "s", "sched.spjf": "^", "sched.prr": "o"}
+
+
 def plot_ratio(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Mean ratio against the prediction noise (Fig. 2b)."""
     sub = results
     n = sub.unique("n_jobs")[0]
+    alpha = sub.unique("alpha")[0] if "alpha" in sub.columns else 1.1   # folders written before alpha was a column
     fig, ax = new_figure(width=7.2, height=4.6)
-    for s in sub.summary(x="sigma", metric="mean_ratio", by="policy"):
-        band(ax, s.x, s.mean, s.lo, s.hi, label=s.label, marker={"RR": "s", "SPJF": "^"}.get(s.label, "o"))
+    summaries = sub.summary(x="sigma", metric="mean_ratio", by="policy")
+    for s in summaries:
+        plot_summaries(ax, [s], colors=lambda label: color(_role(label)), marker=MARKERS.get(_role(s.label), "D"))
     ax.set_xscale("symlog", linthresh=1.0)
-    ax.set(xlabel="prediction noise sigma (size units; linear below 1, log above)",
-           ylabel="mean ratio  total completion time / OPT",
-           title=f"{n} jobs, Pareto(1.1) sizes, y = x + N(0, sigma^2): mean ratio (95% CI)")
-    ax.legend()
+    # plain tick labels (0, 1, 10, 100): no mathtext to lay out
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+    ax.set(xlabel=r"prediction noise $\sigma$ (size units; linear below 1, log above)",
+           ylabel=r"mean ratio  total completion time / OPT",
+           title=rf"{n} jobs, Pareto({alpha:g}) sizes, $y = \max(0, x + \mathcal{{N}}(0, \sigma^2))$")
+    ax.legend(title=interval_note(summaries), title_fontsize=8)
     return save_figure(fig, out_dir, "scheduling_ratio_vs_sigma")
 
 
@@ -207,23 +223,31 @@ def plot_frontier(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
     """The two-job frontier against the Wei-Zhang bound."""
     sub = results
     fig, ax = new_figure(width=7.2, height=4.8)
-    mu = np.linspace(1e-3, 1.0 / 3.0, 300)
-    ax.plot(1 + mu, bounds.wei_zhang_scheduling_robustness(mu, 2), color="black", linestyle="--",
-            label="Wei-Zhang lower bound 1 + 1/(1 + 6 mu)")
+    lam = np.linspace(1e-3, 1.0 / 3.0, 300)
+    ax.plot(1 + lam, bounds.wei_zhang_scheduling_robustness(lam, 2), color=color("bound"), linestyle="--",
+            label=r"Wei-Zhang lower bound $1 + 1/(1 + 6\lambda)$ at consistency $1 + \lambda$")
     lam = np.linspace(0.01, 0.99, 300)
     c, r = bounds.prr_two_job_curve(lam)
-    ax.plot(c, r, color="C0", linestyle=":", linewidth=2.5, label="PRR closed form (2(2+l)/(3(1+l)), 4/(3-l))")
-    for family, color, marker in (("PRR", "C0", "o"), ("two-stage", "C1", "s")):
+    ax.plot(c, r, color=color("sched.prr"), linestyle=":", linewidth=2.5,
+            label=r"PRR($\lambda$) closed form $(2(2+\lambda)/(3(1+\lambda)),\ 4/(3-\lambda))$")
+    found = []
+    for family, name, marker in (("PRR", "sched.prr", "o"), ("two-stage", "sched.two_stage", "s")):
         rows = sub.filter(family=family)
         cs = rows.summary(x="lam", metric="consistency")[0]
         rs = rows.summary(x="lam", metric="robustness")[0]
-        ax.errorbar(cs.mean, rs.mean, xerr=[cs.mean - cs.lo, cs.hi - cs.mean],
-                    yerr=[rs.mean - rs.lo, rs.hi - rs.mean], color=color, marker=marker, linestyle="none",
-                    capsize=2, label=f"{family}: worst case found by search (95% CI)")
-    ax.plot([4 / 3], [4 / 3], marker="*", markersize=11, color="C2", linestyle="none", label="round robin")
+        found += [cs, rs]
+        label = f"{family}: worst case found by search"
+        if cs.has_band and rs.has_band:
+            ax.errorbar(cs.mean, rs.mean, xerr=[cs.mean - cs.lo, cs.hi - cs.mean],
+                        yerr=[rs.mean - rs.lo, rs.hi - rs.mean], color=color(name), marker=marker,
+                        linestyle="none", capsize=2, label=label)
+        else:   # too few replications for an interval: the mean point only
+            ax.plot(cs.mean, rs.mean, color=color(name), marker=marker, linestyle="none", label=label)
+    ax.plot([4 / 3], [4 / 3], marker="*", markersize=14, color=color("sched.rr"), linestyle="none",
+            label="round robin", zorder=5)   # drawn over the two-stage point at lam = 1/3, at the same place
     ax.set(xlabel="consistency (ratio with exact predictions)", ylabel="robustness (worst ratio)",
            title="Two jobs released at 0: consistency-robustness trade-off")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, title=interval_note(found).replace("mean", "search results: mean", 1), title_fontsize=8)
     return save_figure(fig, out_dir, "scheduling_frontier_n2")
 
 
@@ -234,9 +258,11 @@ SCENARIO = Scenario(
     studies=(
         Study("ratio", cell=RatioCell, run=run_ratio, plot=plot_ratio,
               grid=lambda p: [{"sigma": s} for s in p.sigmas], sweeps={"sigma": "sigmas"},
-              description="Mean ratio to OPT of each policy against the prediction noise (Fig. 2b)."),
+              description="Mean ratio to OPT of each policy against the prediction noise (Fig. 2b).",
+              metrics={"mean_ratio": "ratio", "mean_abs_error": "nonnegative"}, headline=("mean_ratio",)),
         Study("frontier", cell=FrontierCell, run=run_frontier, plot=plot_frontier,
-              description="Two-job consistency-robustness of PRR and the two-stage schedule, by search."),
+              description="Two-job consistency-robustness of PRR and the two-stage schedule, by search.",
+              metrics={"consistency": "ratio", "robustness": "ratio"}),
     ),
     quick={"instances": 10, "sigmas": (0.0, 1.0, 3.0, 10.0, 30.0, 100.0, 1000.0), "frontier_points": 4,
            "search_random": 40, "search_evals": 60},

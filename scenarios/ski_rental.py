@@ -49,13 +49,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from matplotlib import ticker
 
 from agents.online import bounds
 from agents.online.predictors import GaussianNoisePredictor, PredictionTask
 from agents.online.ski import consistency, expected_ratio, robustness
 from agents.online.ski_sim import SeasonModel, SkiSeasons, simulate_ski_rental
 from sim.errors import ValidationError
-from sim.plotting import band, new_figure, save_figure
+from sim.plotting import color, interval_note, new_figure, plot_summaries, save_figure
 from sim.random import RngLike, as_seed_sequence
 from sim.registry import check_policy_name, make_policy, policies
 from sim.results import Results
@@ -273,28 +274,39 @@ def run_learning(cell: LearningCell, rng: RngLike) -> list[dict]:
     return [{**r, "b": cell.b} for r in rows]
 
 
+def _role(label: str, domain: str) -> str:
+    """The registry name behind a label (``"deterministic lam=0.5"`` -> ``"ski.purohit_deterministic"``)."""
+    base = label.split(" lam=")[0]
+    return next((n for n in policies.names(domain) if policies.get(n).spec.label == base), label)
+
+
+def _tex(label: str) -> str:
+    """A rule's label with its trust parameter in the README's notation (lambda)."""
+    return label.replace(" lam=", r" $\lambda$ = ")
+
+
+#: Line styles and markers of the trust parameters, in increasing order (the colour is the rule's).
+LAM_STYLES = (("-", "o"), ("--", "^"), (":", "v"), ("-.", "D"), ((0, (5, 1, 1, 1)), "P"))
+
+
 def plot_ratio(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Mean ratio against the prediction noise, one band per rule."""
+    """Mean ratio against the prediction noise, one band per rule (colour: rule; line style: lambda)."""
     sub = results
     b = sub.unique("b")[0]
     fig, ax = new_figure(width=9.0, height=4.6)
     summaries = sub.summary(x="sigma", metric="mean_ratio", by="policy")
     lams = sorted({s.label.split(" lam=")[1] for s in summaries if " lam=" in s.label}, key=float)
-    families = sorted({s.label.split(" lam=")[0] for s in summaries if " lam=" in s.label})
-    plain = [s.label for s in summaries if " lam=" not in s.label]
     for s in summaries:
-        if " lam=" not in s.label:
-            color = {"break-even": "0.45", "classical randomized": "black"}.get(
-                s.label, f"C{(len(lams) + plain.index(s.label)) % 10}")
-            style = {"color": color, "linestyle": "--", "marker": "s"}
+        if " lam=" in s.label:
+            linestyle, marker = LAM_STYLES[lams.index(s.label.split(" lam=")[1]) % len(LAM_STYLES)]
         else:
-            family, lam = s.label.split(" lam=")
-            k = families.index(family)
-            style = {"color": f"C{lams.index(lam)}", "marker": "o^vD<>"[k % 6], "linestyle": ("-", "-.", ":")[k % 3]}
-        band(ax, s.x, s.mean, s.lo, s.hi, label=s.label, **style)
-    ax.set(xlabel="prediction noise sigma (days)", ylabel="mean competitive ratio  E[cost] / OPT",
-           title=f"Ski rental, b = {b}, x ~ U{{1..{4 * b}}}, y = x + N(0, sigma^2): mean ratio (95% CI)")
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
+            linestyle, marker = (0, (6, 2)), "s"
+        plot_summaries(ax, [s], colors=lambda label: color(_role(label, "ski_rental")), labels={s.label: _tex(s.label)},
+                       marker=marker, linestyle=linestyle)
+    ax.set(xlabel=r"prediction noise $\sigma$ (days)", ylabel="mean competitive ratio  E[cost] / OPT",
+           title=rf"Ski rental, b = {b}, $x \sim U\{{1..{4 * b}\}}$, $y = \max(0, x + \mathcal{{N}}(0, \sigma^2))$")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), title=interval_note(summaries).replace(", n", ",\nn"),
+              title_fontsize=8)
     return save_figure(fig, out_dir, "ski_rental_ratio_vs_sigma")
 
 
@@ -303,33 +315,42 @@ def plot_frontier(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
     sub = results
     b = sub.unique("b")[0]
     fig, ax = new_figure(width=7.2, height=4.8)
-    for family, color, marker in (("deterministic", "C0", "o"), ("randomized", "C1", "s")):
+    reps = set()
+    for family, name, marker in (("deterministic", "ski.purohit_deterministic", "o"),
+                                 ("randomized", "ski.purohit_randomized", "s")):
         rows = sub.filter(family=family)
-        lams = np.array(rows.filter(metric="consistency").column("lam"), dtype=float)
-        c = rows.filter(metric="consistency").values()
-        r = rows.filter(metric="robustness").values()
-        order = np.argsort(lams)
-        ax.plot(c[order], r[order], marker=marker, color=color, linestyle="none",
+        cs = rows.summary(x="lam", metric="consistency")[0]
+        rs = rows.summary(x="lam", metric="robustness")[0]
+        reps |= {int(v) for v in cs.n}
+        ax.plot(cs.mean, rs.mean, marker=marker, color=color(name), linestyle="none",
                 label=f"Purohit {family}, b = {b} (exact)")
     c_det = np.linspace(1.02, 2.0, 200)
-    ax.plot(c_det, bounds.wei_zhang_deterministic_robustness(c_det), color="C0", linestyle="--",
-            label="Wei-Zhang deterministic bound r = 1 + 1/(c - 1)")
+    ax.plot(c_det, bounds.wei_zhang_deterministic_robustness(c_det), color=color("bound"), linestyle="--",
+            label=r"Wei-Zhang deterministic bound $r = 1 + 1/(c - 1)$")
     r_rand = np.linspace(1.0 / (1 - np.exp(-1.0)), 40.0, 400)
-    ax.plot(bounds.wei_zhang_randomized_consistency(r_rand), r_rand, color="C1", linestyle="--",
-            label="Wei-Zhang randomized bound c = r ln(1 + 1/(r - 1))")
+    ax.plot(bounds.wei_zhang_randomized_consistency(r_rand), r_rand, color=color("bound"), linestyle="-.",
+            label=r"Wei-Zhang randomized bound $c = r \ln(1 + 1/(r - 1))$")
     lam = np.linspace(0.02, 0.999, 200)
     c_lim, r_lim = bounds.purohit_randomized_limit(lam)
-    ax.plot(c_lim, r_lim, color="C3", linestyle=":", linewidth=2.5,
-            label="Purohit randomized, b -> inf (on the bound)")
+    ax.plot(c_lim, r_lim, color=color("ski.purohit_randomized"), linestyle=":", linewidth=2.5,
+            label=r"Purohit randomized, $b \to \infty$ (on the bound)")
     ax.set_yscale("log")
     ticks = [1, 1.5, 2, 3, 5, 10, 20, 30]
     ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
     ax.set_yticks([], minor=True)
-    ax.set(xlabel="consistency (ratio with a perfect prediction)",
-           ylabel="robustness (worst ratio over predictions)", xlim=(0.98, 2.05), ylim=(1.0, 30.0),
+    ax.set(xlabel="consistency c (ratio with a perfect prediction)",
+           ylabel="robustness r (worst ratio over predictions)", xlim=(0.98, 2.05), ylim=(1.0, 30.0),
            title=f"Ski rental consistency-robustness trade-off (b = {b}; lower-left is better)")
-    ax.legend(fontsize=8)
+    n_text = "-".join(str(n) for n in sorted({min(reps), max(reps)}))
+    ax.legend(fontsize=8, title=f"exact values (no sampling; n = {n_text} identical replications)",
+              title_fontsize=8)
     return save_figure(fig, out_dir, "ski_rental_frontier")
+
+
+def _arm_color(label: str) -> str:
+    if label.startswith("no predictor"):
+        return color("baseline")
+    return color(_role(label, "prediction"))
 
 
 def plot_learning(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
@@ -337,18 +358,22 @@ def plot_learning(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
     sub = results
     b = sub.unique("b")[0]
     fig, axes = new_figure(1, 2, width=11.0, height=4.4)
-    for s in sub.summary(x="agent", metric="des_ratio", by="arm"):
-        band(axes[0], s.x, s.mean, s.lo, s.hi, label=s.label)
+    ratio = sub.summary(x="agent", metric="des_ratio", by="arm")
+    plot_summaries(axes[0], ratio, colors=_arm_color, marker=None)
     axes[0].set(xlabel="agent number in arrival order (log scale; geometric bins)",
                 ylabel="mean ratio E[cost] / OPT",
                 title=f"Rent-or-buy simulation, b = {b}: ratio as the predictor learns")
-    for s in sub.summary(x="agent", metric="des_error", by="arm"):
-        band(axes[1], s.x, s.mean, s.lo, s.hi, label=s.label)
+    axes[0].legend(fontsize=8, title=interval_note(ratio), title_fontsize=8)
+    error = sub.summary(x="agent", metric="des_error", by="arm")
+    plot_summaries(axes[1], error, colors=_arm_color, marker=None)
     axes[1].set(xlabel="agent number in arrival order (log scale; geometric bins)",
-                ylabel="mean |y - x| (days)", title="Prediction error (95% CI across replications)")
+                ylabel="mean |y - x| (days)", title="Prediction error")
+    axes[1].legend(fontsize=8, title=interval_note(error), title_fontsize=8)
     for ax in axes:
         ax.set_xscale("log")
-        ax.legend(fontsize=8)
+        # plain tick labels (1, 10, 100): no mathtext to lay out, and agent numbers read as numbers
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     return save_figure(fig, out_dir, "ski_rental_learning")
 
 
@@ -359,15 +384,18 @@ SCENARIO = Scenario(
     studies=(
         Study("ratio", cell=RatioCell, run=run_ratio, plot=plot_ratio,
               grid=lambda p: [{"sigma": s} for s in p.sigmas], sweeps={"sigma": "sigmas"},
-              description="Mean exact ratio of each rule against the prediction noise (Purohit et al. Fig. 2a)."),
+              description="Mean exact ratio of each rule against the prediction noise (Purohit et al. Fig. 2a).",
+              metrics={"mean_ratio": "ratio", "mean_abs_error": "nonnegative"}, headline=("mean_ratio",)),
         Study("frontier", cell=FrontierCell, run=run_frontier, plot=plot_frontier,
-              description="Exact consistency-robustness of Purohit's families against Wei-Zhang's bounds."),
+              description="Exact consistency-robustness of Purohit's families against Wei-Zhang's bounds.",
+              metrics={"consistency": "ratio", "robustness": "ratio"}),
         Study("learning", cell=LearningCell, run=run_learning, plot=plot_learning,
-              description="Rent-or-buy DES: the ratio as a predictor learns from finished seasons."),
+              description="Rent-or-buy DES: the ratio as a predictor learns from finished seasons.",
+              metrics={"des_ratio": "ratio", "des_error": "nonnegative"}),
     ),
     quick={"instances": 2000, "sigmas": (0.0, 50.0, 100.0, 200.0, 400.0), "frontier_lams": 10,
            "agents": 300},
     replications=10,
-    quick_replications=3,
+    quick_replications=6,
 )
 SCENARIO.run_if_main(__name__)
