@@ -16,6 +16,8 @@ Examples
 [0.0, 1.0, 2.0, 3.0]
 """
 
+from typing import Any
+
 from ._version import __version__
 from .engine import Simulation
 from .environment import Environment, Rollout, Step, rollout
@@ -43,6 +45,22 @@ from .registry import (
 )
 from .results import Results, mean_ci
 from .scenario import Scenario, Study
+
+_FRAMES = ("load_results", "load_summary")
+
+
+def __getattr__(name: str) -> Any:
+    # sim.frames imports pandas (about half a second): load it on first use, not with `import sim`
+    if name in _FRAMES:
+        from . import frames
+
+        return getattr(frames, name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FRAMES})
+
 
 __all__ = [
     "BackendError",
@@ -72,6 +90,8 @@ __all__ = [
     "check_policy_name",
     "get_scenario",
     "load_policy",
+    "load_results",
+    "load_summary",
     "make_policy",
     "make_rng",
     "mean_ci",

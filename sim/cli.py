@@ -5,7 +5,9 @@ Commands::
     stratsim list                       every registered scenario and what it does
     stratsim list --policies            every registered policy, by domain
     stratsim run NAME [options]         run a scenario's sweep into a results folder
+    stratsim run NAME --precision EPS   add replications until the headline metrics are that precise
     stratsim run quickstart             every scenario at a small scale, under results/
+    stratsim params NAME                a scenario's parameters, defaults, quick values, grids, metrics
     stratsim plot DIR                   redraw a results folder's figures
     stratsim --version                  the stratsim version
 
@@ -21,19 +23,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
 import threading
 import time
+import typing
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ._version import __version__
 from .errors import StratsimError, ValidationError
 from .validate import check_int
 
-__all__ = ["Terminated", "build_parser", "main"]
+__all__ = ["Terminated", "build_parser", "describe_parameters", "main"]
 
 QUICKSTART = "quickstart"
 
@@ -66,7 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                      help="override a parameter (repeatable), e.g. --set horizon=5000")
     run.add_argument("--quick", action="store_true", help="small, fast version of the study")
+    run.add_argument("--precision", type=float, metavar="EPS",
+                     help="add replications until every cell's headline metrics have a relative half-width "
+                          "<= EPS (e.g. 0.05; starting from --reps)")
+    run.add_argument("--max-reps", dest="max_reps", type=int, metavar="N",
+                     help="with --precision: at most N replications per cell (default 10 x the starting ones)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    params = sub.add_parser("params", help="a scenario's parameters: defaults, types, quick values, grids, metrics")
+    params.add_argument("name", help="scenario name (see 'stratsim list')")
     plot = sub.add_parser("plot", help="redraw the figures of a results folder")
     plot.add_argument("folder", help="a folder written by 'stratsim run'")
     return parser
@@ -119,6 +131,9 @@ def _cmd_run(args, argv) -> int:
     if args.name == QUICKSTART:
         if sets:
             raise ValidationError("--set is not accepted by quickstart (it runs every scenario)")
+        if args.precision is not None or args.max_reps is not None:
+            raise ValidationError("--precision and --max-reps are not accepted by quickstart (it runs every "
+                                  "scenario once, quick)")
         root = Path(args.out or "results")
         names = scenarios.names()
         start = time.perf_counter()
@@ -132,7 +147,8 @@ def _cmd_run(args, argv) -> int:
     scenarios.get(args.name)  # unknown names fail before anything else
     out = Path(args.out or Path("results") / args.name)
     began = time.perf_counter()
-    summary = run_scenario(args.name, out, overrides=sets, quick=args.quick, **common)
+    summary = run_scenario(args.name, out, overrides=sets, quick=args.quick, precision=args.precision,
+                           max_replications=args.max_reps, **common)
     _report(summary, time.perf_counter() - began)
     return 0
 
@@ -141,6 +157,133 @@ def _report(summary, seconds: float) -> None:
     resumed = f", {summary.resumed} resumed" if summary.resumed else ""
     print(f"{summary.scenario}: {summary.ran} of {summary.tasks} tasks run{resumed} in {seconds:.1f} s "
           f"-> {summary.out}/results.csv, {len(summary.figures)} figure files in {summary.out}/figures")
+    if summary.precision is not None:
+        print(_precision_line(summary.precision))
+
+
+def _precision_line(record: dict) -> str:
+    """One line on a precision run: target, rounds, replications per cell, cells short of the target."""
+    cells = record["cells"]
+    reps = [c["replications"] for c in cells]
+    span = str(reps[0]) if min(reps) == max(reps) else f"{min(reps)} to {max(reps)}"
+    rels = [c["relative_half_width"] for c in cells if c["reason"] != "no headline metrics"]
+    worst = max((float("inf") if r is None else r for r in rels), default=0.0)
+    short = [c for c in cells if c["reason"] == "max replications reached"]
+    head = f"precision {record['target']:g}: "
+    if short:
+        head += (f"not met in {len(short)} of {len(cells)} cells at {record['max_replications']} replications "
+                 f"(--max-reps)")
+    else:
+        head += "met in every cell"
+    return (f"{head}; worst relative half-width {worst:.3g}; {span} replications per cell, {record['rounds']} "
+            f"round{'s' if record['rounds'] != 1 else ''} (manifest.json: precision)")
+
+
+def _cmd_params(args) -> int:
+    from .registry import scenarios
+
+    print(describe_parameters(scenarios.get(args.name)), end="")
+    return 0
+
+
+def _type_text(hint: Any) -> str:
+    if isinstance(hint, type):
+        return hint.__name__
+    return str(hint).replace("typing.", "")
+
+
+def _columns(rows: list[list[str]], indent: str = "  ") -> list[str]:
+    widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
+    return [(indent + "  ".join(v.ljust(w) for v, w in zip(r, widths))).rstrip() for r in rows]
+
+
+def _support_text(support: Any) -> str:
+    from .intervals import as_support
+
+    sup = as_support(support)
+    return sup.name if sup.name in ("share", "nonnegative", "ratio", "unbounded") else (
+        f"{sup.name} [{sup.lower:g}, {sup.upper:g}]" if not sup.name.startswith("[") else sup.name)
+
+
+def describe_parameters(scenario: Any) -> str:
+    """The text of ``stratsim params NAME`` for ``scenario`` (a :class:`~sim.scenario.Scenario`).
+
+    Every parameter with its type, default, ``--quick`` value (``-``: the
+    default) and the study cell fields its values set (``-``: none); then, per
+    study, its cells (default and quick), which cell fields the grid sets (and
+    from which parameter), which ones take the parameter of the same name and
+    which keep the cell's own default, the declared metric supports and the
+    headline metrics (what ``--precision`` controls).
+
+    Examples
+    --------
+    >>> from sim.registry import get_scenario
+    >>> text = describe_parameters(get_scenario("mm1"))
+    >>> text.startswith("mm1: ")
+    True
+    >>> "response.rho" in next(line for line in text.splitlines() if line.lstrip().startswith("rhos "))
+    True
+    """
+    params_type = scenario.params
+    hints = typing.get_type_hints(params_type)
+    defaults = scenario.make_params({})
+    quick = scenario.make_params({}, quick=True)
+    studies = scenario.studies or (None,)
+    swept: dict[str, list[str]] = {}
+    for study in scenario.studies:
+        for cell_field, param in study.sweeps.items():
+            swept.setdefault(param, []).append(f"{study.name}.{cell_field}")
+    lines = [f"{scenario.name}: {scenario.description}",
+             f"replications: {scenario.replications} (--quick: {scenario.quick_replications}); "
+             f"cells: {len(scenario.cells(defaults))} (--quick: {len(scenario.cells(quick))})",
+             "",
+             "parameters (--set KEY=VALUE; --quick sets the quick column, '-' keeps the default):"]
+    rows = [["name", "type", "default", "quick", "sets (study.cell field)"]]
+    for f in dataclasses.fields(params_type):
+        q = repr(getattr(quick, f.name)) if f.name in scenario.quick else "-"
+        rows.append([f.name, _type_text(hints.get(f.name, f.type)), repr(getattr(defaults, f.name)), q,
+                     ", ".join(swept.get(f.name, [])) or "-"])
+    lines += _columns(rows)
+    for study in studies:
+        lines += [""] + _study_lines(scenario, study, defaults, quick)
+    return "\n".join(lines) + "\n"
+
+
+def _study_lines(scenario: Any, study: Any, defaults: Any, quick: Any) -> list[str]:
+    if study is None:  # the single-function form: one implicit study on the parameters themselves
+        cells_default = scenario.cells(defaults)
+        cells_quick = scenario.cells(quick)
+        out = [f"study (the scenario itself): {len(cells_default)} cells (--quick: {len(cells_quick)})"]
+        grid_keys = list(dict.fromkeys(k for c in cells_default + cells_quick for k in c))
+        out.append("  grid sets: " + (", ".join(grid_keys) or "nothing (one cell of the parameters)"))
+        metrics, headline = scenario.metrics, scenario.headline
+    else:
+        cells_default = study.cells(defaults)
+        cells_quick = study.cells(quick)
+        title = f"study {study.name}" + (f": {study.description}" if study.description else "")
+        out = [title, f"  cells: {len(cells_default)} (--quick: {len(cells_quick)})"]
+        grid_keys = list(dict.fromkeys(k for c in cells_default + cells_quick for k in c))
+        params_fields = {f.name for f in dataclasses.fields(scenario.params)}
+        sets = [f"{k} (from {study.sweeps[k]})" if k in study.sweeps else f"{k} (computed by the grid)"
+                for k in grid_keys]
+        out.append("  grid sets: " + (", ".join(sets) or "nothing (one cell)"))
+        shared = [n for n in study.field_names if n not in grid_keys and n in params_fields]
+        own = [n for n in study.field_names if n not in grid_keys and n not in params_fields]
+        if shared:
+            out.append("  from the parameter of the same name: " + ", ".join(shared))
+        if own:
+            cell_defaults = study.make_cell(None, {})
+            out.append("  cell defaults (not parameters): "
+                       + ", ".join(f"{n}={getattr(cell_defaults, n)!r}" for n in own))
+        metrics, headline = study.metrics, study.headline
+    if metrics:
+        out.append("  metrics (support; * headline: what --precision controls):")
+        out += _columns([[m, _support_text(k), "*" if m in headline else ""] for m, k in metrics.items()],
+                        indent="    ")
+    else:
+        out.append("  metrics: none declared (intervals are unbounded)")
+    out.append("  headline metrics: " + (", ".join(headline) or "none (--precision does not apply)"))
+    return out
 
 
 def _cmd_plot(args) -> int:
@@ -182,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _cmd_list(args)
             if args.command == "run":
                 return _cmd_run(args, ["stratsim", *argv])
+            if args.command == "params":
+                return _cmd_params(args)
             return _cmd_plot(args)
     except StratsimError as exc:
         print(f"stratsim: error: {exc}", file=sys.stderr)

@@ -3,7 +3,10 @@
 ``manifest.json`` records the scenario, its parameters and cells, the root
 seed (the entropy and spawn key of the sweep's root SeedSequence), the
 replications, the stratsim and package versions, the git revision, the command
-line and the UTC time. Its ``fingerprint`` (a hash of scenario, parameters,
+line and the UTC time; a run with a precision target (``stratsim run NAME
+--precision EPS``) adds ``cell_replications`` (one count per cell) and
+``precision``: the target and how far each cell got (see
+:func:`sim.runner.run_scenario`). Its ``fingerprint`` (a hash of scenario, parameters,
 cells, root seed and stratsim version) decides whether a later run may resume
 into the same folder.
 
@@ -115,8 +118,15 @@ def git_revision(path: str | os.PathLike[str] | None = None) -> str | None:
 
 def build_manifest(*, scenario: str, description: str, params: dict, cells: list,
                    rng: int | Sequence[int] | np.random.SeedSequence, replications: int, quick: bool, backend: str,
-                   jobs: int, argv: Sequence[str] | None = None) -> dict[str, Any]:
-    """The manifest dictionary of a run; ``rng`` is the root seed (int or SeedSequence)."""
+                   jobs: int, argv: Sequence[str] | None = None,
+                   precision: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The manifest dictionary of a run; ``rng`` is the root seed (int or SeedSequence).
+
+    ``precision`` (a run with a precision target) is stored under ``"precision"``;
+    it is not part of the fingerprint, so a precision run can extend a folder
+    and a plain run can extend a precision run's folder.
+    """
+    extra = {} if precision is None else {"precision": precision}
     return {
         "scenario": scenario,
         "description": description,
@@ -133,6 +143,7 @@ def build_manifest(*, scenario: str, description: str, params: dict, cells: list
         "git_revision": git_revision(),
         "argv": list(sys.argv if argv is None else argv),
         "utc_time": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        **extra,
     }
 
 
