@@ -27,7 +27,8 @@ from sim.errors import InputTypeError, UnknownNameError, ValidationError
 
 from .validation import check_memory
 
-__all__ = ["deferred_acceptance", "deferred_acceptance_indexed", "ntu_blocking_pairs", "ntu_is_stable"]
+__all__ = ["deferred_acceptance", "deferred_acceptance_indexed", "deferred_acceptance_unchecked", "ntu_blocking_pairs",
+           "ntu_is_stable"]
 
 #: Bytes of working memory per listed (agent, agent) pair and per agent, measured with tracemalloc on
 #: complete and sparse profiles (rank dicts, index lists) and rounded up; used by the size guard.
@@ -240,8 +241,21 @@ class _Ranks(dict):
         return self.unlisted
 
 
-def _deferred_acceptance(proposer_prefs, receiver_rank) -> list[int]:
-    """The algorithm, on validated numbered input (see :func:`deferred_acceptance_indexed`)."""
+def deferred_acceptance_unchecked(proposer_prefs: Sequence[Sequence[int]],
+                                  receiver_rank: Sequence[Sequence[int]]) -> list[int]:
+    """:func:`deferred_acceptance_indexed` without its input checks.
+
+    For callers whose input is valid by construction and checked once (the
+    learners of :mod:`agents.matching.ntu` rank arms by ``argsort`` every round
+    against receivers' ranks validated when the learner was built), where the
+    checks would cost several times the algorithm. Invalid input gives
+    undefined results: use :func:`deferred_acceptance_indexed` otherwise.
+
+    Examples
+    --------
+    >>> deferred_acceptance_unchecked([[0, 1], [0, 1]], [[1, 0], [0, 1]])
+    [1, 0]
+    """
     n_prop = len(proposer_prefs)
     nxt = [0] * n_prop
     held = [-1] * len(receiver_rank)
@@ -324,7 +338,7 @@ def deferred_acceptance_indexed(proposer_prefs: Sequence[Sequence[int]] | np.nda
     sim.errors.ValidationError: proposer_prefs[0] lists receiver 2; receivers are numbered 0..1 (len(receiver_rank) = 2)
     """
     lists, ranks = _check_indexed(proposer_prefs, receiver_rank)
-    return _deferred_acceptance(lists, ranks)
+    return deferred_acceptance_unchecked(lists, ranks)
 
 
 def deferred_acceptance(proposer_prefs: Mapping[Hashable, Sequence[Hashable]],
@@ -376,7 +390,7 @@ def deferred_acceptance(proposer_prefs: Mapping[Hashable, Sequence[Hashable]],
     lists = [[r_index[b] for b in p_rank[a]] for a in proposers]
     unlisted = len(proposers)
     ranks = [_Ranks({p_index[a]: k for a, k in r_rank[b].items()}, unlisted) for b in receivers]
-    got = _deferred_acceptance(lists, ranks)
+    got = deferred_acceptance_unchecked(lists, ranks)
     return {a: (None if got[k] < 0 else receivers[got[k]]) for k, a in enumerate(proposers)}
 
 

@@ -51,7 +51,7 @@ from numpy.typing import ArrayLike
 from scipy import special, stats
 
 from .errors import InputTypeError, UnknownNameError, ValidationError
-from .random import RngLike, make_rng
+from .random import RngLike, as_seed_sequence
 
 __all__ = [
     "NONNEGATIVE",
@@ -380,9 +380,12 @@ def _wilson(x, ok, n, mean, sup, level, rng):
 
 def _bootstrap_means(x, ok, n, rng, resamples=RESAMPLES):
     """Bootstrap means of every column: the values of each column resampled with replacement."""
-    gen = make_rng(rng)
+    seq = as_seed_sequence(rng)
     out = np.empty((resamples, x.shape[1]))
-    for size in np.unique(n):  # columns with the same count share one draw of indices
+    for size in np.unique(n):
+        # one draw of indices per count, from a stream named by the count alone: a column's
+        # interval depends on its own values only, never on which other columns are summarised with it
+        gen = np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, int(size))))
         cols = np.flatnonzero(n == size)
         # pack each column's values to the top so index i < size picks its i-th value
         order = np.argsort(~ok[:, cols], axis=0, kind="stable")

@@ -39,7 +39,10 @@ __all__ = ["MatchingObservation", "MatchingDecision", "MatchingFeedback", "NTUOb
 
 
 def _ids(name, value):
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):  # ragged or otherwise not an array
+        raise InputTypeError(f"{name} must be a 1-D array of integer agent ids, got {value!r:.80}") from None
     if arr.size == 0:
         return np.zeros(0, dtype=np.int64)
     if arr.dtype == object or arr.dtype.kind not in "iu":

@@ -126,3 +126,15 @@ def test_no_successes_in_four_trials_still_leave_room_above_zero():
 def test_bad_input_names_the_argument(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_a_columns_bootstrap_interval_does_not_depend_on_the_other_columns():
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 1, (6, 1))
+    alone = intervals(x, SHARE)
+    others = np.full((9, 3), np.nan)
+    others[:6, :1] = x
+    others[:, 1] = rng.uniform(0, 1, 9)
+    others[:4, 2] = rng.uniform(0, 1, 4)
+    together = intervals(others, SHARE)
+    assert (together[1][0], together[2][0]) == (alone[1][0], alone[2][0])

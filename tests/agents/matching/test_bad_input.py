@@ -151,3 +151,12 @@ def test_live_market_takes_rng_not_seed():
         simulate_live(TypedMatchUCB(), seed=1)
     with pytest.raises(ValidationError, match="rng"):
         simulate_live(TypedMatchUCB(), horizon=5.0, rng=-1)
+
+
+def test_a_ragged_id_list_is_a_type_error_naming_the_argument():
+    # found by the fuzz test: numpy's "inhomogeneous shape" ValueError escaped raw
+    from agents.matching import MatchingObservation
+    from sim.errors import InputTypeError
+
+    with pytest.raises(InputTypeError, match="customers"):
+        MatchingObservation(customers=[[0], [0, 1]], providers=[])
