@@ -35,13 +35,16 @@ paired. Three studies (each a :class:`~sim.scenario.Study` with one cell;
   whose value for an item falls by ``satiation`` for each time it was among
   their last ``satiation_window`` items, naive vs strategic.
 
-Figures (written to ``out_dir``):
+Figures (written to ``out_dir``; every band and error bar is a 95% interval
+over replications inside the metric's support, see :mod:`sim.intervals`, and
+the legends state the method and n):
 
 - ``strategization_conditions``: explicit-signal usage by condition, naive vs
-  strategic (mean and 95% CI over replications), and the paired extra usage of
-  strategic over naive users. Strategic users told likes use the buttons more
-  than those told dwell (the ratio of means, with a bootstrap CI, is printed:
-  about 1.4-2x depending on the draw of catalogs; the lab measured 1.9x); naive
+  strategic, and the paired extra usage of strategic over naive users.
+  Strategic users told likes use the buttons more than those told dwell (the
+  ratio of means is printed with the percentile bootstrap interval of that same
+  ratio, replications resampled in pairs: about 1.4-2x depending on the draw of
+  catalogs, 1.7x at ``--quick`` scale; the lab measured 1.9x); naive
   users' usage is identical across conditions (ratio 1.00), and "static"
   strategic users (told engagement does not shape recommendations) behave
   exactly like naive ones, while every other strategic group uses the buttons
@@ -55,9 +58,16 @@ Figures (written to ``out_dir``):
   utility gain grows with ``H``, while likes-told users gain almost nothing:
   the platform (``alpha = 0.5``) reads likes less than they believe.
 - ``strategization_satiation``: the share of enjoyed items (natural like) a
-  user does not like, against satiation strength: zero for naive users and
-  rising with satiation for strategic ones, who withhold likes so that content
-  they enjoy is not over-recommended; and their utility.
+  user does not like, against satiation strength: zero for naive users (the same
+  in every replication, so the band is that point) and rising with satiation for
+  strategic ones, who withhold likes so that content they enjoy is not
+  over-recommended; and their utility.
+
+Every finding above shows in the ``--quick`` figures (6 replications of 6
+users; catalogs differ a lot between replications, so with 2 the horizon and
+satiation curves were one or two draws: likes-told users at about 0, withheld
+likes flat at 0). Their intervals are wide: at this scale dwell-told users'
+explicit usage at ``H = 3`` is within the likes-told users' interval.
 
 Run it with ``stratsim run strategization`` or ``python -m scenarios.strategization``.
 
@@ -76,6 +86,8 @@ sim.errors.ValidationError: conditions must be one of ['dwell', 'learning', 'lik
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,9 +110,9 @@ from agents.strategic import (
     sample_users,
     type_profiles,
 )
-from sim.plotting import band, new_figure, plot_parts, save_figure
+from sim.plotting import color, interval_note, new_figure, plot_parts, plot_summaries, save_figure
 from sim.registry import check_policy_name
-from sim.results import Results, mean_ci
+from sim.results import Results
 from sim.scenario import Scenario, Study
 from sim.validate import check_choice, check_int, check_probability, check_real
 
@@ -372,21 +384,33 @@ def run_satiation(cell: SatiationCell, rng: np.random.Generator) -> list[dict]:
 
 
 # --- figures ------------------------------------------------------------------------------
-def _bars(ax, results, metric, conditions, users=("naive", "strategic")):
-    width = 0.8 / len(users)
-    x = np.arange(len(conditions))
-    colors = {"naive": "tab:gray", "strategic": "tab:blue"}
-    for j, user in enumerate(users):
-        stats = []
-        for c in conditions:
-            vals = results.filter(study="conditions", metric=metric, user=user, condition=c,
-                                  user_type="all").values()
-            stats.append(mean_ci(vals))
-        m = np.array([s[0] for s in stats])
-        err = np.array([[s[0] - s[1] for s in stats], [s[2] - s[0] for s in stats]])
-        ax.bar(x + (j - (len(users) - 1) / 2) * width, m, width, yerr=err, capsize=3, color=colors[user],
-               label=f"{user} users (mean, 95% CI)")
-    ax.set_xticks(x, [f"told {c}" for c in conditions])
+#: Legend text of each kind of user.
+_USERS = {"naive": "naive users", "strategic": "strategic users"}
+
+
+def _by_condition(sub, metric, conditions, by="user"):
+    """Summaries of ``metric`` per information condition (``x``: the condition's position)."""
+    pos = {c: i for i, c in enumerate(conditions)}
+    rows = [dict(r, position=pos[r["condition"]])
+            for r in sub.filter(metric=metric, user_type="all", condition=tuple(conditions)).rows]
+    return [_point_where_constant(s) for s in Results(rows, sub.supports).summary(x="position", metric=metric,
+                                                                                   by=by)]
+
+
+def _bars(ax, summaries, conditions):
+    """Side-by-side bars (means) per condition with their intervals; dots where too few for one."""
+    width = 0.8 / max(len(summaries), 1)
+    for j, s in enumerate(summaries):
+        x = s.x + (j - (len(summaries) - 1) / 2) * width
+        ax.bar(x, s.mean, width, color=color(s.label), label=_USERS.get(s.label, s.label))
+        ok = s.n >= 3
+        if ok.any():
+            ax.errorbar(x[ok], s.mean[ok], yerr=[s.mean[ok] - s.lo[ok], s.hi[ok] - s.mean[ok]], fmt="none",
+                        ecolor="black", elinewidth=1, capsize=3)
+        for xi, v, o in zip(x, s.values, ok):
+            if not o:
+                ax.plot(np.full(v.size, xi), v, linestyle="none", marker=".", color="black")
+    ax.set_xticks(np.arange(len(conditions)), [f"told {c}" for c in conditions])
 
 
 def _per_rep(results, metric, user, condition) -> dict:
@@ -394,64 +418,112 @@ def _per_rep(results, metric, user, condition) -> dict:
     return {r.get("rep"): r["value"] for r in rows}
 
 
-def _ratio_ci(num: dict, den: dict, draws: int = 2000):
-    """Ratio of means over replications, with a (seeded, so reproducible) bootstrap 95% CI."""
+def _ratio_ci(num: dict, den: dict, level: float = 0.95, draws: int = 2000) -> tuple[float, float, float, int]:
+    """Ratio of means over replications and the percentile bootstrap interval of that same estimator.
+
+    The replications are resampled in pairs (numerator and denominator of a
+    replication share its catalog and users) from a fixed seed, so the same
+    results give the same interval. Returns ``(ratio, lo, hi, n)``; with fewer
+    than 3 replications (or an undefined ratio) ``lo`` and ``hi`` are NaN.
+    """
     reps = sorted(set(num) & set(den), key=str)
-    a = np.array([num[r] for r in reps])
-    b = np.array([den[r] for r in reps])
-    ratio = a.mean() / b.mean() if b.mean() > 0 else float("nan")
-    if len(reps) < 2:
-        return ratio, ratio, ratio
-    idx = np.random.default_rng(0).integers(0, len(reps), size=(draws, len(reps)))
+    a = np.array([num[r] for r in reps], dtype=float)
+    b = np.array([den[r] for r in reps], dtype=float)
+    n = len(reps)
+    ratio = a.mean() / b.mean() if n and b.mean() > 0 else math.nan
+    if n < 3 or not math.isfinite(ratio):
+        return ratio, math.nan, math.nan, n
+    idx = np.random.default_rng(0).integers(0, n, size=(draws, n))
     with np.errstate(divide="ignore", invalid="ignore"):
         boot = a[idx].mean(axis=1) / b[idx].mean(axis=1)
-    boot = boot[np.isfinite(boot)]
-    return ratio, float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975))
+    boot = boot[~np.isnan(boot)]  # 0 / 0 resamples have no ratio; x / 0 is +inf and stays
+    alpha = (1 - level) / 2
+    lo, hi = (float(np.quantile(boot, q, method="inverted_cdf")) for q in (alpha, 1 - alpha))
+    # the percentile interval of the estimator's own bootstrap distribution brackets the estimate
+    # unless that distribution is extremely skewed; then it is widened to the estimate, never past it
+    return ratio, min(lo, ratio), max(hi, ratio), n
+
+
+def _ratio_text(user, ratio, lo, hi, n) -> str:
+    head = f"{user}: told likes / told dwell = {ratio:.2f}x"
+    if math.isnan(lo):
+        return f"{head} (n = {n} replications: too few for an interval)"
+    return f"{head} (95% CI {lo:.2f}-{hi:.2f}, percentile bootstrap, n = {n})"
 
 
 def _plot_conditions(sub, out_dir) -> list:
     conditions = [c for c in CONDITIONS if c in sub.unique("condition")]
     fig, (ax1, ax2) = new_figure(1, 2)
-    _bars(ax1, sub, "explicit_usage", conditions)
+    usage = _by_condition(sub, "explicit_usage", conditions)
+    _bars(ax1, usage, conditions)
     ax1.set(ylabel="explicit-signal usage (share of steps with like/dislike)",
             title="Explicit feedback by information condition")
-    ax1.set_ylim(0, ax1.get_ylim()[1] * 1.25)  # room for the ratios printed on top
     text = []
     for user in ("strategic", "naive"):
         likes, dwell = (_per_rep(sub, "explicit_usage", user, c) for c in ("likes", "dwell"))
         if likes and dwell:
-            m, lo, hi = _ratio_ci(likes, dwell)
-            text.append(f"{user}: told likes / told dwell = {m:.2f}x (95% CI {lo:.2f}-{hi:.2f})")
+            text.append(_ratio_text(user, *_ratio_ci(likes, dwell)))
+    top = max(float(np.nanmax(s.hi)) for s in usage)
+    ax1.set_ylim(0, min(1.0, top) * 1.45 if top > 0 else 1.0)  # room for the ratios and the legend
     if text:
         ax1.text(0.02, 0.98, "\n".join(text), transform=ax1.transAxes, va="top", fontsize=8)
-    ax1.legend(loc="lower right", fontsize=8)
-    _bars(ax2, sub, "explicit_usage_minus_naive", conditions, users=("strategic",))
+    ax1.legend(loc="upper right", bbox_to_anchor=(1.0, 0.86), fontsize=8, title=interval_note(usage),
+               title_fontsize=8)
+    extra = _by_condition(sub.filter(user="strategic"), "explicit_usage_minus_naive", conditions)
+    _bars(ax2, extra, conditions)
     ax2.axhline(0.0, color="black", linewidth=0.8, linestyle=":")
     ax2.set(ylabel="strategic minus naive explicit usage (same users, catalog)",
             title="Extra explicit feedback from strategizing")
-    ax2.legend(loc="upper right", fontsize=8)
+    bottom, top = ax2.get_ylim()
+    ax2.set_ylim(bottom, top + 0.25 * (top - bottom))  # room for the legend above the error bars
+    ax2.legend(loc="upper right", fontsize=8, title=interval_note(extra), title_fontsize=8)
     return save_figure(fig, out_dir, "strategization_conditions")
 
 
-def _plot_against(sub, out_dir, *, x, by, panels, xlabel, label, name, xticks=False) -> list:
-    """Two panels of metrics against ``x``, one band per ``by`` value."""
+def _point_where_constant(s):
+    """``s`` with a zero-width interval where every replication has the same value.
+
+    A share that is the same in every replication (naive users' withheld likes:
+    0) has no spread: every bootstrap resample has that mean, so its bootstrap
+    interval is the point. The toolkit's default there is a Wilson interval,
+    which treats each replication as one 0/1 outcome (up to 0.39 for six 0.0
+    values); a share of many users' steps is not one.
+    """
+    same = np.array([v.size >= 3 and np.ptp(v) == 0 for v in s.values], dtype=bool) & (s.method == "wilson")
+    if not same.any():
+        return s
+    return dataclasses.replace(s, lo=np.where(same, s.mean, s.lo), hi=np.where(same, s.mean, s.hi),
+                               method=np.where(same, "bca", s.method))
+
+
+def _plot_against(sub, out_dir, *, x, by, panels, xlabel, styles, name, zero_line=False) -> list:
+    """Two panels of metrics against ``x``, one curve per ``by`` value (``styles[value]``:
+    legend text, colour, line style, marker)."""
     sub = sub.filter(user_type="all")
     fig, axes = new_figure(1, 2)
     for ax, (metric, ylabel, title) in zip(axes, panels):
-        for s in sub.summary(x=x, metric=metric, by=by):
-            band(ax, s.x, s.mean, s.lo, s.hi, label=label.format(s.label))
+        summaries = [_point_where_constant(s) for s in sub.summary(x=x, metric=metric, by=by)]
+        for s in summaries:
+            text, role, linestyle, marker = styles[s.label]
+            if all(v.size >= 3 and np.ptp(v) == 0 for v in s.values):
+                text += " (the same in every replication)"  # naive users never withhold a like
+            plot_summaries(ax, [s], colors={s.label: color(role)}, labels={s.label: text}, linestyle=linestyle,
+                           marker=marker)
         ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-        if xticks:
+        if zero_line:
             ax.axhline(0.0, color="black", linewidth=0.8, linestyle=":")
-            ax.set_xticks(sub.unique(x))
-        ax.legend(fontsize=8)
+        ax.set_xticks(sub.unique(x))
+        ax.legend(fontsize=8, title=interval_note(summaries), title_fontsize=8, loc="best")
     return save_figure(fig, out_dir, name)
 
 
 def _plot_horizon(sub, out_dir) -> list:
+    # both curves are strategic users: one colour, told likes / told dwell by line style and marker
     return _plot_against(
-        sub, out_dir, x="horizon", by="condition", xticks=True, name="strategization_horizon",
-        xlabel="planning horizon H (steps; 0 = naive)", label="strategic, told {} (95% CI)",
+        sub, out_dir, x="horizon", by="condition", zero_line=True, name="strategization_horizon",
+        xlabel="planning horizon $H$ (steps; 0 = naive)",
+        styles={"likes": ("strategic, told likes", "strategic", "-", "o"),
+                "dwell": ("strategic, told dwell", "strategic", "--", "s")},
         panels=(("explicit_usage_gain", "explicit usage minus naive usage (share of steps)",
                  "Extra explicit feedback against the horizon"),
                 ("utility_gain", "utility per step minus naive utility", "Utility gain against the horizon")))
@@ -460,7 +532,8 @@ def _plot_horizon(sub, out_dir) -> list:
 def _plot_satiation(sub, out_dir) -> list:
     return _plot_against(
         sub, out_dir, x="satiation", by="user", name="strategization_satiation",
-        xlabel="satiation (value lost per recent consumption)", label="{} users (95% CI)",
+        xlabel="satiation (value lost per recent consumption)",
+        styles={"naive": ("naive users", "naive", "--", "s"), "strategic": ("strategic users", "strategic", "-", "o")},
         panels=(("withheld_like_rate", "share of enjoyed items not liked (natural like, no like)",
                  "Withholding likes from enjoyed content"),
                 ("utility", "user utility per step (value - distortion cost)",
@@ -478,22 +551,36 @@ def _selected(name):
     return lambda p: [{}] if name in p.studies else []
 
 
+#: What each metric can be. Explicit signals are -1/0/1 and dwell 0/0.5/1, so a signal the
+#: platform reads lies in [-1, 1], an explicit distortion |e - e*| in [0, 2], a dwell distortion in
+#: [0, 1]; a difference of two shares (or of two dwell distortions) lies in [-1, 1]; utilities are
+#: unbounded (the items' values are).
+_SUPPORTS = {
+    "explicit_usage": "share", "like_rate": "share", "dislike_rate": "share", "withheld_like_rate": "share",
+    "explicit_distortion": (0, 2), "dwell_distortion": (0, 1), "engagement": (-1, 1), "believed_alpha": (0, 1),
+    "utility": "unbounded", "value": "unbounded",
+    "explicit_usage_*": (-1, 1), "dwell_distortion_*": (-1, 1), "utility_*": "unbounded",
+}
+
 CONDITIONS_STUDY = Study("conditions", cell=ConditionsCell, run=run_conditions, grid=_selected("conditions"),
-                         plot=_plot_conditions,
+                         plot=_plot_conditions, metrics=_SUPPORTS, headline=("explicit_usage",),
                          description="Information condition x naive/strategic users on one instance.")
 HORIZON_STUDY = Study("horizon", cell=HorizonCell, run=run_horizon, grid=_selected("horizon"),
-                      plot=_plot_horizon, description="Users told likes or dwell, against the planning horizon.")
+                      plot=_plot_horizon, metrics=_SUPPORTS, headline=("explicit_usage", "utility"),
+                      description="Users told likes or dwell, against the planning horizon.")
 SATIATION_STUDY = Study("satiation", cell=SatiationCell, run=run_satiation, grid=_selected("satiation"),
-                        plot=_plot_satiation, description="Withheld likes against satiation (a likes algorithm).")
+                        plot=_plot_satiation, metrics=_SUPPORTS, headline=("withheld_like_rate",),
+                        description="Withheld likes against satiation (a likes algorithm).")
 
 SCENARIO = Scenario(
     name="strategization",
     description="Information conditions x naive/strategic users: explicit feedback, horizon, satiation.",
     params=Params,
     studies=(CONDITIONS_STUDY, HORIZON_STUDY, SATIATION_STUDY),
-    quick={"n_users": 6, "steps": 15, "horizons": (0, 1, 2, 3), "satiations": (0.0, 0.2, 0.4)},
+    quick={"n_users": 6, "steps": 15, "horizons": (0, 1, 2, 3), "satiations": (0.0, 0.25, 0.5)},
     replications=12,
-    quick_replications=2,
+    # 6 replications show the documented findings; the quick run stays about 1.5x its 2-replication time
+    quick_replications=6,
 )
 
 SCENARIO.run_if_main(__name__)

@@ -46,6 +46,13 @@ Figures (written to ``out_dir``):
   platform closes the gap (exactly 0: sincere engagement is a best response),
   at the price of less personalisation (lower naive utility).
 
+Each platform has its colour (:func:`sim.plotting.color` of its registry name)
+and line style in every figure; bands and error bars are 95% intervals over
+replications inside the metric's support (engagement in [-1, 1], errors and the
+gap non-negative; :mod:`sim.intervals`), and the legends state the method and
+n. The ``--quick`` figures (5 replications of 3 users) show every finding
+above.
+
 One study, ``games`` (a cell per platform).
 
 Run it with ``stratsim run trust`` or ``python -m scenarios.trust``.
@@ -71,6 +78,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from matplotlib.patches import Patch
 
 from agents.strategic import (
     EngagementModel,
@@ -91,9 +99,9 @@ from agents.strategic import (
     type_profiles,
 )
 from sim.errors import ValidationError
-from sim.plotting import band, new_figure, save_figure
+from sim.plotting import color, interval_note, new_figure, plot_summaries, save_figure
 from sim.registry import check_policy_name, policies
-from sim.results import Results, mean_ci
+from sim.results import Results
 from sim.scenario import Scenario, Study
 from sim.validate import check_int, check_probability, check_real
 
@@ -241,13 +249,13 @@ def run(params: Cell, rng: np.random.Generator) -> list[dict]:
         best, naive, gap = strategization_gap(m, lambda: _make_platform(params, prior), params.gap_steps,
                                               params.gamma)
         scale = sum(params.gamma ** t for t in range(params.gap_steps))  # per-step units
+        # a best response is never worse than naive play: a difference within rounding of 0 is 0
+        if -1e-12 * max(1.0, abs(best)) < gap < 0.0:
+            gap = 0.0
         gaps.append({"strategization_gap": gap / scale, "naive_utility": naive / scale,
                      "best_response_utility": best / scale})
     rows += metric_rows(gaps, names, platform=params.platform, horizon=params.gap_steps - 1)
     return rows
-
-
-_COLORS = {"rec.greedy": "tab:blue", "rec.ucb": "tab:orange", "rec.trustworthy": "tab:green"}
 
 
 def _label(name) -> str:
@@ -255,13 +263,40 @@ def _label(name) -> str:
     return policies.get(name).spec.label if name in policies else str(name)
 
 
+def _ordered(platforms) -> list:
+    """The default platforms first, in their order, then any others."""
+    return [p for p in PLATFORMS if p in platforms] + [p for p in platforms if p not in PLATFORMS]
+
+
+_HORIZON_LABEL = "users' planning horizon $H$ (steps; 0 = naive)"
+
+
+#: Line style and marker per platform, besides its colour (so the curves part in grey print too).
+_LINES = {"rec.greedy": ("--", "s"), "rec.ucb": ("-", "o"), "rec.trustworthy": (":", "^")}
+
+
 def _lines(ax, results, metric, ylabel):
-    for s in results.summary(x="horizon", metric=metric, by="platform"):
-        band(ax, s.x, s.mean, s.lo, s.hi, label=f"{_label(s.label)} platform (95% CI)",
-             color=_COLORS.get(s.label))
-    ax.set(xlabel="users' planning horizon H (steps; 0 = naive)", ylabel=ylabel)
+    """``metric`` against the horizon, one curve per platform in the platform's colour."""
+    by_name = {s.label: s for s in results.summary(x="horizon", metric=metric, by="platform")}
+    summaries = [by_name[p] for p in _ordered(by_name)]
+    for s in summaries:
+        linestyle, marker = _LINES.get(s.label, ("-", "D"))
+        plot_summaries(ax, [s], colors=color, labels={s.label: f"{_label(s.label)} platform"}, linestyle=linestyle,
+                       marker=marker)
+    ax.set(xlabel=_HORIZON_LABEL, ylabel=ylabel)
     ax.set_xticks(results.filter(metric=metric).unique("horizon"))
-    ax.legend(fontsize=8)
+    bottom, top = ax.get_ylim()
+    ax.set_ylim(bottom, top + 0.3 * (top - bottom))  # headroom: the legend sits above the curves
+    ax.legend(fontsize=8, title=interval_note(summaries), title_fontsize=8, loc="upper center",
+              ncols=min(len(summaries), 3))
+
+
+def _by_platform(results, metric, platforms):
+    """One summary of ``metric`` with a point per platform (``x``: the platform's position)."""
+    pos = {p: i for i, p in enumerate(platforms)}
+    rows = [dict(r, position=pos[r["platform"]]) for r in results.filter(metric=metric, platform=tuple(platforms)).rows]
+    (s,) = Results(rows, results.supports).summary(x="position", metric=metric)
+    return s
 
 
 def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
@@ -276,39 +311,67 @@ def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     paths += save_figure(fig, out_dir, "trust_engagement")
 
     fig, (ax1, ax2) = new_figure(1, 2)
-    _lines(ax1, res, "estimation_error", "estimation error (mean |s_hat - s*| over items shown)")
+    _lines(ax1, res, "estimation_error", r"estimation error (mean $|\hat{s} - s^*|$ over items shown)")
     ax1.set_title("Corrupted data: estimation error")
     _lines(ax2, res, "counterfactual_abs_error", "|predicted - true| engagement of the uniform policy")
     ax2.set_title("Counterfactual error of an alternative policy")
     paths += save_figure(fig, out_dir, "trust_estimation")
 
     fig, (ax1, ax2) = new_figure(1, 2)
-    shown = res.unique("platform")
-    platforms = [p for p in PLATFORMS if p in shown] + [p for p in shown if p not in PLATFORMS]
-    x = np.arange(len(platforms))
+    platforms = _ordered(res.unique("platform"))
     width = 0.38
-    for j, (metric, label) in enumerate((("strategization_gap", "strategization gap (best response - naive)"),
-                                         ("naive_utility", "naive utility (kappa)"))):
-        stats = [mean_ci(res.filter(metric=metric, platform=p).values()) for p in platforms]
-        m = np.array([s[0] for s in stats])
-        err = np.array([[s[0] - s[1] for s in stats], [s[2] - s[0] for s in stats]])
-        bars = ax1.bar(x + (j - 0.5) * width, m, width, yerr=err, capsize=3, label=f"{label}, 95% CI")
+    bars = []
+    # the platform is the colour; the quantity is the fill (solid: the gap, hatched: naive utility)
+    for j, (metric, hatch) in enumerate((("strategization_gap", None), ("naive_utility", "//"))):
+        s = _by_platform(res, metric, platforms)
+        bars.append(s)
+        x = s.x + (j - 0.5) * width
+        colors = [color(p) for p in platforms]
+        ax1.bar(x, s.mean, width, color=colors if hatch is None else "white", edgecolor=colors,
+                        hatch=hatch, linewidth=1.2)
+        ok = s.n >= 3
+        if ok.any():
+            ax1.errorbar(x[ok], s.mean[ok], yerr=[s.mean[ok] - s.lo[ok], s.hi[ok] - s.mean[ok]], fmt="none",
+                         ecolor="black", elinewidth=1, capsize=3)
+        for xi, v, o in zip(x, s.values, ok):
+            if not o:
+                ax1.plot(np.full(v.size, xi), v, linestyle="none", marker=".", color="black")
         if metric == "strategization_gap":
-            ax1.bar_label(bars, labels=[f"{v:.3f}" for v in m], padding=8, fontsize=8)
-    ax1.set_xticks(x, [_label(p) for p in platforms])
+            tops = np.where(ok, s.hi, [np.max(v) if v.size else m for v, m in zip(s.values, s.mean)])
+            for xi, top, m in zip(x, tops, s.mean):
+                ax1.annotate(f"{m:.3f}", (xi, top), xytext=(0, 3), textcoords="offset points", ha="center",
+                             fontsize=8)
+    ax1.set_xticks(np.arange(len(platforms)), [_label(p) for p in platforms])
     ax1.axhline(0.0, color="black", linewidth=0.8)
     ax1.set(ylabel="utility per step (exact, short game)", title="Trustworthiness: the strategization gap")
-    ax1.legend(fontsize=8)
+    ax1.legend(handles=[Patch(facecolor="grey", edgecolor="grey", label="strategization gap (best response - naive)"),
+                        Patch(facecolor="white", edgecolor="grey", hatch="//", label=r"naive utility ($\kappa$)")],
+               fontsize=8, title=interval_note(bars), title_fontsize=8, loc="upper right")
+    ax1.set_ylim(top=ax1.get_ylim()[1] + 0.35 * (ax1.get_ylim()[1] - ax1.get_ylim()[0]))  # room for the legend
     _lines(ax2, res, "utility_gain", "utility per step minus naive utility")
     ax2.axhline(0.0, color="black", linewidth=0.8, linestyle=":")
-    ax2.set_title("Realised gain of H-step planners")
+    ax2.set_title("Realised gain of $H$-step planners")
     paths += save_figure(fig, out_dir, "trust_gap")
     return paths
 
 
+#: What each metric can be: a signal read is alpha * explicit + (1 - alpha) * dwell with explicit
+#: in {-1, 0, 1} and dwell in {0, 0.5, 1}, so engagement lies in [-1, 1]; rates are shares; errors
+#: and the gap (a best response is never worse than naive play) are non-negative; utilities are not bounded.
+_SUPPORTS = {
+    "engagement": (-1, 1), "engagement_short": (-1, 1), "engagement_long": (-1, 1),
+    "explicit_usage": "share", "like_rate": "share", "dislike_rate": "share", "withheld_like_rate": "share",
+    "explicit_distortion": (0, 2), "dwell_distortion": (0, 1),
+    "estimation_error": "nonnegative", "counterfactual_abs_error": "nonnegative", "strategization_gap": "nonnegative",
+    "counterfactual_error": "unbounded", "utility": "unbounded", "value": "unbounded", "utility_gain": "unbounded",
+    "naive_utility": "unbounded", "best_response_utility": "unbounded",
+}
+
+
 #: The study: one cell per platform.
 GAMES = Study("games", cell=Cell, run=run, grid=lambda p: [{"platform": x} for x in p.platforms], plot=plot,
-              sweeps={"platform": "platforms"},
+              sweeps={"platform": "platforms"}, metrics=_SUPPORTS,
+              headline=("engagement_long", "strategization_gap"),
               description="Every horizon and the exact strategization gap against each platform.")
 
 SCENARIO = Scenario(
@@ -319,7 +382,8 @@ SCENARIO = Scenario(
     studies=(GAMES,),
     quick={"n_users": 3, "steps": 16, "horizons": (0, 1, 2, 3), "gap_steps": 4},
     replications=10,
-    quick_replications=2,
+    # 5 replications give bands and show the findings; the quick run stays about 1.5x its 2-replication time
+    quick_replications=5,
 )
 
 SCENARIO.run_if_main(__name__)
