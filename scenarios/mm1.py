@@ -171,6 +171,9 @@ def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
 
     # The cut is a per-replication diagnostic: show every replication's cut (no band) and their mean.
     cuts = results.filter(metric="warmup_truncated")
+    if not cuts.rows:  # a results folder written before the cut was reported
+        ax_w.set_axis_off()
+        return save_figure(fig, out_dir, "mm1_response_time")
     rhos = np.array(cuts.column("rho"), dtype=float)
     dropped = cuts.values()
     spread = 0.02 * (np.ptp(s.x) or 1.0)

@@ -191,7 +191,8 @@ def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
         ax.set_xlim(-0.5, len(names) - 0.2)
         ax.set(xlabel="discipline", ylabel=r"mean response time $E[T]$ (mean service times)",
                title=rf"M/M/1, $\rho = {rho:g}$")
-        ax.legend(title=interval_note(summaries), title_fontsize=7, fontsize=8, loc="best")
+        # theory falls from FCFS/PS to PSJF to SRPT: the middle of the right side is free
+        ax.legend(title=interval_note(summaries), title_fontsize=7, fontsize=8, loc="center right")
         rel_ax.plot([], [], marker="os^v"[j % 4], color="0.4", linestyle="none", label=rf"$\rho = {rho:g}$")
         notes.append(_warmup_note(cell, rho))
     rel_ax.axhline(0.0, color=color("bound"), linewidth=1)
@@ -212,6 +213,8 @@ _RULE_NAMES = {"mser-5": "MSER-5", "fraction": "fixed fraction"}
 def _warmup_note(cell: Results, rho: float) -> str:
     """The caption of load ``rho``'s warm-up: the rule, how many jobs it dropped, how often it was reliable."""
     cuts = cell.filter(metric="warmup_truncated")
+    if not cuts.rows:  # a results folder written before the cut was reported
+        return rf"$\rho = {rho:g}$: warm-up not reported"
     dropped = cuts.values()
     reliable = cell.values("warmup_reliable")
     rules = " / ".join(sorted({_RULE_NAMES.get(r, r) for r in cuts.column("warmup_rule")}))
