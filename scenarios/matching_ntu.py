@@ -23,6 +23,19 @@ The market is one fixed instance (``market_seed``); replications differ in the
 reward noise. Default ``sigma = 1.0`` (1-subgaussian rewards, as in the
 REFERENCE's bandit protocol).
 
+Figures: each learner in its colour (:func:`sim.plotting.color`), mean and
+95% interval over the replications (Student-t for the regrets, which are
+negative when the played, unstable, matching gives the players more than the
+stable matching; log-scale t for the blocking-pair counts), n in each legend;
+per-player regret as one point per player and learner. Both the quick figures
+(``T = 600``, 5 replications) and the full ones show: centralized UCB's
+player-pessimal regret is negative and falls, its player-optimal regret grows
+more slowly than linearly; with the defaults (``sigma = 1``, gaps of 0.1) the
+default exploration of ETC is too short, it commits to an unstable matching in
+most replications (blocking pairs stay above 0) and its player-optimal regret
+grows linearly after the commit. The quick figure cannot show the logarithmic
+regret that needs a longer exploration (set ``explore``).
+
 Run it with ``stratsim run matching_ntu``.
 
 Examples
@@ -43,7 +56,7 @@ import numpy as np
 
 from agents.matching import NTUEnv, liu_market
 from sim.environment import rollout
-from sim.plotting import band, new_figure, save_figure
+from sim.plotting import color, interval_note, new_figure, plot_summaries, save_figure
 from sim.random import RngLike, spawn
 from sim.registry import check_policy_name, make_policy, policies
 from sim.results import Results
@@ -149,56 +162,91 @@ def run_cell(cell: Cell, rng: RngLike) -> list[dict]:
     return rows
 
 
+def _learner_summaries(results: Results, x: str, metric: str) -> list:
+    return results.summary(x=x, metric=metric, by="learner")
+
+
+def _labels(summaries) -> dict:
+    return {s.label: label(s.label) for s in summaries}
+
+
+def _player_panel(ax, summaries) -> None:
+    """Per-player regret as categories: one point (mean, interval whisker) per learner at each player, no line."""
+    width = 0.7 / max(len(summaries), 1)
+    players = sorted({int(x) for s in summaries for x in s.x})
+    for k, s in enumerate(summaries):
+        pos = s.x + (k - (len(summaries) - 1) / 2) * width
+        c = color(s.label)
+        if s.has_band:
+            ax.errorbar(pos, s.mean, yerr=[s.mean - s.lo, s.hi - s.mean], linestyle="none", marker="o", color=c,
+                        capsize=2, label=label(s.label))
+        else:  # too few replications for an interval: the mean and each replication
+            ax.plot(pos, s.mean, linestyle="none", marker="o", color=c, label=label(s.label))
+            for p, v in zip(pos, s.values):
+                ax.plot(np.full(v.size, p), v, linestyle="none", marker=".", color=c, alpha=0.6)
+    ax.set_xticks(players, [str(i) for i in players])
+    ax.set_xlim(min(players) - 0.5, max(players) + 0.5)
+    ax.grid(False, axis="x")
+
+
 def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Cumulative player-optimal and player-pessimal stable regret, per-player regret, blocking pairs."""
     paths = []
     fig, axes = new_figure(1, 2)
-    fig.set_layout_engine("constrained")
-    for ax, metric, title in ((axes[0], "optimal_regret", "against the player-optimal stable matching"),
-                              (axes[1], "pessimal_regret", "against the player-pessimal stable matching")):
-        for s in results.summary(x="t", metric=metric, by="learner"):
-            band(ax, s.x, s.mean, s.lo, s.hi, label=label(s.label), marker=None)
-        ax.axhline(0.0, color="grey", linewidth=0.8)
-        ax.set(xlabel="round t", ylabel="cumulative regret, all players (reward units)",
-               title=title)
-        ax.legend()
-    fig.suptitle("Competing bandits (Liu et al. 2020): mean and 95% CI over replications")
+    for ax, metric, title in ((axes[0], "optimal_regret", r"against the player-optimal stable matching $\bar m$"),
+                              (axes[1], "pessimal_regret",
+                               r"against the player-pessimal stable matching $\underline{m}$")):
+        summaries = _learner_summaries(results, "t", metric)
+        ax.axhline(0.0, color=color("baseline"), linewidth=0.8)
+        plot_summaries(ax, summaries, marker=None, colors=color, labels=_labels(summaries))
+        ax.set(xlabel=r"round $t$", ylabel="cumulative regret, all players (reward units)", title=title)
+        ax.legend(fontsize="small", title=interval_note(summaries), title_fontsize="small")
+    fig.suptitle("Competing bandits (Liu et al. 2020): stable regret (below 0: the players get more than that "
+                 "stable matching gives them)", fontsize="medium")
     paths += save_figure(fig, out_dir, "matching_ntu_regret")
 
-    fig, axes = new_figure(1, 2)
-    fig.set_layout_engine("constrained")
-    for ax, metric, title in ((axes[0], "player_optimal_regret", "player-optimal regret at T"),
-                              (axes[1], "player_pessimal_regret", "player-pessimal regret at T")):
-        for s in results.summary(x="player", metric=metric, by="learner"):
-            band(ax, s.x, s.mean, s.lo, s.hi, label=label(s.label))
-        ax.axhline(0.0, color="grey", linewidth=0.8)
-        ax.set(xlabel="player index", ylabel="cumulative regret at T (reward units)", title=title)
-        ax.legend()
-    fig.suptitle("Per-player stable regret at the horizon (mean, 95% CI)")
+    fig, axes = new_figure(1, 2, height=5.0)
+    for ax, metric, title in ((axes[0], "player_optimal_regret", r"player-optimal regret at $T$"),
+                              (axes[1], "player_pessimal_regret", r"player-pessimal regret at $T$")):
+        summaries = _learner_summaries(results, "player", metric)
+        ax.axhline(0.0, color=color("baseline"), linewidth=0.8)
+        _player_panel(ax, summaries)
+        ax.set(xlabel="player (index)", ylabel=r"cumulative regret at $T$ (reward units)", title=title)
+        # below the axes: the points spread over the whole panel
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize="small",
+                  title="points and whiskers: " + interval_note(summaries), title_fontsize="small")
+    fig.suptitle("Per-player stable regret at the horizon")
     paths += save_figure(fig, out_dir, "matching_ntu_players")
 
     fig, ax = new_figure()
-    for s in results.summary(x="t", metric="blocking_pairs", by="learner"):
-        band(ax, s.x, s.mean, s.lo, s.hi, label=label(s.label), marker=None)
-    ax.set(xlabel="round t", ylabel="blocking pairs of the played matching (window mean)",
+    summaries = _learner_summaries(results, "t", "blocking_pairs")
+    plot_summaries(ax, summaries, marker=None, colors=color, labels=_labels(summaries))
+    ax.set(xlabel=r"round $t$", ylabel="blocking pairs of the played matching (window mean)",
            title="Stability of the played matching under the true preferences")
-    ax.legend()
+    ax.set_ylim(bottom=0.0)
+    ax.legend(fontsize="small", title=interval_note(summaries), title_fontsize="small")
     paths += save_figure(fig, out_dir, "matching_ntu_blocking")
     return paths
 
 
+# Regret against a stable matching is negative when the played (unstable) matching gives the players more;
+# blocking pairs are counts.
+_SUPPORTS = {"optimal_regret": "unbounded", "pessimal_regret": "unbounded", "player_optimal_regret": "unbounded",
+             "player_pessimal_regret": "unbounded", "blocking_pairs": "nonnegative"}
+
 REGRET = Study("regret", cell=Cell, run=run_cell, grid=lambda p: [{"learner": lr} for lr in p.learners],
                plot=plot, sweeps={"learner": "learners"},
-               description="Stable regret, per-player regret and blocking pairs of each learner.")
+               description="Stable regret, per-player regret and blocking pairs of each learner.",
+               metrics=_SUPPORTS, headline=("optimal_regret", "pessimal_regret"))
 
 SCENARIO = Scenario(
     name="matching_ntu",
     description="NTU competing bandits (Liu, Mania, Jordan 2020): centralized UCB and ETC, stable regret.",
     params=Params,
     studies=(REGRET,),
-    quick={"T": 600, "points": 12},
+    quick={"T": 600, "points": 20},
     replications=10,
-    quick_replications=2,
+    quick_replications=5,
 )
 
 SCENARIO.run_if_main(__name__)

@@ -39,6 +39,18 @@ randomness. Defaults: ``sigma = 0.5`` and MatchUCB's ``c = 1.0``, a valid
 Hoeffding width for that noise level (the paper's worst-case ``c = 8`` only
 scales MatchUCB's regret up; see :mod:`agents.matching.learners`).
 
+Figures: each learner in its colour (:func:`sim.plotting.color`), mean and
+an interval inside what the quantity can be (regrets are non-negative: log-scale
+t intervals) over the replications, n stated in each legend. A slope is fitted
+(least squares on the log-log means, :func:`fit_slope_ci`) only on three or
+more horizons or sizes, and shown with its 95% confidence interval. The quick
+scale (``--quick``: horizons 250 to 4000, sizes 3 to 12, 5 replications; the
+runs are cheap once the learners are compiled) shows MatchUCB's slope near 1/2
+against about 2/3 for explore-then-commit and epsilon-greedy, MatchUCB
+overtaking both by ``T = 4000``, and the typed and linear learners' lower regret
+on their structures. Each market size is its own random instance, so the slope
+against :math:`|A|` has a wide interval at either scale.
+
 Run it with ``stratsim run matching_regret`` or ``python -m scenarios.matching_regret``.
 
 Examples
@@ -54,22 +66,24 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from numpy.typing import ArrayLike
+from scipy import stats
 
 from agents.matching import BanditEnv, random_market
 from agents.matching.loop import log_grid
 from sim.environment import rollout
-from sim.plotting import band, new_figure, save_figure
+from sim.plotting import color, interval_note, new_figure, plot_summaries, save_figure
 from sim.random import RngLike, spawn
 from sim.registry import check_policy_name, make_policy, policies
 from sim.results import Results
 from sim.scenario import Scenario, Study
 from sim.validate import check_choice, check_int, check_real
 
-__all__ = ["Params", "Cell", "run_cell", "SCENARIO", "fit_slope", "structure_learners"]
+__all__ = ["Params", "Cell", "run_cell", "SCENARIO", "SlopeFit", "fit_slope", "fit_slope_ci", "structure_learners"]
 
 DOMAIN = "matching"
 _STRUCTURES = ("unstructured", "typed", "linear")
@@ -236,20 +250,73 @@ def structure_learners(params: Params, structure: str) -> list[str]:
     return chosen
 
 
+class SlopeFit(NamedTuple):
+    """A fitted log-log slope and its confidence interval (``nan`` when not fitted)."""
+
+    slope: float
+    lo: float
+    hi: float
+    points: int
+
+
+def _positive_points(x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    ok = (x > 0) & (y > 0) & np.isfinite(x) & np.isfinite(y)
+    return np.log(x[ok]), np.log(y[ok])
+
+
 def fit_slope(x: ArrayLike, y: ArrayLike) -> float:
-    """Least-squares slope of log y against log x (positive entries only); nan if under two points.
+    """Least-squares slope of log y against log x (positive entries only); nan if under three points.
+
+    Two points always lie on a line: a "slope" through them says nothing about
+    a power law, so none is fitted.
 
     Examples
     --------
     >>> fit_slope([10, 100, 1000], [3, 30, 300])
     1.0
+    >>> fit_slope([10, 100], [3, 30])
+    nan
     """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = (x > 0) & (y > 0) & np.isfinite(y)
-    if ok.sum() < 2:
-        return float("nan")
-    return round(float(np.polyfit(np.log(x[ok]), np.log(y[ok]), 1)[0]), 6)
+    return fit_slope_ci(x, y).slope
+
+
+def fit_slope_ci(x: ArrayLike, y: ArrayLike, level: float = 0.95) -> SlopeFit:
+    """The slope of :func:`fit_slope` with its Student-t confidence interval (``level``), on >= 3 points.
+
+    The interval is ``slope +- t(level, points - 2) * stderr`` of the
+    least-squares fit on the log scale: with few points it is wide, as it
+    should be. Under three points (positive entries) every field but
+    ``points`` is nan.
+
+    Examples
+    --------
+    >>> fit = fit_slope_ci([10, 100, 1000, 10000], [3, 31, 290, 3100])
+    >>> round(fit.slope, 2), bool(fit.lo < fit.slope < fit.hi), fit.points
+    (1.0, True, 4)
+    >>> fit_slope_ci([10, 100], [3, 30]).slope
+    nan
+    """
+    level = check_real("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
+    lx, ly = _positive_points(x, y)
+    if np.unique(lx).size < 3:
+        return SlopeFit(float("nan"), float("nan"), float("nan"), int(np.unique(lx).size))
+    # ordinary least squares by hand: scipy's linregress gives no standard error for a constant y
+    dx, dy = lx - lx.mean(), ly - ly.mean()
+    sxx = float(dx @ dx)
+    slope = float(dx @ dy) / sxx
+    resid = dy - slope * dx
+    stderr = float(np.sqrt(max(float(resid @ resid), 0.0) / (lx.size - 2) / sxx))
+    half = float(stats.t.ppf(0.5 + level / 2, lx.size - 2)) * stderr
+    slope = round(slope, 6)
+    return SlopeFit(slope, slope - half, slope + half, int(lx.size))
+
+
+def _slope_text(fit: SlopeFit, level: float = 0.95) -> str:
+    if not np.isfinite(fit.slope):
+        return ""
+    return f": slope {fit.slope:.2f} ({level:.0%} CI {fit.lo:.2f} to {fit.hi:.2f})"
 
 
 def _log_ticks(ax, xs, logy=True):
@@ -262,16 +329,27 @@ def _log_ticks(ax, xs, logy=True):
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
-def _loglog_panel(ax, summaries, ylabel, title):
+def _draw(ax, summaries, marker="o"):
+    """Mean lines and bands of learner summaries, in each learner's colour, labelled by its spec."""
+    plot_summaries(ax, summaries, marker=marker, colors=color, labels={s.label: label(s.label) for s in summaries})
+
+
+def _loglog_panel(ax, summaries, xlabel, ylabel, title):
+    """Log-log mean regret with bands; each learner's slope (with its CI) where it has >= 3 points."""
     xs = set()
     for s in summaries:
-        slope = fit_slope(s.x, s.mean)
-        band(ax, s.x, s.mean, np.maximum(s.lo, 1e-9), s.hi,
-             label=f"{label(s.label)} (slope {slope:.2f})")
         xs.update(s.x.tolist())
+    plot_summaries(ax, summaries, colors=color,
+                   labels={s.label: label(s.label) + _slope_text(fit_slope_ci(s.x, s.mean)) for s in summaries})
     _log_ticks(ax, xs)
-    ax.set(xlabel="horizon T (rounds)", ylabel=ylabel, title=title)
-    ax.legend(fontsize="small")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    _legend_below(ax, summaries)
+
+
+def _legend_below(ax, summaries, title=None, ncol=1):
+    """The legend under the axes: the curves fill the panel, a legend inside would hide some of them."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize="small", ncol=ncol,
+              title=interval_note(summaries) if title is None else title, title_fontsize="small")
 
 
 def plot_horizon(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
@@ -279,86 +357,86 @@ def plot_horizon(results: Results, out_dir: str | os.PathLike[str]) -> list[Path
     paths = []
     hz = results
     if hz.rows:
-        fig, axes = new_figure(1, 2)
-        _loglog_panel(axes[0], hz.summary(x="T", metric="regret", by="learner"),
-                      "cumulative Subset Instability R_T (utility units)", "Regret (Subset Instability)")
-        _loglog_panel(axes[1], hz.summary(x="T", metric="welfare_regret", by="learner"),
+        fig, axes = new_figure(1, 2, height=6.0)
+        _loglog_panel(axes[0], hz.summary(x="T", metric="regret", by="learner"), r"horizon $T$ (rounds)",
+                      r"cumulative Subset Instability $R_T$ (utility units)", "Regret (Subset Instability)")
+        _loglog_panel(axes[1], hz.summary(x="T", metric="welfare_regret", by="learner"), r"horizon $T$ (rounds)",
                       "cumulative welfare regret (utility units)", "Welfare regret")
-        fig.suptitle("Learning a stable matching with transfers: mean and 95% CI over replications")
+        fig.suptitle(r"Learning a stable matching with transfers: regret against the horizon "
+                     r"(slope fitted to the means on log-log axes; theory: 1/2 for MatchUCB, 2/3 for "
+                     r"explore-then-commit and epsilon-greedy)", fontsize="medium")
         paths += save_figure(fig, out_dir, "matching_regret_vs_T")
-        fig, axes = new_figure(1, 2)
-        fig.set_layout_engine("constrained")
+        fig, axes = new_figure(1, 2, height=5.6)
         for ax, metric, side in ((axes[0], "customer_payoff", "customers"), (axes[1], "provider_payoff", "providers")):
-            xs = set()
-            for s in hz.summary(x="T", metric=metric, by="learner"):
-                band(ax, s.x, s.mean, s.lo, s.hi, label=label(s.label))
-                xs.update(s.x.tolist())
-            _log_ticks(ax, xs, logy=False)
-            ax.set(xlabel="horizon T (rounds)", ylabel=f"true payoff of all {side} per round (utility units)",
+            summaries = hz.summary(x="T", metric=metric, by="learner")
+            _draw(ax, summaries)
+            _log_ticks(ax, {x for s in summaries for x in s.x.tolist()}, logy=False)
+            ax.set(xlabel=r"horizon $T$ (rounds)", ylabel=f"true payoff of all {side} per round (utility units)",
                    title=f"What the {side} get (utility + transfers)")
-            ax.legend(fontsize="small")
-        fig.suptitle("Each side's realised payoff, averaged over the run (mean, 95% CI)")
+            _legend_below(ax, summaries, ncol=2)
+        fig.suptitle("Each side's realised payoff, averaged over the run")
         paths += save_figure(fig, out_dir, "matching_regret_payoffs")
         traj = hz.filter(metric="regret_t")
         if traj.rows:
-            fig, ax = new_figure()
-            for s in traj.summary(x="t", metric="regret_t", by="learner"):
-                band(ax, s.x, s.mean, s.lo, s.hi, label=label(s.label), marker=None)
-            ax.set(xlabel="round t", ylabel="cumulative Subset Instability R_t (utility units)",
-                   title=f"Regret over one run of T = {int(max(traj.unique('T')))} rounds (mean, 95% CI)")
-            ax.legend()
+            fig, ax = new_figure(height=5.6)
+            summaries = traj.summary(x="t", metric="regret_t", by="learner")
+            _draw(ax, summaries, marker=None)
+            ax.set(xlabel=r"round $t$", ylabel=r"cumulative Subset Instability $R_t$ (utility units)",
+                   title=rf"Regret over one run of $T$ = {int(max(traj.unique('T')))} rounds")
+            _legend_below(ax, summaries, ncol=2)
             paths += save_figure(fig, out_dir, "matching_regret_trajectory")
     return paths
 
 
 def plot_size(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Regret against the number of agents (log-log, fitted slopes)."""
+    """Regret against the number of agents (log-log, slopes fitted on >= 3 sizes with their CI)."""
     paths = []
     sz = results
     if sz.rows:
-        fig, ax = new_figure()
-        xs = set()
-        for s in sz.summary(x="agents", metric="regret", by="learner"):
-            slope = fit_slope(s.x, s.mean)
-            band(ax, s.x, s.mean, np.maximum(s.lo, 1e-9), s.hi,
-                 label=f"{label(s.label)} (slope {slope:.2f})")
-            xs.update(s.x.tolist())
-        _log_ticks(ax, xs)
+        fig, ax = new_figure(height=5.6)
         T = int(sz.unique("T")[0])
-        ax.set(xlabel="number of agents |A| (customers + providers)",
-               ylabel="cumulative Subset Instability R_T (utility units)",
-               title=f"Regret against market size at T = {T} (theory: |A|^1.5 for MatchUCB)")
-        ax.legend()
+        _loglog_panel(ax, sz.summary(x="agents", metric="regret", by="learner"),
+                      r"number of agents $|A|$ (customers + providers)",
+                      r"cumulative Subset Instability $R_T$ (utility units)",
+                      rf"Regret against market size at $T$ = {T} (theory: $|A|^{{3/2}}$ for MatchUCB)")
         paths += save_figure(fig, out_dir, "matching_regret_vs_size")
     return paths
 
 
 def plot_structure(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Regret of MatchUCB and the structured learners on each preference structure."""
+    """Regret of MatchUCB and the structured learners on each preference structure (one bar per run learner)."""
     paths = []
     st = results
     if st.rows:
-        fig, ax = new_figure()
-        structures = [s for s in ("unstructured", "typed", "linear") if s in st.unique("structure")]
+        fig, ax = new_figure(height=5.0)
+        structures = [s for s in _STRUCTURES if s in st.unique("structure")]
         found = list(st.unique("learner"))
         learners = ["match.ucb"] * ("match.ucb" in found) + sorted(lr for lr in found if lr != "match.ucb")
-        width = 0.8 / max(len(learners), 1)
-        for k, lr in enumerate(learners):
-            xs, means, errs = [], [], []
-            for i, s in enumerate(structures):
-                sub = st.filter(structure=s, learner=lr)
-                if not sub.rows:
-                    continue
-                summ = sub.summary(x="T", metric="regret")[0]
-                xs.append(i + (k - (len(learners) - 1) / 2) * width)
-                means.append(summ.mean[0])
-                errs.append(summ.hi[0] - summ.mean[0])
-            ax.bar(xs, means, width=width, yerr=errs, capsize=3, label=label(lr))
+        # bars only for the learners a structure ran: no empty slot where a learner does not apply
+        present = {s: [lr for lr in learners if st.filter(structure=s, learner=lr).rows] for s in structures}
+        width = 0.8 / max(max((len(v) for v in present.values()), default=1), 1)
+        summaries, labelled = [], set()
+        for i, s in enumerate(structures):
+            for k, lr in enumerate(present[s]):
+                summ = st.filter(structure=s, learner=lr).summary(x="T", metric="regret")[0]
+                summaries.append(summ)
+                x = i + (k - (len(present[s]) - 1) / 2) * width
+                mean = float(summ.mean[0])
+                ax.bar(x, mean, width=width * 0.95, color=color(lr),
+                       label=None if lr in labelled else label(lr))
+                labelled.add(lr)
+                if summ.has_band:
+                    ax.errorbar(x, mean, yerr=[[mean - summ.lo[0]], [summ.hi[0] - mean]], color="black",
+                                capsize=3, linewidth=1)
+                else:  # too few replications for an interval: show each one
+                    v = summ.values[0]
+                    ax.plot(np.full(v.size, x), v, linestyle="none", marker=".", color="black")
         ax.set_xticks(range(len(structures)), structures)
         T = int(st.unique("T")[0])
-        ax.set(xlabel="preference structure of the market", ylabel="cumulative Subset Instability R_T (utility units)",
-               title=f"Using the structure: regret at T = {T} (mean, 95% CI)")
-        ax.legend()
+        ax.set(xlabel="preference structure of the market",
+               ylabel=r"cumulative Subset Instability $R_T$ (utility units)",
+               title=rf"Using the structure: regret at $T$ = {T}")
+        _legend_below(ax, summaries, title="bars and whiskers: " + interval_note(summaries), ncol=3)
         paths += save_figure(fig, out_dir, "matching_regret_structure")
     return paths
 
@@ -378,25 +456,33 @@ def _structure_grid(p: Params) -> list[dict]:
             for s in p.structures for lr in structure_learners(p, s)]
 
 
+# Regrets and instabilities are sums of non-negative terms; a side's payoff includes transfers and can be negative.
+_SUPPORTS = {"regret": "nonnegative", "regret_t": "nonnegative", "welfare_regret": "nonnegative",
+             "final_instability": "nonnegative", "customer_payoff": "unbounded", "provider_payoff": "unbounded"}
+
 HORIZON = Study("horizon", cell=Cell, run=run_cell, grid=_horizon_grid, plot=plot_horizon,
                 sweeps={"learner": "learners", "T": "horizons", "trajectory": "trajectory_points"},
-                description="Every learner at each horizon on the default unstructured market.")
+                description="Every learner at each horizon on the default unstructured market.",
+                metrics=_SUPPORTS, headline=("regret",))
 SIZE = Study("size", cell=Cell, run=run_cell, grid=_size_grid, plot=plot_size,
              sweeps={"learner": "size_learners", "T": "size_horizon", "size": "sizes"},
-             description="Regret against the market size at one horizon.")
+             description="Regret against the market size at one horizon.", metrics=_SUPPORTS, headline=("regret",))
 STRUCTURE = Study("structure", cell=Cell, run=run_cell, grid=_structure_grid, plot=plot_structure,
                   sweeps={"T": "size_horizon", "size": "structure_size", "structure": "structures"},
-                  description="MatchUCB against the learners that use the market's structure.")
+                  description="MatchUCB against the learners that use the market's structure.",
+                  metrics=_SUPPORTS, headline=("regret",))
 
 SCENARIO = Scenario(
     name="matching_regret",
     description="Bandit learning of stable matchings with transfers: Subset Instability regret vs T, |A|, structure.",
     params=Params,
     studies=(HORIZON, SIZE, STRUCTURE),
-    quick={"horizons": (100, 200, 400), "sizes": (3, 5), "size_horizon": 200, "structure_size": 6,
-           "trajectory_points": 10},
+    # The runs are cheap once the learners are compiled (compiling dominates a quick run), so the quick
+    # scale keeps horizons and sizes long and wide enough for the slopes and the MatchUCB/ETC crossing.
+    quick={"horizons": (250, 500, 1000, 2000, 4000), "size_horizon": 1000, "structure_size": 8,
+           "trajectory_points": 15},
     replications=10,
-    quick_replications=2,
+    quick_replications=5,
 )
 
 SCENARIO.run_if_main(__name__)
