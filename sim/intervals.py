@@ -10,8 +10,8 @@ estimate (the sample mean):
 support                   data                             method
 ========================  ===============================  ==========================================
 unbounded                 any                              ``"t"``: Student-t
-bounded below only        any                              ``"log-t"``: t on the log scale of
-(non-negative, ratio>=1)                                   ``mean - lower`` (delta method)
+bounded on one side only  any                              ``"log-t"``: t on the log scale of
+(non-negative, ratio>=1)                                   ``mean - lower`` (or ``upper - mean``)
 bounded on both sides     only the two bounds (0/1 data)   ``"wilson"``: Wilson score interval
 bounded on both sides     anything else                    ``"bca"``: BCa bootstrap, seeded
 fewer than 3 values       any                              ``"range"``: min to max, no confidence
@@ -322,18 +322,16 @@ def _choose(method: str, sup: Support, x: np.ndarray, ok: np.ndarray) -> np.ndar
     if method == "auto":
         if not math.isfinite(sup.lower) and not math.isfinite(sup.upper):
             return np.full(k, "t", dtype=object)
-        if not sup.bounded:
+        if not sup.bounded:  # bounded on one side only
             return np.full(k, "log-t", dtype=object)
         binary = np.all(~ok | (x == sup.lower) | (x == sup.upper), axis=0)
         return np.where(binary, "wilson", "bca").astype(object)
     if method == "t" and (math.isfinite(sup.lower) or math.isfinite(sup.upper)):
         raise ValidationError(f"method 't' can leave the {sup.name} support [{sup.lower:g}, {sup.upper:g}]; "
                               "use 'auto'")
-    if method == "log-t" and not math.isfinite(sup.lower):
-        raise ValidationError(f"method 'log-t' needs a support bounded below, got the {sup.name} support")
-    if method == "log-t" and math.isfinite(sup.upper):
-        raise ValidationError(f"method 'log-t' can exceed the upper bound {sup.upper:g} of the {sup.name} "
-                              "support; use 'bca' or 'wilson'")
+    if method == "log-t" and math.isfinite(sup.lower) == math.isfinite(sup.upper):
+        raise ValidationError(f"method 'log-t' needs a support bounded on one side only, got the {sup.name} "
+                              f"support [{sup.lower:g}, {sup.upper:g}]")
     if method == "wilson":
         if not sup.bounded or not np.all(~ok | (x == sup.lower) | (x == sup.upper)):
             raise ValidationError("method 'wilson' needs data at the two bounds of a bounded support only "
@@ -359,14 +357,20 @@ def _t(x, ok, n, mean, sup, level, rng):
 
 
 def _log_t(x, ok, n, mean, sup, level, rng):
-    m = mean - sup.lower
+    # the distance of the mean from the support's one finite bound, on the log scale
+    below = math.isfinite(sup.lower)
+    bound = sup.lower if below else sup.upper
+    m = mean - bound if below else bound - mean
     s = _sd(x, ok, n, mean)
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.exp(_t_quantile(level, n) * s / (m * np.sqrt(n)))
-        lo = np.where(m > 0, sup.lower + m / factor, sup.lower)
-        hi = np.where(m > 0, sup.lower + m * factor, sup.lower)
-    # an overflowed factor (a mean next to its bound with a large spread) means no upper limit
-    return lo, np.where(np.isfinite(hi), hi, sup.upper)
+        near = np.where(m > 0, m / factor, 0.0)
+        far = np.where(m > 0, m * factor, 0.0)
+    # an overflowed factor (a mean next to its bound with a large spread) means no limit on the far side
+    far = np.where(np.isfinite(far), far, np.inf)
+    if below:
+        return bound + near, bound + far
+    return bound - far, bound - near
 
 
 def _wilson(x, ok, n, mean, sup, level, rng):

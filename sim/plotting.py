@@ -61,7 +61,7 @@ ROLE_COLORS: dict[str, str] = {
     "optimum": "#000000", "planner": "#000000", "bound": "#000000", "baseline": "#7F7F7F",
     # recommenders
     "rec.greedy": "#CC79A7", "rec.epsilon_greedy": "#E69F00", "rec.softmax": "#56B4E9",
-    "rec.trustworthy": "#117733", "rec.ucb": "#AA4499",
+    "rec.trustworthy": "#117733", "rec.ucb": "#999933",
     # matching learners (with transfers; NTU)
     "match.ucb": "#0072B2", "match.etc": "#E69F00", "match.eps_greedy": "#CC79A7", "match.thompson": "#009E73",
     "match.ucb_typed": "#56B4E9", "match.ucb_linear": "#D55E00",
@@ -78,7 +78,7 @@ ROLE_COLORS: dict[str, str] = {
 }
 
 #: Colours handed to roles without an entry in :data:`ROLE_COLORS`.
-_SPARE = ("#332288", "#88CCEE", "#44AA99", "#999933", "#DDCC77", "#661100", "#6699CC", "#AA4466")
+_SPARE = ("#332288", "#88CCEE", "#44AA99", "#AA4499", "#DDCC77", "#661100", "#6699CC", "#AA4466")
 
 
 def color(role: str) -> str:

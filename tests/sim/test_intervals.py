@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sim.errors import InputTypeError, UnknownNameError, ValidationError
 from sim.intervals import NONNEGATIVE, RATIO, REAL, SHARE, Support, as_support, interval, intervals, support_of
 
-SUPPORTS = [SHARE, NONNEGATIVE, RATIO, REAL, Support(-2.0, 3.0, "[-2, 3]")]
+SUPPORTS = [SHARE, NONNEGATIVE, RATIO, REAL, Support(-2.0, 3.0, "[-2, 3]"), Support(-math.inf, 1.0, "at most 1")]
 
 
 @st.composite
@@ -80,6 +80,7 @@ def _coverage(draw, truth, support, method="auto", trials=400, n=30):
     ("bca, beta shares", lambda g, n: g.beta(2.0, 5.0, n), 2.0 / 7.0, SHARE),
     ("log-t, exponential times", lambda g, n: g.exponential(2.0, n), 2.0, NONNEGATIVE),
     ("log-t, ratios", lambda g, n: 1.0 + g.exponential(0.5, n), 1.5, RATIO),
+    ("log-t, bounded above", lambda g, n: 1.0 - g.exponential(2.0, n), -1.0, Support(-math.inf, 1.0, "<= 1")),
 ])
 def test_a_95_percent_interval_covers_the_true_mean_about_95_percent_of_the_time(name, draw, truth, support):
     # 400 trials: the binomial standard error of the coverage is about 0.011
@@ -112,7 +113,8 @@ def test_no_successes_in_four_trials_still_leave_room_above_zero():
     (lambda: interval([1.0, 2.0, np.inf], "nonnegative"), ValidationError, "inf"),
     (lambda: interval([1.0, 2.0, 3.0], "nonnegative", method="t"), ValidationError, "'t'"),
     (lambda: interval([0.0, 0.5, 1.0], "share", method="wilson"), ValidationError, "wilson"),
-    (lambda: interval([1.0, 2.0, 3.0], method="log-t"), ValidationError, "bounded below"),
+    (lambda: interval([1.0, 2.0, 3.0], method="log-t"), ValidationError, "one side only"),
+    (lambda: interval([0.1, 0.2, 0.3], "share", method="log-t"), ValidationError, "one side only"),
     (lambda: interval([1.0, 2.0, 3.0], level=1.0), ValidationError, "level"),
     (lambda: interval([1.0, 2.0, 3.0], level="high"), InputTypeError, "level"),
     (lambda: interval([1.0, 2.0, 3.0], method="exact"), UnknownNameError, "method"),
