@@ -53,6 +53,8 @@ def plot_time(tree: Path, root: Path) -> float:
     """Seconds to redraw every scenario folder under ``root`` (one fresh interpreter, imports untimed)."""
     code = ("import sys, time, pathlib\n"
             "from sim.runner import plot_folder\n"
+            "from sim.registry import scenarios\n"
+            "[scenarios.get(n) for n in scenarios.names()]  # imports and discovery: not drawing\n"
             "folders = sorted(p for p in pathlib.Path(sys.argv[1]).iterdir() if (p / 'results.csv').exists())\n"
             "t = time.perf_counter()\n"
             "for f in folders: plot_folder(f)\n"

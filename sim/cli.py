@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument("name", help="scenario name (see 'stratsim list')")
     plot = sub.add_parser("plot", help="redraw the figures of a results folder")
     plot.add_argument("folder", help="a folder written by 'stratsim run'")
+    plot.add_argument("--formats", help="figure formats, comma-separated: png,pdf (default: png for a --quick "
+                                        "run, png,pdf for a full run)")
     return parser
 
 
@@ -289,7 +291,7 @@ def _study_lines(scenario: Any, study: Any, defaults: Any, quick: Any) -> list[s
 def _cmd_plot(args) -> int:
     from .runner import plot_folder
 
-    paths = plot_folder(args.folder)
+    paths = plot_folder(args.folder, formats=args.formats)
     print(f"{len(paths)} figure files written to {Path(args.folder) / 'figures'}")
     return 0
 

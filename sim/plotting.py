@@ -19,9 +19,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +39,8 @@ from .errors import ValidationError
 from .intervals import REAL, Support, as_support
 from .results import Results, Summary
 
-__all__ = ["ROLE_COLORS", "STYLE", "band", "band_gid", "color", "interval_note", "new_figure", "plot_parts",
-           "plot_summaries", "save_figure"]
+__all__ = ["FORMATS", "ROLE_COLORS", "STYLE", "band", "band_gid", "check_formats", "color", "figure_formats",
+           "interval_note", "new_figure", "plot_parts", "plot_summaries", "save_figure"]
 
 #: Path of the shipped matplotlib style sheet.
 STYLE = Path(__file__).with_name("stratsim.mplstyle")
@@ -271,12 +273,62 @@ def _fit_log_axes(fig: Figure) -> None:
                     path.vertices = v
 
 
+#: File formats a figure can be saved in.
+FORMATS = ("png", "pdf")
+_formats: ContextVar[tuple[str, ...]] = ContextVar("stratsim_figure_formats", default=FORMATS)
+
+
+def check_formats(formats: Iterable[str] | str, *, name: str = "formats") -> tuple[str, ...]:
+    """``formats`` (an iterable or a comma-separated string) as a tuple of known formats.
+
+    Examples
+    --------
+    >>> check_formats("png,pdf")
+    ('png', 'pdf')
+    >>> check_formats(["svg"])
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: formats must be among 'png', 'pdf', got 'svg'
+    """
+    if not isinstance(formats, (str, Iterable)):
+        raise ValidationError(f"{name} must be among {', '.join(map(repr, FORMATS))}, got {formats!r}")
+    items = [f.strip() for f in formats.split(",")] if isinstance(formats, str) else list(formats)
+    bad = [f for f in items if f not in FORMATS]
+    if bad or not items:
+        raise ValidationError(f"{name} must be among {', '.join(map(repr, FORMATS))}, got "
+                              f"{bad[0] if bad else formats!r}")
+    return tuple(dict.fromkeys(items))
+
+
+@contextlib.contextmanager
+def figure_formats(formats: Iterable[str] | str) -> Iterator[tuple[str, ...]]:
+    """Within the block, :func:`save_figure` writes ``formats`` unless told otherwise.
+
+    The runner uses it so that a ``--quick`` run writes PNG only (a look, not
+    a report; PDF is about half the drawing time) and a full run PNG and PDF.
+
+    Examples
+    --------
+    >>> with figure_formats("png") as fmts:
+    ...     fmts
+    ('png',)
+    """
+    token = _formats.set(check_formats(formats))
+    try:
+        yield _formats.get()
+    finally:
+        _formats.reset(token)
+
+
 def save_figure(fig: Figure, out_dir: str | os.PathLike[str], name: str, *,
-                formats: Iterable[str] = ("png", "pdf")) -> list[Path]:
+                formats: Iterable[str] | None = None) -> list[Path]:
     """Save ``fig`` as ``out_dir/name.{png,pdf}`` with fixed metadata; close it.
 
-    Log-scaled y axes are fitted to the drawn curves (see :func:`_fit_log_axes`).
+    ``formats`` defaults to PNG and PDF, or to what an enclosing
+    :func:`figure_formats` block says. Log-scaled y axes are fitted to the
+    drawn curves (see :func:`_fit_log_axes`).
     """
+    formats = _formats.get() if formats is None else check_formats(formats)
     _fit_log_axes(fig)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

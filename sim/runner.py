@@ -36,7 +36,7 @@ import fnmatch
 import functools
 import math
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,7 @@ from ._version import __version__
 from .errors import ResultsMismatchError, ValidationError
 from .intervals import MIN_N
 from .manifest import build_manifest, read_manifest, write_manifest
+from .plotting import FORMATS, check_formats, figure_formats
 from .random import RngLike, as_seed_sequence
 from .registry import get_scenario
 from .results import Results, write_csv
@@ -522,8 +523,12 @@ def _cell_precision(out: Path, name: str, sweep: SweepResult, scenario: Any,
     return worst
 
 
-def plot_folder(out: str | os.PathLike[str]) -> list[Path]:
+def plot_folder(out: str | os.PathLike[str], *, formats: Iterable[str] | str | None = None) -> list[Path]:
     """Redraw the figures of results folder ``out`` from its saved ``results.csv``; rewrite ``summary.csv``.
+
+    ``formats``: the figures' file formats (``"png"``, ``"pdf"``); by default PNG
+    only for a ``--quick`` run (a look, not a report: PDF is about half the
+    drawing time) and PNG and PDF for a full run.
 
     ``summary.csv`` (:mod:`sim.summary`) gives the numbers behind the figures:
     one row per cell x metric (x extra keys) with its interval inside the
@@ -541,7 +546,9 @@ def plot_folder(out: str | os.PathLike[str]) -> list[Path]:
     if missing:
         raise ValidationError(f"{str(out / RESULTS)!r} is not a results table (no column "
                               f"{', '.join(missing)})")
+    formats = check_formats(formats) if formats is not None else (("png",) if manifest.get("quick") else FORMATS)
     write_summary(out / SUMMARY, results, scenario.support)
     if not scenario.has_figures:
         return []
-    return [Path(p) for p in scenario.make_figures(results, out / FIGURES)]
+    with figure_formats(formats):
+        return [Path(p) for p in scenario.make_figures(results, out / FIGURES)]

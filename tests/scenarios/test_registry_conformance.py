@@ -34,5 +34,8 @@ def test_scenario_runs_quick_and_writes_tidy_results(name, tmp_path):
     assert manifest["scenario"] == name and manifest["seed"] == 0 and manifest["versions"]["numpy"]
     pngs = sorted((out / "figures").glob("*.png"))
     assert pngs, f"scenario {name} drew no figure"
-    for png in pngs:
-        assert png.name.startswith(name) and png.with_suffix(".pdf").exists()
+    for png in pngs:  # a --quick run is a look: PNG only
+        assert png.name.startswith(name) and not png.with_suffix(".pdf").exists()
+    # PDF on request (and by default for a full run): the same figures
+    assert main(["plot", str(out), "--formats", "png,pdf"]) == 0
+    assert sorted(p.stem for p in (out / "figures").glob("*.pdf")) == sorted(p.stem for p in pngs)

@@ -127,3 +127,16 @@ def test_ctrl_c_saves_finished_tasks_and_the_same_command_resumes(tmp_path):
     assert f"{saved} resumed" in stdout
     tasks = [(e["cell"], e["rep"]) for e in map(json.loads, journal.read_text().splitlines()[1:])]
     assert sorted(tasks) == [(c, r) for c in range(4) for r in range(4)]
+
+
+def test_plot_formats_are_chosen_and_checked(tmp_path):
+    from sim.runner import run_scenario
+
+    run_scenario("mm1", tmp_path, quick=True, replications=3, backend="serial",
+                 overrides={"rhos": "(0.5,)", "customers": "300"})
+    figures = tmp_path / "figures"
+    assert list(figures.glob("*.png")) and not list(figures.glob("*.pdf"))  # a quick run: PNG only
+    code, _, err = _run("plot", str(tmp_path), "--formats", "svg")
+    assert code == 2 and "formats must be among 'png', 'pdf', got 'svg'" in err and "Traceback" not in err
+    code, _, _ = _run("plot", str(tmp_path), "--formats", "pdf")
+    assert code == 0 and sorted(p.stem for p in figures.glob("*.pdf")) == sorted(p.stem for p in figures.glob("*.png"))
