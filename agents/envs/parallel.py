@@ -54,13 +54,12 @@ from pettingzoo import ParallelEnv
 from agents.strategic.engagement import ACTIONS, read_signal
 from agents.strategic.envs import engage_step
 from agents.strategic.platforms import GreedyRecommender, Platform, engagement_units
-from agents.strategic.users import UserModel
-from sim.errors import InputTypeError, UnknownNameError, ValidationError
+from sim.errors import InputTypeError, UnknownNameError
 from sim.random import RngLike
-from sim.validate import check_array, check_choice, check_int, check_probability
+from sim.validate import check_choice, check_int, check_probability
 
 from .core import InvalidActionError, ResetNeededError, check_kwargs
-from .strategic import MAX_ITEMS, MAX_STEPS, draw_world
+from .strategic import MAX_STEPS, user_world
 
 __all__ = ["UserPlatformParallelEnv", "user_platform_parallel_env"]
 
@@ -93,17 +92,7 @@ class UserPlatformParallelEnv(ParallelEnv):
         self.steps = check_int("steps", steps, low=1, high=MAX_STEPS)
         self.alpha = check_probability("alpha", alpha)
         self.platform_reward = check_choice("platform_reward", platform_reward, ("sincere", "signal"))
-        if values is None:
-            n_items = check_int("n_items", n_items, low=2, high=MAX_ITEMS)
-            _, models, profiles, shares = draw_world(rng, n_items, alpha=self.alpha)
-            self.model = models[0]
-            self._prior = (profiles, shares)
-        else:
-            vals = check_array("values", values, ndim=1, allow_empty=False)
-            if not 2 <= vals.size <= MAX_ITEMS:
-                raise ValidationError(f"values must give 2..{MAX_ITEMS} items, got {vals.size}")
-            self.model = UserModel(vals)
-            self._prior = (np.zeros(vals.size), None)
+        self.model, self._prior = user_world(values, n_items, alpha=self.alpha, rng=rng)
         self.n_items = k = self.model.n_items
         self.possible_agents = list(AGENTS)
         self.agents: list[str] = []

@@ -88,7 +88,7 @@ from sim.validate import check_array, check_choice, check_int, check_probability
 from .core import ToolkitEnv
 
 __all__ = ["ACTIONS", "MAX_ITEMS", "MAX_STEPS", "RecommenderPlatformEnv", "StrategicUserEnv", "action_index",
-           "draw_world"]
+           "draw_world", "user_world"]
 
 #: Catalog and episode limits of the adapters (their spaces are per item and per step).
 MAX_ITEMS = 64
@@ -107,6 +107,20 @@ def action_index(engagement: Any) -> int:
     """
     ex, half = engagement_units(engagement)
     return (ex + 1) * 3 + half
+
+
+def user_world(values: Sequence[float] | None, n_items: int, *, alpha: float,
+               rng: RngLike) -> tuple[UserModel, tuple[Any, Any]]:
+    """The user and the platform's prior: the user's item ``values`` if given, else a user drawn by
+    :func:`draw_world` (``n_items`` items); ``(model, (profiles, shares))``."""
+    if values is None:
+        n_items = check_int("n_items", n_items, low=2, high=MAX_ITEMS)
+        _, models, profiles, shares = draw_world(rng, n_items, alpha=alpha)
+        return models[0], (profiles, shares)
+    vals = check_array("values", values, ndim=1, allow_empty=False)
+    if not 2 <= vals.size <= MAX_ITEMS:
+        raise ValidationError(f"values must give 2..{MAX_ITEMS} items, got {vals.size}")
+    return UserModel(vals), (np.zeros(vals.size), None)
 
 
 def draw_world(rng: RngLike, n_items: int, n_users: int = 1, *, alpha: float = 0.5,
@@ -178,17 +192,7 @@ class StrategicUserEnv(ToolkitEnv):
         if not isinstance(planner_info, (bool, np.bool_)):
             raise InputTypeError(f"planner_info must be a bool, got {planner_info!r}")
         self.planner_info = bool(planner_info)
-        if values is None:
-            n_items = check_int("n_items", n_items, low=2, high=MAX_ITEMS)
-            _, models, profiles, shares = draw_world(rng, n_items, alpha=self.alpha)
-            self.model = models[0]
-            self._prior = (profiles, shares)
-        else:
-            vals = check_array("values", values, ndim=1, allow_empty=False)
-            if not 2 <= vals.size <= MAX_ITEMS:
-                raise ValidationError(f"values must give 2..{MAX_ITEMS} items, got {vals.size}")
-            self.model = UserModel(vals)
-            self._prior = (np.zeros(vals.size), None)
+        self.model, self._prior = user_world(values, n_items, alpha=self.alpha, rng=rng)
         self.n_items = k = self.model.n_items
         profiles, shares = self._prior
         self._rule = make_platform(platform, profiles, type_prior=shares,
