@@ -110,7 +110,7 @@ from agents.strategic import (
     sample_users,
     type_profiles,
 )
-from sim.plotting import color, interval_note, new_figure, plot_parts, plot_summaries, save_figure
+from sim.plotting import color, error_bars, interval_note, new_figure, plot_parts, plot_summaries, save_figure
 from sim.registry import check_policy_name
 from sim.results import Results
 from sim.scenario import Scenario, Study
@@ -403,13 +403,7 @@ def _bars(ax, summaries, conditions):
     for j, s in enumerate(summaries):
         x = s.x + (j - (len(summaries) - 1) / 2) * width
         ax.bar(x, s.mean, width, color=color(s.label), label=_USERS.get(s.label, s.label))
-        ok = s.n >= 3
-        if ok.any():
-            ax.errorbar(x[ok], s.mean[ok], yerr=[s.mean[ok] - s.lo[ok], s.hi[ok] - s.mean[ok]], fmt="none",
-                        ecolor="black", elinewidth=1, capsize=3)
-        for xi, v, o in zip(x, s.values, ok):
-            if not o:
-                ax.plot(np.full(v.size, xi), v, linestyle="none", marker=".", color="black")
+        error_bars(ax, x, s)
     ax.set_xticks(np.arange(len(conditions)), [f"told {c}" for c in conditions])
 
 

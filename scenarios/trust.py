@@ -99,7 +99,7 @@ from agents.strategic import (
     type_profiles,
 )
 from sim.errors import ValidationError
-from sim.plotting import color, interval_note, new_figure, plot_summaries, save_figure
+from sim.plotting import color, error_bars, interval_note, new_figure, plot_summaries, save_figure
 from sim.registry import check_policy_name, policies
 from sim.results import Results
 from sim.scenario import Scenario, Study
@@ -329,13 +329,8 @@ def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
         colors = [color(p) for p in platforms]
         ax1.bar(x, s.mean, width, color=colors if hatch is None else "white", edgecolor=colors,
                         hatch=hatch, linewidth=1.2)
+        error_bars(ax1, x, s)
         ok = s.n >= 3
-        if ok.any():
-            ax1.errorbar(x[ok], s.mean[ok], yerr=[s.mean[ok] - s.lo[ok], s.hi[ok] - s.mean[ok]], fmt="none",
-                         ecolor="black", elinewidth=1, capsize=3)
-        for xi, v, o in zip(x, s.values, ok):
-            if not o:
-                ax1.plot(np.full(v.size, xi), v, linestyle="none", marker=".", color="black")
         if metric == "strategization_gap":
             tops = np.where(ok, s.hi, [np.max(v) if v.size else m for v, m in zip(s.values, s.mean)])
             for xi, top, m in zip(x, tops, s.mean):

@@ -39,8 +39,8 @@ from .errors import ValidationError
 from .intervals import REAL, Support, as_support
 from .results import Results, Summary
 
-__all__ = ["FORMATS", "ROLE_COLORS", "STYLE", "band", "band_gid", "check_formats", "color", "figure_formats",
-           "interval_note", "new_figure", "plot_parts", "plot_summaries", "save_figure"]
+__all__ = ["FORMATS", "ROLE_COLORS", "STYLE", "band", "band_gid", "check_formats", "color", "error_bars",
+           "figure_formats", "interval_note", "new_figure", "plot_parts", "plot_summaries", "save_figure"]
 
 #: Path of the shipped matplotlib style sheet.
 STYLE = Path(__file__).with_name("stratsim.mplstyle")
@@ -202,6 +202,24 @@ def plot_summaries(ax: Axes, summaries: Iterable[Summary], *, marker: str | None
                 xs = np.concatenate([np.full(v.size, x) for x, v, b in zip(s.x, s.values, with_band) if not b])
                 ys = np.concatenate([v for v, b in zip(s.values, with_band) if not b])
                 ax.plot(xs, ys, linestyle="none", marker=".", color=line.get_color(), alpha=0.7)
+
+
+def error_bars(ax: Axes, x: ArrayLike, summary: Summary, *, color: str = "black") -> None:
+    """Intervals of ``summary`` as error bars at positions ``x`` (e.g. over bars); dots where < 3 values.
+
+    The categorical counterpart of :func:`plot_summaries`: where a point has
+    too few values for an interval, its values are drawn instead.
+    """
+    x = np.asarray(x, dtype=float)
+    ok = summary.n >= 3
+    with matplotlib.style.context(STYLE):
+        if ok.any():
+            ax.errorbar(x[ok], summary.mean[ok], yerr=[summary.mean[ok] - summary.lo[ok],
+                                                       summary.hi[ok] - summary.mean[ok]],
+                        fmt="none", ecolor=color, elinewidth=1, capsize=3)
+        for xi, v, o in zip(x, summary.values, ok):
+            if not o:
+                ax.plot(np.full(v.size, xi), v, linestyle="none", marker=".", color=color)
 
 
 def plot_parts(results: Results, out_dir: str | os.PathLike[str],
