@@ -105,18 +105,25 @@ def test_ctrl_c_saves_finished_tasks_and_the_same_command_resumes(tmp_path):
     import time
 
     out = tmp_path / "r"
+    # tasks long enough (about half a second each) that the run is still going when Ctrl-C comes
     argv = [sys.executable, "-m", "sim", "run", "mm1", "--out", str(out), "--reps", "4",
-            "--set", "customers=20000", "--backend", "serial"]
+            "--set", "customers=60000", "--backend", "serial"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     journal = out / "tasks.jsonl"
-    deadline = time.time() + 60
-    while time.time() < deadline and not (journal.exists() and len(journal.read_text().splitlines()) >= 3):
-        time.sleep(0.02)
+
+    def wait_for(lines):
+        deadline = time.time() + 60
+        while time.time() < deadline and not (journal.exists() and len(journal.read_text().splitlines()) >= lines):
+            time.sleep(0.02)
+
+    wait_for(1)
     # A second run on the same folder while the first is alive is refused, not mixed.
     code, _, err = _run(*argv[3:])
     assert code == 2 and "in use by another run" in err
+    wait_for(3)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "re-run the same command to resume" in err
