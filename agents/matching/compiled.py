@@ -22,9 +22,18 @@ those calls use:
 
 So the trajectory, the learner's final state and both generators' final states
 equal those of the round-by-round loop (``tests/agents/matching/test_fused.py``
-checks this for every learner, with and without absences). The loop is
-compiled once per learner class and process (about a second; learners' and
-markets' kernels themselves are cached on disk).
+checks this for every learner, with and without absences).
+
+Compiled once per installation: numba caches neither closures nor functions
+passed as arguments, so the loop around a learner's kernels is written out as a
+small generated module (:func:`loop_source`: the loop's source below, with the
+learner's two kernels imported under fixed names) and cached on disk like every
+other kernel. The module's name hashes its text, which carries a hash of the
+sources of every module holding a kernel the loop reaches
+(:func:`markets.jit.kernel_modules`), so editing any of them compiles a fresh
+loop, and an unchanged installation reuses the compiled one in every process,
+including the workers of the ``processes`` and ``dask`` sweep backends (same
+folder: :func:`markets.jit.generated_dir`).
 
 Applicability is a capability, not a type test: a learner whose class declares
 ``kernels`` runs compiled unless its class (or the instance) replaces one of the
@@ -45,15 +54,20 @@ True
 
 from __future__ import annotations
 
-import numba as nb
+import inspect
+import sys
+import types
+from collections.abc import Callable
+
 import numpy as np
 
+from markets.jit import generated_module, jit, kernel_modules, source_key
 from markets.kernels import max_weight, outcome_metrics, submatrix
 from sim.policy import Policy
 
 from .environment import BanditMarket, noisy_rewards, present
 
-__all__ = ["HOOKS", "MARKET_HOOKS", "run_compiled", "supports"]
+__all__ = ["HOOKS", "MARKET_HOOKS", "loop", "loop_source", "run_compiled", "supports"]
 
 #: Python methods a learner's kernels stand for: a class (or instance) replacing one runs in Python.
 HOOKS = ("decide", "update", "_decide", "_update", "_learn", "_check_observation", "_check_decision",
@@ -93,71 +107,142 @@ def supports(market: object, learner: object) -> bool:
     return (getattr(learner, "customers", None), getattr(learner, "providers", None)) == market.shape
 
 
-def _build(decide, update):
-    """The loop around one learner's kernels (compiled on first use)."""
-
-    @nb.njit(nogil=True)
-    def rounds(T, out, state, lrng, mrng, w, cu, pu, atol, opt_full, noise, sigma, arrival):
-        m, n = w.shape
-        all_c = np.arange(m)
-        all_p = np.arange(n)
-        kept = False  # metrics of the kept full-market outcome are known
-        inst = welfare = pay_c = pay_p = 0.0
-        explored = False
-        u = np.zeros((2, 0, 0))
-        for t in range(T):
-            if arrival >= 1.0:
-                cust, prov, full = all_c, all_p, True
-            else:  # BanditMarket.observe: customers' draws, then providers'
-                cust = present(mrng.random(m), arrival)
-                prov = present(mrng.random(n), arrival)
-                full = cust.size == m and prov.size == n
-            same, explored, rows, cols, p, q, tr, u = decide(state, cust, prov, full, lrng)
-            k = rows.size
-            ci = np.empty(k, np.int64)
-            pj = np.empty(k, np.int64)
-            true_c = np.empty(k)
-            true_p = np.empty(k)
-            for a in range(k):
-                i = cust[rows[a]]
-                j = prov[cols[a]]
-                ci[a] = i
-                pj[a] = j
-                true_c[a] = cu[i, j]
-                true_p[a] = pu[i, j]
-            if full:
-                opt = opt_full
-                if not (same and kept):  # BanditMarket.play reuses the metrics of a replayed outcome
-                    inst, welfare, pay_c, pay_p = outcome_metrics(w, true_c, true_p, rows, cols, tr, atol)
-                    kept = True
-            else:
-                sub = submatrix(w, cust, prov)
-                inst, welfare, pay_c, pay_p = outcome_metrics(sub, true_c, true_p, rows, cols, tr, atol)
-                opt = max_weight(sub)
-                kept = False
-            out[0, t] = inst
-            out[1, t] = opt - welfare
-            out[2, t] = welfare
-            out[3, t] = pay_c
-            out[4, t] = pay_p
-            if noise == _GAUSSIAN:
-                draws = mrng.standard_normal((2, k))
-            elif noise == _BERNOULLI:
-                draws = mrng.random((2, k))
-            else:
-                draws = np.zeros((2, k))
-            rc, rp = noisy_rewards(true_c, true_p, noise, sigma, draws)
-            if k > 0:  # an empty matching teaches nothing (MatchingLearner._update)
-                update(state, ci, pj, rc, rp)
-        return explored, u
-
-    return rounds
+def _decide(state, customers, providers, full, rng):  # the learner's decide kernel, bound per loop (see _loop)
+    raise NotImplementedError
 
 
-def _loop(kernels):
+def _update(state, customers, providers, rc, rp):  # the learner's update kernel, bound per loop (see _loop)
+    raise NotImplementedError
+
+
+def _rounds(T, out, state, lrng, mrng, w, cu, pu, atol, opt_full, noise, sigma, arrival):
+    """``T`` rounds of the protocol: compiled once per learner, with ``_decide``/``_update`` its kernels."""
+    m, n = w.shape
+    all_c = np.arange(m)
+    all_p = np.arange(n)
+    kept = False  # metrics of the kept full-market outcome are known
+    inst = welfare = pay_c = pay_p = 0.0
+    explored = False
+    u = np.zeros((2, 0, 0))
+    for t in range(T):
+        if arrival >= 1.0:
+            cust, prov, full = all_c, all_p, True
+        else:  # BanditMarket.observe: customers' draws, then providers'
+            cust = present(mrng.random(m), arrival)
+            prov = present(mrng.random(n), arrival)
+            full = cust.size == m and prov.size == n
+        same, explored, rows, cols, p, q, tr, u = _decide(state, cust, prov, full, lrng)
+        k = rows.size
+        ci = np.empty(k, np.int64)
+        pj = np.empty(k, np.int64)
+        true_c = np.empty(k)
+        true_p = np.empty(k)
+        for a in range(k):
+            i = cust[rows[a]]
+            j = prov[cols[a]]
+            ci[a] = i
+            pj[a] = j
+            true_c[a] = cu[i, j]
+            true_p[a] = pu[i, j]
+        if full:
+            opt = opt_full
+            if not (same and kept):  # BanditMarket.play reuses the metrics of a replayed outcome
+                inst, welfare, pay_c, pay_p = outcome_metrics(w, true_c, true_p, rows, cols, tr, atol)
+                kept = True
+        else:
+            sub = submatrix(w, cust, prov)
+            inst, welfare, pay_c, pay_p = outcome_metrics(sub, true_c, true_p, rows, cols, tr, atol)
+            opt = max_weight(sub)
+            kept = False
+        out[0, t] = inst
+        out[1, t] = opt - welfare
+        out[2, t] = welfare
+        out[3, t] = pay_c
+        out[4, t] = pay_p
+        if noise == _GAUSSIAN:
+            draws = mrng.standard_normal((2, k))
+        elif noise == _BERNOULLI:
+            draws = mrng.random((2, k))
+        else:
+            draws = np.zeros((2, k))
+        rc, rp = noisy_rewards(true_c, true_p, noise, sigma, draws)
+        if k > 0:  # an empty matching teaches nothing (MatchingLearner._update)
+            _update(state, ci, pj, rc, rp)
+    return explored, u
+
+
+def _importable(fn) -> bool:
+    """Whether ``fn`` can be imported back by module and name (a module-level function of a real file)."""
+    py = getattr(fn, "py_func", fn)
+    mod = sys.modules.get(getattr(py, "__module__", None) or "")
+    return (mod is not None and getattr(mod, getattr(py, "__name__", ""), None) is fn and "<" not in py.__qualname__
+            and getattr(mod, "__file__", None) is not None and mod.__name__ != "__main__")
+
+
+def loop_source(decide: Callable, update: Callable) -> str | None:
+    """The text of a module defining the compiled loop around ``decide`` and ``update`` (None if not importable).
+
+    The module imports the two kernels and the loop's other globals from their
+    modules, then defines :func:`_rounds`'s source under ``@jit``; its first line
+    is a :func:`markets.jit.source_key` over this module, the loop, and every
+    module holding a kernel the loop reaches, so the file (named by a hash of
+    its text, see :func:`markets.jit.generated_module`) changes whenever any of
+    them does.
+
+    Examples
+    --------
+    >>> from agents.matching import learner_kernels as lk
+    >>> text = loop_source(lk.ucb_decide, lk.ucb_update)
+    >>> "from agents.matching.learner_kernels import ucb_decide as _decide" in text
+    True
+    """
+    if not (_importable(decide) and _importable(update)):
+        return None
+    body = inspect.getsource(_rounds)
+    lines = ["import numpy as np", "", "from markets.jit import jit"]
+    modules = set(kernel_modules(decide) | kernel_modules(update))
+    for name in sorted(set(_rounds.__code__.co_names)):
+        value = globals().get(name)
+        if name in ("_decide", "_update", "np", "range") or value is None:
+            continue
+        if isinstance(value, int):
+            lines.append(f"{name} = {value!r}")
+        else:
+            lines.append(f"from {value.__module__} import {value.__name__} as {name}")
+            modules |= kernel_modules(value)
+    for name, fn in (("_decide", decide), ("_update", update)):
+        lines.append(f"from {fn.py_func.__module__} import {fn.py_func.__name__} as {name}")
+    key = source_key(modules | {__name__}, body)
+    header = f"# The bandit loop of agents.matching.compiled around {decide.py_func.__name__}; key {key}\n"
+    return header + "\n".join(lines) + "\n\n\n@jit\n" + body
+
+
+def _in_memory(decide, update):
+    glb = dict(globals(), _decide=decide, _update=update)
+    return jit(cache=False)(types.FunctionType(_rounds.__code__, glb, "_rounds"))
+
+
+def loop(kernels: object) -> object:
+    """The compiled loop around a learner's ``kernels`` (a :class:`~agents.matching.LearnerKernels`).
+
+    Built once per process from :func:`loop_source`, as a generated module
+    whose compiled code numba caches on disk, so later processes load it
+    instead of compiling (about a second or more). Where the kernels cannot be
+    imported by name (defined in ``__main__`` or a closure) or no folder is
+    writable (one :class:`markets.jit.CacheWarning`), the same loop is compiled
+    in memory.
+
+    Returns
+    -------
+    numba dispatcher
+        ``rounds(T, out, state, learner_rng, market_rng, w, customer_utils,
+        provider_utils, atol, optimal_welfare, noise, sigma, arrival)``.
+    """
     key = (kernels.decide, kernels.update)
     if key not in _loops:
-        _loops[key] = _build(kernels.decide, kernels.update)
+        text = loop_source(*key)
+        module = None if text is None else generated_module("stratsim_loop", text)
+        _loops[key] = _in_memory(*key) if module is None else module._rounds
     return _loops[key]
 
 
@@ -194,7 +279,7 @@ def run_compiled(market: BanditMarket, learner: Policy, T: int, rng: np.random.G
     if not supports(market, learner):
         return False
     a = market.kernel_inputs()
-    explored, u = _loop(type(learner).kernels)(int(T), out, learner.state, learner.generator, rng, a.surplus,
+    explored, u = loop(type(learner).kernels)(int(T), out, learner.state, learner.generator, rng, a.surplus,
                                                a.customer_utils, a.provider_utils, a.atol, a.optimal_welfare,
                                                a.noise, a.sigma, a.arrival)
     learner.last_utilities = None if explored else u
