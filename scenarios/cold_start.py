@@ -34,11 +34,33 @@ Measured per user type:
 - ``utility``, and ``type_posterior``: the platform's final posterior on the
   user's true type.
 
-Two studies (:class:`~sim.scenario.Study`; ``studies`` selects which run):
+Three studies (:class:`~sim.scenario.Study`; ``studies`` selects which run):
 ``horizon`` (a cell per ``H`` in ``horizons``: everyone naive, or everyone
-planning with horizon ``H``) and ``spillover`` (a cell per share in
+planning with horizon ``H``), ``spillover`` (a cell per share in
 ``strategic_shares``: that share of users, drawn at random, plans with ``spill_horizon``; the naive users' outcomes show
-what others' strategies do to them).
+what others' strategies do to them) and ``equilibrium``.
+
+In the first two the platform is naive about strategic users: it reads their
+signals as sincere. The ``equilibrium`` study (a cell per intervention in
+``interventions``) plays Haupt et al.'s two-stage cold-start game
+(:mod:`agents.strategic.equilibrium`: a cold-start menu of ``menu_size``
+items, noisy signals, a Bayesian platform, ``rounds`` recommendation steps)
+on the same kind of catalog and population, in three regimes side by side:
+``sincere`` (users engage naturally, the platform's beliefs are the sincere
+ones), ``naive_platform`` (users respond strategically to those sincere
+beliefs) and ``equilibrium`` (the platform's beliefs are consistent with the
+users' strategies: the fixed point, whose iterations, residual and
+convergence are reported per run). Interventions (:data:`INTERVENTIONS`):
+``none`` (the most popular items as the menu), ``prior`` (the recommendation
+phase mixes the posterior with the prior, weight ``prior_weight``),
+``ignore_mainstream`` (the platform tells users it does not use their signals
+on mainstream-genre menu items) and ``personalized_menu`` (each type's
+favourite item as the menu). Each is this toolkit's reading of one sentence of
+the paper's abstract, the only part of the paper that could be consulted (see
+that module). In these catalogs the popular menu holds mainstream items
+only, so under ``ignore_mainstream`` the platform reads nothing and
+recommends by the prior: the intervention removes the incentive to distort
+and the personalisation with it.
 
 Randomness: the platform's and the population's generators are children of
 the run's ``rng`` by :func:`sim.random.spawn` (they were seeds drawn with
@@ -69,6 +91,19 @@ Figures (written to ``out_dir``):
   users, 0.54 and 0.62 with a quarter and a half, 0.49 with three quarters,
   every interval overlapping the others.
 
+- ``cold_start_equilibrium``: minority users' share of minority-genre
+  recommendations, utility, distortion on mainstream menu items and sincere
+  engagement per intervention, for the three regimes; the title states how
+  many runs reached the fixed point (residual ``<= 1e-10``), the largest
+  residual and the median iterations. With no intervention, strategic
+  minorities push their signals on the mainstream menu items down (about -0.35
+  at ``--quick`` scale: they accentuate their difference); a naive platform
+  then serves them their genre more than sincere ones (0.91 against 0.66 at
+  ``--quick`` scale), and the equilibrium platform, which knows what each
+  type does, more still (0.98). The personalised menu serves sincere
+  minorities about as well as strategizing does without it; the prior weight
+  lowers every regime's personalisation.
+
 In every figure the colour is the users' behaviour (naive or strategic, the
 toolkit's colours) and the line style their type (minority solid, mainstream
 dashed); bands are 95% intervals over replications inside the metric's support
@@ -76,7 +111,7 @@ dashed); bands are 95% intervals over replications inside the metric's support
 replication gives the same share (mainstream users served their genre), the
 band is that point, not the Wilson interval of one 0/1 outcome per
 replication. The ``--quick`` figures (4 replications of 50 users; spillover
-shares 0 and 0.5 only) show the cold-start, exaggeration and welfare findings;
+shares 0 and 0.5 only) show the cold-start, exaggeration, welfare and equilibrium findings;
 they cannot show the spillover effect on naive minorities, which is within the
 noise even at full scale.
 
@@ -114,17 +149,23 @@ from agents.strategic import (
     simulate_population,
     type_profiles,
 )
-from sim.plotting import color, interval_note, new_figure, plot_summaries, save_figure
+from agents.strategic.equilibrium import ColdStartGame, cold_start_menu, naive_platform, sincere_play, solve_equilibrium
+from sim.plotting import color, error_bars, interval_note, new_figure, plot_summaries, save_figure
 from sim.random import spawn
 from sim.registry import check_policy_name
 from sim.results import Results
 from sim.scenario import Scenario, Study
 from sim.validate import check_choice, check_int, check_probability, check_real
 
-__all__ = ["HORIZON_STUDY", "SCENARIO", "SPILLOVER_STUDY", "STUDIES", "HorizonCell", "Params", "SpilloverCell",
-           "plot", "run_horizon", "run_spillover"]
+__all__ = ["EQUILIBRIUM_STUDY", "HORIZON_STUDY", "INTERVENTIONS", "REGIMES", "SCENARIO", "SPILLOVER_STUDY", "STUDIES",
+           "EquilibriumCell", "HorizonCell", "Params", "SpilloverCell", "plot", "run_equilibrium", "run_horizon",
+           "run_spillover"]
 
-STUDIES = ("horizon", "spillover")
+STUDIES = ("horizon", "spillover", "equilibrium")
+#: Interventions of the equilibrium study (Haupt et al.'s three, as :mod:`agents.strategic.equilibrium` reads them).
+INTERVENTIONS = ("none", "prior", "ignore_mainstream", "personalized_menu")
+#: How users and the platform play in the equilibrium study.
+REGIMES = ("sincere", "naive_platform", "equilibrium")
 
 
 @dataclass(frozen=True)
@@ -171,6 +212,25 @@ class SpilloverCell(_Population):
         super().__post_init__()
         check_probability("strategic_share", self.strategic_share)
         check_int("spill_horizon", self.spill_horizon, low=0)
+
+
+@dataclass(frozen=True)
+class EquilibriumCell(_Population):
+    """One run of the equilibrium study: the cold-start game under one ``intervention``, in every regime."""
+
+    intervention: str = "none"
+    menu_size: int = 2
+    rounds: int = 5
+    prior_weight: float = 0.5
+    temperature: float = 0.02
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_choice("intervention", self.intervention, INTERVENTIONS)
+        check_int("menu_size", self.menu_size, low=1, high=min(3, self.n_items))
+        check_int("rounds", self.rounds, low=1)
+        check_probability("prior_weight", self.prior_weight)
+        check_real("temperature", self.temperature, low=0.0)
 
 
 def _check_population(p) -> None:
@@ -226,6 +286,16 @@ class Params:
         Shares of strategic users in the spillover study (its grid).
     spill_horizon : int
         Horizon of strategic users in the spillover study.
+    interventions : tuple of str
+        Interventions of the equilibrium study (its grid; see :data:`INTERVENTIONS`).
+    menu_size : int
+        Cold-start items of the equilibrium study (1 to 3).
+    rounds : int
+        Recommendation-phase steps of the equilibrium study (>= 1).
+    prior_weight : float
+        Weight of the prior under the ``prior`` intervention, in [0, 1].
+    temperature : float
+        Users' logit temperature in the equilibrium study (>= 0; 0: best responses).
     studies : tuple of str
         Studies run (see :data:`STUDIES`).
     """
@@ -246,10 +316,21 @@ class Params:
     horizons: tuple[int, ...] = (0, 1, 2, 3)
     strategic_shares: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
     spill_horizon: int = 2
+    interventions: tuple[str, ...] = INTERVENTIONS
+    menu_size: int = 2
+    rounds: int = 5
+    prior_weight: float = 0.5
+    temperature: float = 0.02
     studies: tuple[str, ...] = STUDIES
 
     def __post_init__(self):
         _check_population(self)
+        for i in self.interventions:
+            check_choice("interventions", i, INTERVENTIONS)
+        check_int("menu_size", self.menu_size, low=1, high=min(3, self.n_items))
+        check_int("rounds", self.rounds, low=1)
+        check_probability("prior_weight", self.prior_weight)
+        check_real("temperature", self.temperature, low=0.0)
         for h in self.horizons:
             check_int("horizons", h, low=0)
         check_int("spill_horizon", self.spill_horizon, low=0)
@@ -341,6 +422,70 @@ def _run(params, rng, horizon, choose_strategic) -> list[dict]:
     return rows
 
 
+def run_equilibrium(cell: EquilibriumCell, rng: np.random.Generator) -> list[dict]:
+    """One cold-start game (:mod:`agents.strategic.equilibrium`) under ``cell.intervention``, in every regime.
+
+    The catalog and the users are drawn as in the other studies. The platform
+    knows each type's mean item values (at the type's centroid) and shares.
+    Rows per regime (:data:`REGIMES`) and user type: ``own_genre_share`` (of
+    the recommendation phase), ``type_posterior`` (expected posterior on the
+    true type), ``utility`` (per step, both phases), ``exaggeration`` and
+    ``mainstream_distortion`` on the menu items (as in the horizon study),
+    ``sincere_engagement`` and ``signal_engagement``; and per run the
+    fixed point's ``iterations``, ``residual`` and ``converged`` (regime
+    ``equilibrium``), and the naive platform's ``residual`` (how far its
+    beliefs are from consistent with the strategies it meets).
+    """
+    catalog = make_catalog(cell.n_items, noise=cell.catalog_noise, rng=rng)
+    types = default_types()
+    type_idx, thetas = sample_users(types, cell.n_users, rng=rng)
+    engagement = EngagementModel(like_at=cell.like_at)
+    type_values = np.array([catalog.values(t.centroid) for t in types])
+    shares = np.array([t.share for t in types])
+    kind = "types" if cell.intervention == "personalized_menu" else "popular"
+    menu = cold_start_menu(type_values, shares, cell.menu_size, kind=kind)
+    ignored = [k for k in menu if catalog.genres[k] == 0] if cell.intervention == "ignore_mainstream" else []
+    game = ColdStartGame(thetas @ catalog.features.T, type_idx, type_values, menu=menu, type_shares=shares,
+                         engagement=engagement, alpha=cell.alpha, noise=cell.noise, rounds=cell.rounds,
+                         prior_weight=cell.prior_weight if cell.intervention == "prior" else 0.0,
+                         ignored=ignored, temperature=cell.temperature)
+    profiles, _ = type_profiles(catalog, types, alpha=cell.alpha, engagement=engagement)
+    own_genre = np.where(type_idx == 0, 0, 1)
+    mainstream_menu = catalog.genres[list(menu)] == 0
+    inv = 1.0 / (2 * cell.noise**2)
+    m_own, m_other = profiles[type_idx][:, menu], profiles[1 - type_idx][:, menu]
+
+    def evidence(s):
+        return (((s - m_other) ** 2 - (s - m_own) ** 2) * inv).mean(axis=1)
+
+    solved = {"sincere": sincere_play(game), "naive_platform": naive_platform(game),
+              "equilibrium": solve_equilibrium(game)}
+    names = [types[i].name for i in type_idx]
+    rows = []
+    for regime, eq in solved.items():
+        out = eq.outcome()
+        own = out.recommended[:, catalog.genres == 0].sum(axis=1)
+        own = np.where(own_genre == 0, own, 1.0 - own)
+        distortion = out.signals - out.sincere
+        per_user = [{
+            "own_genre_share": float(own[u]),
+            "type_posterior": float(out.posterior[u, type_idx[u]]),
+            "utility": float(out.utility[u]),
+            "exaggeration": float(evidence(out.signals)[u] - evidence(out.sincere)[u]),
+            "mainstream_distortion": (float(distortion[u, mainstream_menu].mean()) if mainstream_menu.any()
+                                      else float("nan")),
+            "sincere_engagement": float(out.sincere_engagement[u]),
+            "signal_engagement": float(out.signal_engagement[u]),
+        } for u in range(cell.n_users)]
+        rows += metric_rows(per_user, names, regime=regime)
+        if regime != "sincere":
+            rows.append({"metric": "residual", "value": eq.residual, "user_type": "all", "regime": regime})
+    eq = solved["equilibrium"]
+    rows += [{"metric": "iterations", "value": float(eq.iterations), "user_type": "all", "regime": "equilibrium"},
+             {"metric": "converged", "value": float(eq.converged), "user_type": "all", "regime": "equilibrium"}]
+    return rows
+
+
 #: Line style and marker of each user type; the colour is the user's behaviour (naive / strategic).
 _TYPE_STYLE = {"minority": ("-", "o"), "mainstream": ("--", "s")}
 _HORIZON_LABEL = "planning horizon $H$ (steps; 0 = naive)"
@@ -385,7 +530,7 @@ def _against_horizon(ax, strat, metric) -> None:
 
 
 def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Draw the three figures described in the module docstring."""
+    """Draw the figures described in the module docstring."""
     paths = []
     hor = results.filter(study="horizon")
     if hor.rows:
@@ -426,6 +571,12 @@ def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
             ax.set_xticks(hor.unique("horizon"))
         paths += save_figure(fig, out_dir, "cold_start_exaggeration")
 
+    spill = results.filter(study="spillover", user_type=("mainstream", "minority"), metric="own_genre_share")
+    eqm = results.filter(study="equilibrium")
+    if eqm.rows:
+        paths += _plot_equilibrium(eqm, out_dir)
+    if not (hor.rows or spill.rows):
+        return paths
     fig, axes = new_figure(1, 3)
     if hor.rows:
         for ax, metric, label in ((axes[0], "utility", "utility per step"),
@@ -436,7 +587,6 @@ def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
         axes[0].set_title("Welfare by type (strategic users)")
         axes[1].set_title("Is the user recognised?")
         axes[1].set_ylim(top=1.02)
-    spill = results.filter(study="spillover", user_type=("mainstream", "minority"), metric="own_genre_share")
     if spill.rows:
         shown = []
         for tname in ("minority", "mainstream"):
@@ -451,6 +601,63 @@ def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
         _legend(axes[2], shown, loc="lower left")
     paths += save_figure(fig, out_dir, "cold_start_welfare")
     return paths
+
+
+#: Legend text, colour role and hatch of each regime: the colour is the users' behaviour, the hatch
+#: tells the naive platform from the equilibrium one.
+_REGIME_STYLE = {"sincere": ("platform: naive, users: naive (sincere)", "naive", None),
+                 "naive_platform": ("platform: naive, users: strategic", "strategic", "//"),
+                 "equilibrium": ("platform: equilibrium beliefs, users: strategic", "strategic", None)}
+_INTERVENTION_LABEL = {"none": "no intervention", "prior": "(1) prior in\nrecommendations",
+                       "ignore_mainstream": "(2) mainstream\nnot used", "personalized_menu": "(3) personalised\nmenu"}
+
+
+def _convergence_note(eqm) -> str:
+    conv = eqm.filter(metric="converged", regime="equilibrium").rows
+    res = [r["value"] for r in eqm.filter(metric="residual", regime="equilibrium").rows]
+    its = [r["value"] for r in eqm.filter(metric="iterations", regime="equilibrium").rows]
+    if not conv:
+        return ""
+    return (f"fixed point reached (residual <= 1e-10) in {int(sum(r['value'] for r in conv))} of {len(conv)} "
+            f"runs; max residual {max(res):.1g}, median {float(np.median(its)):.0f} iterations")
+
+
+def _plot_equilibrium(eqm, out_dir) -> list:
+    interventions = [i for i in INTERVENTIONS if i in eqm.unique("intervention")]
+    pos = {c: i for i, c in enumerate(interventions)}
+    rows = [dict(r, position=pos[r["intervention"]]) for r in eqm.filter(user_type="minority").rows]
+    sub = Results(rows, eqm.supports)
+    fig, axes = new_figure(2, 2, width=12, height=8.4)
+    panels = (("own_genre_share", "share of minority-genre recommendations", "Minority users served their genre"),
+              ("utility", "utility per step (both phases)", "Minority users' utility"),
+              ("mainstream_distortion", "signal minus sincere signal on mainstream menu items",
+               "Minorities avoid mainstream content"),
+              ("sincere_engagement", "sincere engagement per step", "What minority users really engage with"))
+    regimes = [r for r in REGIMES if r in eqm.unique("regime")]
+    width = 0.8 / len(regimes)
+    for ax, (metric, ylabel, title) in zip(axes.flat, panels):
+        summaries = {s.label: _point_where_constant(s)
+                     for s in sub.filter(metric=metric).summary(x="position", metric=metric, by="regime")}
+        shown = []
+        for j, regime in enumerate(regimes):
+            if regime not in summaries:
+                continue
+            s = summaries[regime]
+            text, role, hatch = _REGIME_STYLE[regime]
+            x = s.x + (j - (len(regimes) - 1) / 2) * width
+            ax.bar(x, s.mean, width, color=color(role), hatch=hatch, edgecolor="white", label=text)
+            error_bars(ax, x, s)
+            shown.append(s)
+        ax.axhline(0.0, color="black", linewidth=0.8, linestyle=":")
+        ax.set_xticks(np.arange(len(interventions)), [_INTERVENTION_LABEL[i] for i in interventions], fontsize=8)
+        ax.set(ylabel=ylabel, title=title)
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(bottom, top + 0.3 * (top - bottom))  # room for the legend
+        if shown:
+            _legend(ax, shown, loc="upper left", ncol=1)
+    fig.suptitle("Cold-start game (Haupt et al.): naive platform vs equilibrium beliefs, minority users\n"
+                 + _convergence_note(eqm), fontsize=10)
+    return save_figure(fig, out_dir, "cold_start_equilibrium")
 
 
 #: What each metric can be: shares and the posterior in [0, 1]; the evidence, distortion and
@@ -469,12 +676,24 @@ SPILLOVER_STUDY = Study(
     grid=lambda p: [{"strategic_share": s} for s in p.strategic_shares] if "spillover" in p.studies else [],
     description="A random share of strategic users among naive ones.")
 
+#: The equilibrium study's metrics: the same kinds as above, engagement signals in [-1, 1] (explicit
+#: in {-1, 0, 1}, dwell in [0, 1]), the fixed point's residual a difference of probabilities.
+_EQ_SUPPORTS = dict(_SUPPORTS, sincere_engagement=(-1, 1), signal_engagement=(-1, 1), residual=(0, 1),
+                    iterations="nonnegative", converged="share")
+
+EQUILIBRIUM_STUDY = Study(
+    "equilibrium", cell=EquilibriumCell, run=run_equilibrium, sweeps={"intervention": "interventions"},
+    metrics=_EQ_SUPPORTS, headline=("own_genre_share",),
+    grid=lambda p: [{"intervention": i} for i in p.interventions] if "equilibrium" in p.studies else [],
+    description="The cold-start signalling game: sincere users, a naive platform, the equilibrium; "
+                "under each intervention.")
+
 SCENARIO = Scenario(
     name="cold_start",
     description="Population of mainstream and minority users: strategic users exaggerate their "
                 "difference to escape the cold start.",
     params=Params,
-    studies=(HORIZON_STUDY, SPILLOVER_STUDY),
+    studies=(HORIZON_STUDY, SPILLOVER_STUDY, EQUILIBRIUM_STUDY),
     plot=plot,  # the welfare figure draws on both studies
     # 4 replications for intervals; the spillover study's costliest cell (everyone strategic) is left out
     # so the quick run stays about 1.5x its former 2-replication time
