@@ -218,7 +218,9 @@ def _one_game(params, model, prior, horizon):
     q = max(params.steps // 4, 1)
     m = engagement_metrics(traj)
     predicted, true = counterfactual(platform, 0, model)
-    m.update(engagement_short=float(traj.signal[:q].mean()), engagement_long=float(traj.signal[-q:].mean()),
+    sincere = traj.sincere_signal
+    m.update(signal_short=float(traj.signal[:q].mean()), signal_long=float(traj.signal[-q:].mean()),
+             sincere_short=float(sincere[:q].mean()), sincere_long=float(sincere[-q:].mean()),
              estimation_error=estimation_error(platform, 0, model),
              counterfactual_error=predicted - true, counterfactual_abs_error=abs(predicted - true))
     return m
@@ -304,9 +306,9 @@ def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     res = results.filter(user_type="all")
     paths = []
     fig, (ax1, ax2) = new_figure(1, 2)
-    _lines(ax1, res, "engagement_short", "platform engagement, first quarter (mean signal read)")
+    _lines(ax1, res, "signal_short", "platform engagement, first quarter (mean signal read)")
     ax1.set_title("Short-run engagement as strategization grows")
-    _lines(ax2, res, "engagement_long", "platform engagement, last quarter (mean signal read)")
+    _lines(ax2, res, "signal_long", "platform engagement, last quarter (mean signal read)")
     ax2.set_title("Long-run engagement as strategization grows")
     paths += save_figure(fig, out_dir, "trust_engagement")
 
@@ -354,7 +356,8 @@ def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
 #: in {-1, 0, 1} and dwell in {0, 0.5, 1}, so engagement lies in [-1, 1]; rates are shares; errors
 #: and the gap (a best response is never worse than naive play) are non-negative; utilities are not bounded.
 _SUPPORTS = {
-    "engagement": (-1, 1), "engagement_short": (-1, 1), "engagement_long": (-1, 1),
+    "signal_engagement": (-1, 1), "signal_short": (-1, 1), "signal_long": (-1, 1),
+    "sincere_engagement": (-1, 1), "sincere_short": (-1, 1), "sincere_long": (-1, 1),
     "explicit_usage": "share", "like_rate": "share", "dislike_rate": "share", "withheld_like_rate": "share",
     "explicit_distortion": (0, 2), "dwell_distortion": (0, 1),
     "estimation_error": "nonnegative", "counterfactual_abs_error": "nonnegative", "strategization_gap": "nonnegative",
@@ -366,7 +369,7 @@ _SUPPORTS = {
 #: The study: one cell per platform.
 GAMES = Study("games", cell=Cell, run=run, grid=lambda p: [{"platform": x} for x in p.platforms], plot=plot,
               sweeps={"platform": "platforms"}, metrics=_SUPPORTS,
-              headline=("engagement_long", "strategization_gap"),
+              headline=("sincere_long", "strategization_gap"),
               description="Every horizon and the exact strategization gap against each platform.")
 
 SCENARIO = Scenario(

@@ -16,8 +16,8 @@ Madry 2023; Haupt, Hadfield-Menell, Podimata 2023), one module per topic:
   side (domain ``"recommender"``) and the user's (domain ``"engagement"``).
 - :mod:`~agents.strategic.game`: the repeated game of one user and one platform.
 - :mod:`~agents.strategic.population`: the discrete-event population model.
-- :mod:`~agents.strategic.metrics`: behaviour, welfare, estimation and
-  counterfactual metrics.
+- :mod:`~agents.strategic.metrics`: behaviour, welfare (sincere and read
+  engagement), estimation and counterfactual metrics.
 - :mod:`~agents.strategic.strategies`: hypothesis strategies for user models,
   recommenders and games (needs hypothesis; not imported here).
 
@@ -49,8 +49,15 @@ from .engagement import (
     read_signal,
 )
 from .envs import METRICS, EngagementEnv, RecommenderEnv, make_platform
-from .game import GameRollout, play, strategization_gap
-from .metrics import counterfactual, engagement_metrics, estimation_error, metric_rows
+from .game import GameRollout, play, sincere_signal, strategization_gap
+from .metrics import (
+    counterfactual,
+    engagement_metrics,
+    estimation_error,
+    metric_rows,
+    signal_engagement,
+    sincere_engagement,
+)
 from .planner import Plan, Planner, signal_classes
 from .platforms import (
     EpsilonGreedyRecommender,
@@ -122,7 +129,10 @@ __all__ = [
     "read_signal",
     "sample_users",
     "signal_classes",
+    "signal_engagement",
     "simulate_population",
+    "sincere_engagement",
+    "sincere_signal",
     "strategization_gap",
     "type_profiles",
 ]

@@ -12,7 +12,15 @@ For a :class:`~agents.strategic.game.GameRollout` of ``T`` steps
 - ``explicit_distortion`` and ``dwell_distortion``: mean ``|explicit - natural|``
   and mean ``|dwell - natural dwell|``.
 - ``utility``: mean utility per step; ``value``: mean current value consumed.
-- ``engagement``: mean signal the platform read (what it maximises).
+- ``signal_engagement`` (:func:`signal_engagement`): mean signal the platform
+  read, ``s_t = alpha explicit_t + (1 - alpha) dwell_t``: what it sees and
+  maximises, which strategic users inflate or deflate themselves.
+- ``sincere_engagement`` (:func:`sincere_engagement`): mean *sincere* signal,
+  ``s*_t = alpha explicit_nat_t + (1 - alpha) dwell_nat_t``, what natural
+  engagement with the same recommended items (at their current, satiated
+  values) would have given (:func:`~agents.strategic.game.sincere_signal`):
+  how much the user really engages with what it is shown, the platform's real
+  objective. Equal to ``signal_engagement`` for a naive user.
 
 For the platform's knowledge of one user:
 
@@ -42,8 +50,9 @@ Examples
 >>> model = UserModel([0.9, -0.9])
 >>> platform = Platform(GreedyRecommender(alpha=1.0, warmup=True), prior=[0.0, 0.0])
 >>> traj = play(NaiveUser(model), platform, 4)
->>> engagement_metrics(traj)["explicit_usage"]
-1.0
+>>> m = engagement_metrics(traj)
+>>> m["explicit_usage"], m["signal_engagement"], m["sincere_engagement"]
+(1.0, 0.5, 0.5)
 >>> estimation_error(platform, 0, model)
 0.0
 >>> pred, true = counterfactual(platform, 0, model)
@@ -60,22 +69,67 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from sim.errors import ValidationError
+from sim.errors import InputTypeError, ValidationError
 from sim.validate import check_array
 
 from .engagement import read_signal
-from .game import GameRollout
+from .game import GameRollout, sincere_signal
 from .platforms import Platform
 from .population import PopulationLog
 from .users import UserModel
 
-__all__ = ["counterfactual", "engagement_metrics", "estimation_error", "metric_rows"]
+__all__ = [
+    "counterfactual",
+    "engagement_metrics",
+    "estimation_error",
+    "metric_rows",
+    "signal_engagement",
+    "sincere_engagement",
+    "sincere_signal",
+]
+
+
+def _check_log(traj) -> None:
+    # duck-typed: any log with the per-step columns (a game, a population log, a batch of them)
+    if not all(hasattr(traj, name) for name in ("__len__", "signal", "sincere_signal", "natural_explicit")):
+        raise InputTypeError(f"traj must be a GameRollout or a PopulationLog, got {type(traj).__name__}")
+    if len(traj) == 0:
+        raise ValidationError("traj must have at least one step, got an empty trajectory")
+
+
+def sincere_engagement(traj: GameRollout | PopulationLog) -> float:
+    """Mean sincere signal: what natural engagement with the recommended items would have given.
+
+    ``mean_t alpha explicit_nat_t + (1 - alpha) dwell_nat_t`` over the steps of
+    ``traj`` (see :func:`~agents.strategic.game.sincere_signal`), with the
+    platform's ``alpha``.
+
+    Examples
+    --------
+    >>> from agents.strategic.platforms import Platform, GreedyRecommender
+    >>> from agents.strategic.users import UserModel, StrategicUser, PlatformBelief
+    >>> from agents.strategic.game import play
+    >>> model = UserModel([0.85, 1.2, 0.0])
+    >>> p = Platform(GreedyRecommender(alpha=1.0), prior=[0.0, 0.0, 0.0])
+    >>> traj = play(StrategicUser(model, PlatformBelief.of(p), horizon=3, gamma=1.0), p, 4)
+    >>> traj.explicit.tolist(), traj.natural_explicit.tolist()  # dislikes item 0 it naturally likes
+    ([-1, 1, 1, 1], [1, 1, 1, 1])
+    >>> signal_engagement(traj), sincere_engagement(traj)
+    (0.5, 1.0)
+    """
+    _check_log(traj)
+    return float(np.mean(traj.sincere_signal))
+
+
+def signal_engagement(traj: GameRollout | PopulationLog) -> float:
+    """Mean signal the platform read, ``mean_t alpha explicit_t + (1 - alpha) dwell_t``."""
+    _check_log(traj)
+    return float(np.mean(traj.signal))
 
 
 def engagement_metrics(traj: GameRollout | PopulationLog) -> dict[str, float]:
     """Per-trajectory behaviour and welfare metrics (see the module docstring)."""
-    if len(traj) == 0:
-        raise ValidationError("traj must have at least one step, got an empty trajectory")
+    _check_log(traj)
     explicit = traj.explicit
     nat_like = traj.natural_explicit == 1
     withheld = float(np.mean(explicit[nat_like] < 1)) if nat_like.any() else 0.0
@@ -88,7 +142,8 @@ def engagement_metrics(traj: GameRollout | PopulationLog) -> dict[str, float]:
         "dwell_distortion": float(np.mean(np.abs(traj.dwell - traj.natural_dwell))),
         "utility": float(np.mean(traj.utility)),
         "value": float(np.mean(traj.value)),
-        "engagement": float(np.mean(traj.signal)),
+        "signal_engagement": signal_engagement(traj),
+        "sincere_engagement": sincere_engagement(traj),
     }
 
 

@@ -24,6 +24,12 @@ platform decides the item through its rule's ``decide``), the user's
 ``decide``, ``step`` (the platform records the engagement and learns) and the
 user's ``update``; consuming the item then takes simulated time.
 
+Every row records the signal the platform read and the *sincere signal*
+natural engagement with the same item would have given
+(:func:`~agents.strategic.game.sincere_signal`, with the platform's ``alpha``),
+so :func:`~agents.strategic.metrics.sincere_engagement` and
+:func:`~agents.strategic.metrics.signal_engagement` apply to a log as to a game.
+
 Randomness: arrival and return times and consumption times come from named
 streams of one :class:`~sim.engine.Simulation` built from ``rng``; the
 platform and planners use their own generators. The same ``rng`` (and the
@@ -40,6 +46,8 @@ Examples
 >>> len(log), sorted(set(log.user.tolist()))
 (12, [0, 1])
 >>> bool((log.time[1:] >= log.time[:-1]).all())
+True
+>>> bool((log.signal == log.sincere_signal).all())  # naive users: the platform reads sincere engagement
 True
 """
 
@@ -58,6 +66,7 @@ from sim.validate import check_int, check_real
 
 from .content import check_size
 from .envs import EngagementEnv
+from .game import sincere_signal
 from .platforms import Platform
 from .users import UserAgent
 
@@ -80,6 +89,7 @@ class PopulationLog:
     value: np.ndarray
     utility: np.ndarray
     signal: np.ndarray
+    sincere_signal: np.ndarray
 
     def __len__(self) -> int:
         return len(self.time)
@@ -100,7 +110,7 @@ class PopulationLog:
 
 _DTYPES = {"time": float, "user": int, "session": int, "step": int, "item": int, "explicit": int,
            "dwell": float, "natural_explicit": int, "natural_dwell": float, "value": float,
-           "utility": float, "signal": float}
+           "utility": float, "signal": float, "sincere_signal": float}
 
 
 def simulate_population(users: Iterable[UserAgent], platform: Platform, *, arrival_rate: float = 1.0,
@@ -156,7 +166,7 @@ def simulate_population(users: Iterable[UserAgent], platform: Platform, *, arriv
     arrivals, returns, consumption = sim.rng("arrivals"), sim.rng("returns"), sim.rng("consumption")
     cols = {name: [] for name in _DTYPES}
     append = [cols[name].append for name in _DTYPES]
-    metric_names = tuple(_DTYPES)[4:]
+    metric_names = tuple(_DTYPES)[4:-1]  # the sincere signal is computed from the natural columns at the end
     envs = []
     for agent in users:
         # users do not know when they stop: no end, remaining=None
@@ -185,4 +195,6 @@ def simulate_population(users: Iterable[UserAgent], platform: Platform, *, arriv
 
     sim.process(source())
     sim.run()
-    return PopulationLog(**{name: np.asarray(cols[name], dtype=_DTYPES[name]) for name in _DTYPES})
+    out = {name: np.asarray(cols[name], dtype=_DTYPES[name]) for name in _DTYPES if name != "sincere_signal"}
+    out["sincere_signal"] = sincere_signal(out["natural_explicit"], out["natural_dwell"], platform.alpha)
+    return PopulationLog(**out)
