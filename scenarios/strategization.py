@@ -26,30 +26,14 @@ The platform is any registered recommender (``platform``, default
 ``rec.greedy``; built with :func:`~agents.strategic.envs.make_platform`, its
 ``alpha`` from the study). Every instance is shared by all conditions of a
 replication (common random numbers), so differences between conditions are
-paired. Four studies (each a :class:`~sim.scenario.Study` with one cell;
+paired. Three studies (each a :class:`~sim.scenario.Study` with one cell;
 ``studies`` selects which run):
 
 - ``conditions``: condition x naive/strategic at the platform's ``platform_alpha``;
 - ``horizon``: strategic users told likes or dwell, for each planning horizon;
 - ``satiation``: users of a likes algorithm (``alpha = 1``, and they know it)
   whose value for an item falls by ``satiation`` for each time it was among
-  their last ``satiation_window`` items, naive vs strategic;
-- ``incentive``: the lab's *incentive condition* (Cen, Ilyas, Allen, Li, Madry
-  2024): strategic users told their behaviour is used to generate
-  personalised recommendations (modelled as the ``nothing`` condition: an
-  adaptive platform, attention to likes unknown, believed ``alpha = 0.5``)
-  against users told only that their preferences are being learnt (the
-  ``static`` condition: a non-adaptive belief), with naive users as the
-  reference. The paper's arXiv abstract (v1) describes the design ("how users
-  respond to different information about their recommendation algorithm as
-  well as to different incentives about how their actions affect downstream
-  outcomes") and gives the information contrast (1.9x); the size of the
-  incentive contrast, "participants who are told their behavior is used to
-  generate personalized recommendations gave explicit feedback to the platform
-  6.9 times more on average than participants who are only told that we are
-  learning music preferences", is from the description of a 2025 talk on the
-  study (Yale FDS, J. Allen), which also gives the dwell-information contrast
-  as "3.2 times less"; neither number could be found in the paper's text here.
+  their last ``satiation_window`` items, naive vs strategic.
 
 Figures (written to ``out_dir``; every band and error bar is a 95% interval
 over replications inside the metric's support, see :mod:`sim.intervals`, and
@@ -567,7 +551,8 @@ def _selected(name):
 #: unbounded (the items' values are).
 _SUPPORTS = {
     "explicit_usage": "share", "like_rate": "share", "dislike_rate": "share", "withheld_like_rate": "share",
-    "explicit_distortion": (0, 2), "dwell_distortion": (0, 1), "engagement": (-1, 1), "believed_alpha": (0, 1),
+    "explicit_distortion": (0, 2), "dwell_distortion": (0, 1), "signal_engagement": (-1, 1),
+    "sincere_engagement": (-1, 1), "believed_alpha": (0, 1),
     "utility": "unbounded", "value": "unbounded",
     "explicit_usage_*": (-1, 1), "dwell_distortion_*": (-1, 1), "utility_*": "unbounded",
 }
