@@ -91,8 +91,10 @@ __all__ = [
     "function_identity",
     "import_distributed",
     "plan_sweep",
+    "process_pool",
     "resolve_backend",
     "run_sweep",
+    "stop_process_pool",
     "sweep_fingerprint",
 ]
 
@@ -577,6 +579,20 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     for proc in list(getattr(pool, "_processes", {}).values()):
         if proc.is_alive():
             proc.terminate()
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A local process pool like the ``processes`` backend's: its workers die with this process and leave
+    Ctrl-C and SIGTERM to it. Stop it with :func:`stop_process_pool` when interrupted."""
+    workers = check_int("workers", workers, low=1)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_worker_init,
+                               initargs=(os.getpid(),))
+
+
+def stop_process_pool(pool: ProcessPoolExecutor) -> None:
+    """Terminate ``pool``'s workers now (running tasks are abandoned) and shut it down."""
+    _stop_workers(pool)
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _processes(fn, grid, todo, root, jobs, scheduler) -> Iterable:
