@@ -12,6 +12,9 @@ Madry 2023; Haupt, Hadfield-Menell, Podimata 2023), one module per topic:
   epsilon-greedy, softmax, UCB, trustworthy) and the :class:`Platform`.
 - :mod:`~agents.strategic.users`: naive, strategic and learning users, beliefs.
 - :mod:`~agents.strategic.planner`: the memoised best-response search.
+- :mod:`~agents.strategic.trustworthy`: epsilon- and kappa-trustworthiness
+  checked by exact planning; trustworthy designs that use engagement
+  (explore-then-commit, bounded-influence mix).
 - :mod:`~agents.strategic.envs`: the game as environments, from the platform's
   side (domain ``"recommender"``) and the user's (domain ``"engagement"``).
 - :mod:`~agents.strategic.game`: the repeated game of one user and one platform.
@@ -73,6 +76,15 @@ from .platforms import (
     engagement_units,
 )
 from .population import PopulationLog, simulate_population
+from .trustworthy import (
+    ExploreCommitRecommender,
+    GapCertificate,
+    TrustMixRecommender,
+    TrustReport,
+    check_trustworthy,
+    exact_gap,
+    gap_bound,
+)
 from .users import (
     LearningUser,
     NaiveUser,
@@ -94,6 +106,8 @@ __all__ = [
     "EngagementEnv",
     "EngagementModel",
     "EpsilonGreedyRecommender",
+    "ExploreCommitRecommender",
+    "GapCertificate",
     "GameRollout",
     "GreedyRecommender",
     "LearningUser",
@@ -110,6 +124,8 @@ __all__ = [
     "Recommender",
     "SoftmaxRecommender",
     "StrategicUser",
+    "TrustMixRecommender",
+    "TrustReport",
     "TrustworthyRecommender",
     "UCBRecommender",
     "UserAgent",
@@ -117,11 +133,14 @@ __all__ = [
     "UserModel",
     "UserObservation",
     "UserType",
+    "check_trustworthy",
     "counterfactual",
     "default_types",
     "engagement_metrics",
     "engagement_units",
     "estimation_error",
+    "exact_gap",
+    "gap_bound",
     "make_catalog",
     "make_platform",
     "metric_rows",
