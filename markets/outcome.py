@@ -276,7 +276,8 @@ def outcome_from_transfers(customer_utils: ArrayLike, provider_utils: ArrayLike,
     mt, order = _check_matching_fits(matching, market)
     t = check_array("transfers", transfers, ndim=1)
     if t.shape != (len(mt),):
-        raise ValidationError(f"transfers must have one entry per matched pair ({len(mt)}), got shape {t.shape}")
+        raise ValidationError(f"transfers must have one entry per pair of matching ({len(mt)} pairs), "
+                              f"got shape {t.shape}")
     t = t[order]
     rows, cols = mt[:, 0], mt[:, 1]
     m, n = market.shape

@@ -18,16 +18,18 @@ from numpy.typing import ArrayLike
 
 from sim.errors import CertificateError
 
-from .assignment import check_backend, solve_assignment
-from .certificate import check_certificate
+from .assignment import check_backend, integer_exact, solve_assignment, solve_dense
+from .certificate import certify_solution, check_certificate
 from .extremes import extreme_payoffs
+from .kernels import value_range
 from .market import Market, MarketLike, as_market
 from .outcome import Outcome, trusted_outcome
-from .validation import check_flag, check_option, check_tol
+from .validation import FLOAT_MAX, check_flag, check_memory, check_option, check_tol
 
 __all__ = ["stable_outcome", "solve_market"]
 
-_METHODS = ("auto", "lapjv", "scipy", "lp")
+_METHODS = ("auto", "sap", "lapjv", "scipy", "lp")
+_EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
 _POINTS = ("any", "customer", "provider")
 
 
@@ -53,6 +55,43 @@ def solve_market(market: Market, backend: str | None) -> tuple[np.ndarray, np.nd
     return rows, cols, p, q
 
 
+def _direct(w: np.ndarray, verify: bool, tol: float) -> Outcome | None:
+    """The outcome of a plain float64/int64 surplus array by the compiled solver, or None for the general path.
+
+    Validates exactly what :func:`as_market` does for such an array (finite, float64 headroom
+    for the sums the solver and checker form, memory) in one pass; anything it cannot
+    accept goes back to the general path, which raises the package's error.
+    """
+    m, n = w.shape
+    integer = w.dtype.kind in "iu"
+    if w.dtype.kind in "iu" and w.dtype != np.int64:
+        w = w.astype(np.int64)
+    elif not w.flags.c_contiguous:
+        w = np.ascontiguousarray(w)
+    if w.size == 0:
+        return None
+    lo, hi, finite = value_range(w)
+    if not finite:
+        return None
+    big = max(hi, -lo)
+    if integer:
+        if not integer_exact(w, big):
+            return None
+    elif big > FLOAT_MAX / (min(m, n) + 3):
+        return None
+    # the transposed copy, the certificate's vectors and the outcome's (as Market.check_work(6) counts)
+    check_memory("surplus shape", (m, n), 8 * 6 * m * n + 64 * (m + 2 * n), what="the solver")
+    if hi > 0:
+        rows, cols, p, q = solve_dense(w, hi)
+        welfare = certify_solution(w, rows, cols, p, q, tol) if verify else w[rows, cols].sum().item()
+        matching = np.empty((len(rows), 2), dtype=np.int64)
+        matching[:, 0] = rows
+        matching[:, 1] = cols
+    else:  # nothing is worth matching
+        p, q, welfare, matching = np.zeros(m, w.dtype), np.zeros(n, w.dtype), 0 if integer else 0.0, _EMPTY_PAIRS
+    return trusted_outcome(matching, p, q, welfare)
+
+
 def stable_outcome(surplus: MarketLike | None = None, *, customer_utils: ArrayLike | None = None,
                    provider_utils: ArrayLike | None = None, capacities: ArrayLike | None = None,
                    method: str = "auto", point: str = "any", verify: bool = True, tol: float = 1e-9,
@@ -70,16 +109,18 @@ def stable_outcome(surplus: MarketLike | None = None, *, customer_utils: ArrayLi
         the surplus is their sum and the outcome carries transfers.
     capacities : array_like of int (n,), optional
         Seats per provider; provider payoffs are then per seat.
-    method : {"auto", "lapjv", "scipy", "lp"}
-        ``"auto"``: the fastest available combinatorial backend; ``"lp"``: the
+    method : {"auto", "sap", "lapjv", "scipy", "lp"}
+        ``"auto"``: the fastest combinatorial backend for the market's shape and
+        value type (:func:`markets.assignment.choose_backend`); ``"lp"``: the
         cvxpy formulation solved by HiGHS (slow; a reference).
     point : {"any", "customer", "provider"}
         Which core point: whatever the solver finds (fastest), or the
         customer-optimal or provider-optimal one.
     verify : bool
         Check the certificate with the independent checker (cheap,
-        :math:`O(mn)`). A failing certificate from lapjv is retried with scipy;
-        a second failure raises :class:`~sim.errors.CertificateError`.
+        one compiled :math:`O(mn)` pass). A failing certificate from another
+        backend is retried with scipy; a second failure raises
+        :class:`~sim.errors.CertificateError`.
     tol : float
         Relative tolerance of the certificate check.
     backend : str, optional
@@ -91,7 +132,11 @@ def stable_outcome(surplus: MarketLike | None = None, *, customer_utils: ArrayLi
         ``matching`` (pairs with positive surplus only), ``customer_payoffs``,
         ``provider_payoffs`` (a core point: non-negative, no blocking pair,
         complementary slackness), ``welfare`` and, with utilities, ``transfers``
-        (payment from customer to provider on each matched pair).
+        (payment from customer to provider on each matched pair). A surplus
+        given as a numpy integer array is solved in exact integer arithmetic
+        (while :math:`\\max |w| (4 \\min(m, n) + 16) < 2^{62}`): its payoffs
+        are int64, its welfare an ``int``, and its certificate is checked
+        exactly.
 
     Raises
     ------
@@ -108,6 +153,10 @@ def stable_outcome(surplus: MarketLike | None = None, *, customer_utils: ArrayLi
     >>> o = stable_outcome(customer_utils=[[1.0, 0.0]], provider_utils=[[1.0, 0.5]], point="provider")
     >>> o.matching.tolist(), o.provider_payoffs.tolist(), o.transfers.tolist()
     ([[0, 0]], [1.5, 0.0], [0.5])
+    >>> import numpy as np
+    >>> o = stable_outcome(np.array([[2**53, 1], [3, 2**53 - 1]]))   # integers: exact
+    >>> o.welfare, o.customer_payoffs.dtype
+    (18014398509481983, dtype('int64'))
     """
     check_option("method", method, _METHODS)
     check_option("point", point, _POINTS)
@@ -115,6 +164,15 @@ def stable_outcome(surplus: MarketLike | None = None, *, customer_utils: ArrayLi
     tol = check_tol("tol", tol)
     if backend is not None:
         method = check_backend("backend", backend)
+    if (point == "any" and method in ("auto", "sap") and customer_utils is None and provider_utils is None
+            and capacities is None and type(surplus) is np.ndarray and surplus.ndim == 2
+            and (surplus.dtype == np.float64 or (surplus.dtype.kind in "iu" and surplus.dtype != np.uint64))):
+        try:
+            out = _direct(surplus, verify, tol)
+        except CertificateError:  # the general path retries with scipy, and raises if that fails too
+            out = None
+        if out is not None:
+            return out
     market = as_market(surplus, customer_utils=customer_utils, provider_utils=provider_utils,
                        capacities=capacities)
     # seat-expanded surplus, the solver's copies of it, the certificate's slack, the extreme's Dijkstra
