@@ -43,12 +43,15 @@ from typing import NamedTuple
 
 import numpy as np
 
+from markets import core_kernels
 from markets import kernels as market_kernels
+from markets.core_kernels import core_step
 from markets.jit import jit
-from markets.kernels import stable_step
 
 from . import explore_commit
 from .explore_commit import COMMITTED, EXPLORE, phase, round_robin
+
+CUSTOMER = core_kernels.CUSTOMER
 
 __all__ = [
     "DecisionCache",
@@ -75,7 +78,7 @@ __all__ = [
     "ucb_update",
 ]
 
-_kernel = jit(depends=(market_kernels, explore_commit))
+_kernel = jit(depends=(market_kernels, core_kernels, explore_commit))
 
 
 # ----- shared pieces -----------------------------------------------------------------------------------------------
@@ -125,12 +128,13 @@ def gather(u, customers, providers):
 
 
 @_kernel
-def primal_dual(uc, up):
+def primal_dual(uc, up, point):
     r"""The primal-dual step on utilities ``uc``, ``up``: stable outcome of ``uc + up``, transfers from the duals.
 
-    Returns ``(rows, cols, p, q, transfers)`` with :math:`\tau = q_j - u_j(i)` on each pair.
+    ``point`` is the core point priced at (a code of :data:`markets.core_kernels.POINTS`). Returns
+    ``(rows, cols, p, q, transfers)`` with :math:`\tau = q_j - u_j(i)` on each pair.
     """
-    rows, cols, p, q = stable_step(uc + up)
+    rows, cols, p, q = core_step(uc + up, point)
     t = np.empty(rows.size)
     for a in range(rows.size):
         t[a] = q[cols[a]] - up[rows[a], cols[a]]
@@ -182,13 +186,14 @@ class UCBState(NamedTuple):
     c: float
     logterm: float
     doubling: bool
+    point: int                # the core point priced at (markets.core_kernels)
 
 
-def ucb_state(m: int, n: int, horizon: int, c: float, doubling: bool) -> UCBState:
-    """A fresh :class:`UCBState`: every interval ``[-1, 1]``."""
+def ucb_state(m: int, n: int, horizon: int, c: float, doubling: bool, point: int = CUSTOMER) -> UCBState:
+    """A fresh :class:`UCBState`: every interval ``[-1, 1]``; ``c`` is the width's whole factor."""
     return UCBState(np.zeros((m, n)), np.zeros((2, m, n)), np.ones((2, m, n)), np.full((m, n), 2.0),
                     np.ones((m, n)), np.zeros(1, np.int64), cache_state(m, n), float(c),
-                    math.log((m + n) * horizon), bool(doubling))
+                    math.log((m + n) * horizon), bool(doubling), int(point))
 
 
 @_kernel
@@ -201,7 +206,7 @@ def ucb_decide(state, customers, providers, full, rng):
         if k >= 0:  # the index has not moved since: the same LP, the same outcome
             return (True, False, cache.rows[:k], cache.cols[:k], cache.p, cache.q, cache.transfers[:k],
                     state.ucb)
-        rows, cols, p, q = stable_step(state.w)
+        rows, cols, p, q = core_step(state.w, state.point)
         t = np.empty(rows.size)
         for a in range(rows.size):
             t[a] = q[cols[a]] - state.ucb[1, rows[a], cols[a]]
@@ -209,7 +214,7 @@ def ucb_decide(state, customers, providers, full, rng):
         k = rows.size
         return False, False, cache.rows[:k], cache.cols[:k], cache.p, cache.q, cache.transfers[:k], state.ucb
     u = gather(state.ucb, customers, providers)
-    rows, cols, p, q, t = primal_dual(u[0], u[1])
+    rows, cols, p, q, t = primal_dual(u[0], u[1], state.point)
     return False, False, rows, cols, p, q, t, u
 
 
@@ -265,6 +270,7 @@ class TypedUCBState(NamedTuple):
     rounds: np.ndarray
     c: float
     logterm: float
+    point: int                # the core point priced at (markets.core_kernels)
 
 
 @_kernel
@@ -278,7 +284,7 @@ def typed_decide(state, customers, providers, full, rng):
     for b in range(providers.size):
         pt[b] = state.provider_types[providers[b]]
     u = gather(state.ucb, ct, pt)
-    rows, cols, p, q, t = primal_dual(u[0], u[1])
+    rows, cols, p, q, t = primal_dual(u[0], u[1], state.point)
     return False, False, rows, cols, p, q, t, u
 
 
@@ -327,6 +333,7 @@ class LinearUCBState(NamedTuple):
     g: np.ndarray       # (n, d) provider features
     rounds: np.ndarray
     beta: float
+    point: int                # the core point priced at (markets.core_kernels)
 
 
 @_kernel
@@ -429,10 +436,10 @@ def linear_decide(state, customers, providers, full, rng):
     """The primal-dual step on the LinUCB index of the present agents."""
     state.rounds[0] += 1
     if full:
-        rows, cols, p, q, t = primal_dual(state.ucb[0], state.ucb[1])
+        rows, cols, p, q, t = primal_dual(state.ucb[0], state.ucb[1], state.point)
         return False, False, rows, cols, p, q, t, state.ucb
     u = gather(state.ucb, customers, providers)
-    rows, cols, p, q, t = primal_dual(u[0], u[1])
+    rows, cols, p, q, t = primal_dual(u[0], u[1], state.point)
     return False, False, rows, cols, p, q, t, u
 
 
@@ -457,6 +464,7 @@ class ExploreThenCommitState(NamedTuple):
     rounds: np.ndarray
     cache: DecisionCache  # the commitment (full market) and the means it was solved on (``cache.u``)
     explore: int
+    point: int                # the core point priced at (markets.core_kernels)
 
 
 @_kernel
@@ -487,12 +495,12 @@ def etc_decide(state, customers, providers, full, rng):
             k = cache.size[0]
             return True, False, cache.rows[:k], cache.cols[:k], cache.p, cache.q, cache.transfers[:k], cache.u
         cache.u[:] = state.mean  # the commitment's utilities: later updates must not move them
-        rows, cols, p, q, t = primal_dual(cache.u[0], cache.u[1])
+        rows, cols, p, q, t = primal_dual(cache.u[0], cache.u[1], state.point)
         _store(cache, rows, cols, p, q, t)
         k = rows.size
         return False, False, cache.rows[:k], cache.cols[:k], cache.p, cache.q, cache.transfers[:k], cache.u
     u = gather(state.mean, customers, providers)
-    rows, cols, p, q, t = primal_dual(u[0], u[1])
+    rows, cols, p, q, t = primal_dual(u[0], u[1], state.point)
     return False, False, rows, cols, p, q, t, u
 
 
@@ -505,6 +513,7 @@ class EpsilonGreedyState(NamedTuple):
     mean: np.ndarray
     rounds: np.ndarray
     epsilon: float
+    point: int                # the core point priced at (markets.core_kernels)
 
 
 @_kernel
@@ -523,7 +532,7 @@ def eps_greedy_decide(state, customers, providers, full, rng):
         p, q, t = _explore_outcome(state.mean, customers, providers, rows, cols)
         return False, True, rows, cols, p, q, t, np.zeros((2, 0, 0))
     u = gather(state.mean, customers, providers)
-    rows, cols, p, q, t = primal_dual(u[0], u[1])
+    rows, cols, p, q, t = primal_dual(u[0], u[1], state.point)
     return False, False, rows, cols, p, q, t, u
 
 
@@ -537,6 +546,7 @@ class ThompsonState(NamedTuple):
     rounds: np.ndarray
     sigma: float
     prior_scale: float
+    point: int                # the core point priced at (markets.core_kernels)
 
 
 @_kernel
@@ -557,5 +567,5 @@ def thompson_decide(state, customers, providers, full, rng):
                 x = (cnt / s2) * state.mean[s, i, j] / prec + z[s, i, j] / sd
                 sample[s, i, j] = min(max(x, -1.0), 1.0)
     u = sample if full else gather(sample, customers, providers)
-    rows, cols, p, q, t = primal_dual(u[0], u[1])
+    rows, cols, p, q, t = primal_dual(u[0], u[1], state.point)
     return False, False, rows, cols, p, q, t, u

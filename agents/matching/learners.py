@@ -10,20 +10,29 @@ slackness). They differ in the estimate:
 
 ``MatchUCB`` (``match.ucb``; Jagadeesan et al. 2021, "optimism in the face of uncertainty")
     :math:`\tilde u` = the upper end of the confidence interval
-    :math:`[\hat u - c \sqrt{\log(|A| T) / n},\ \hat u + c \sqrt{\log(|A| T)/n}]
+    :math:`[\hat u - c\,\sigma \sqrt{\log(|A| T) / n},\ \hat u + c\,\sigma \sqrt{\log(|A| T)/n}]
     \cap [-1, 1]` (:math:`[-1, 1]` before the first observation), where
-    :math:`n` counts the observations of the pair, :math:`|A| = m + n` and
-    :math:`T` is the horizon. The paper's analysis uses :math:`c = 8`, a
-    worst-case constant; a Hoeffding interval for :math:`\sigma`-subgaussian
-    noise at level :math:`\delta = 1/(|A| T)` has half-width
-    :math:`\sigma\sqrt{2 \log(|A| T)/n}`, i.e. :math:`c = \sqrt 2 \sigma`.
-    **Default** ``c = 1.0``: a valid interval for noise up to
-    :math:`\sigma \approx 0.7` (the default markets have :math:`\sigma = 0.5`),
-    without the paper's slack, which would only scale the regret up.
+    :math:`n` counts the observations of the pair, :math:`|A| = m + n`,
+    :math:`T` is the horizon and :math:`\sigma` the noise's sub-Gaussian
+    constant (``sigma``: Gaussian noise of scale :math:`\sigma` has constant
+    :math:`\sigma`; :math:`\pm 1` Bernoulli feedback, or any feedback in an
+    interval of length 2, has constant 1). A Hoeffding interval for
+    :math:`\sigma`-subgaussian noise at level :math:`\delta = 1/(|A| T)` has
+    half-width :math:`\sigma\sqrt{2 \log(|A| T)/n}`: **default**
+    ``c = "hoeffding"`` (:math:`\sqrt 2`) and ``sigma = 1.0`` (the paper's
+    1-subgaussian noise; a learner built for a
+    :class:`~agents.matching.envs.BanditEnv` takes the market's ``sigma``, so
+    the width follows the noise it will see). ``c = "paper"`` is the constant
+    :math:`c = 8` of the paper's analysis (a worst-case constant that only
+    scales the regret up; the value is the project reference's reading of the
+    paper: its confidence-set statement could not be retrieved for this check).
 ``TypedMatchUCB`` (``match.ucb_typed``)
     Agents of a type share utilities: estimates and counts are pooled per
-    (customer type, provider type) pair, so the regret scales with the number
-    of types, not of agents. Ids may repeat in an observation (several present
+    (customer type, provider type) pair, so there are far fewer intervals to
+    learn. The regret still grows with the number of agents :math:`|A|` (more
+    agents are matched, and can block, every round; measured here about
+    :math:`|A|^{0.4}` with 3 types per side): pooling does not make it
+    independent of :math:`|A|`. Ids may repeat in an observation (several present
     agents of one type).
 ``LinearMatchUCB`` (``match.ucb_linear``)
     Separable linear utilities :math:`u_a(b) = \langle \theta_a, x_b\rangle`
@@ -47,6 +56,32 @@ slackness). They differ in the estimate:
     The primal-dual step on a posterior sample: independent Gaussian posteriors
     per (agent, partner) utility from a :math:`N(0, 1)` prior and Gaussian
     likelihood of scale ``sigma``, sample clipped to :math:`[-1, 1]`.
+
+Which core point the transfers price at (``point``, every learner). The
+primal-dual step's matching is optimal for the estimated market, and any core
+point of that market gives it transfers; the choice moves surplus between the
+sides and changes the regret (the matching, hence what is learnt, does not
+depend on it):
+
+* ``"customer"``: the customer-optimal core point of the estimated market
+  (every customer its largest core payoff, every provider its smallest);
+* ``"provider"``: the provider-optimal one;
+* ``"midpoint"`` (**default**, :data:`DEFAULT_POINT`): their midpoint, which
+  gives every agent the middle of its range of core payoffs;
+* ``"solver"``: whichever optimal dual the assignment solver ends at (neither
+  extreme in general; with all indices capped at 1 it sets customer payoffs to
+  0).
+
+The extremes are computed from the solver's point by shortest paths
+(:mod:`markets.core_kernels`), inside the same compiled kernels. Measured on
+the default market (``random_market()``, 5 x 5, Gaussian noise
+:math:`\sigma = 0.5`, T = 2000, 8 replications): the midpoint has the lowest
+regret for every learner: MatchUCB 741 (customer 792, solver 845, provider
+868), explore-then-commit 1254 (1467, 1477, 1487), epsilon-greedy 1195 (1372,
+1437, 1378), Thompson sampling 310 (701, 599, 456). An optimistic index
+overstates both sides' utilities; pricing at an extreme hands all of one
+side's overstatement to the other side's transfers, while the midpoint splits
+it, so fewer agents are left below their outside option.
 
 All learners are :class:`sim.policy.Policy` objects of domain ``"matching"``:
 ``decide(MatchingObservation) -> MatchingDecision`` and
@@ -88,6 +123,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
+from markets.core_kernels import POINTS
 from sim.errors import InputTypeError, ValidationError
 from sim.policy import Policy, PolicySpec
 from sim.random import RngLike, make_rng
@@ -116,8 +152,20 @@ __all__ = [
     "ExploreThenCommit",
     "EpsilonGreedy",
     "ThompsonSampling",
+    "CONFIDENCE",
+    "DEFAULT_POINT",
+    "POINTS",
+    "confidence_constant",
     "default_explore",
 ]
+
+#: Core points a learner can price at (the ``point`` option), see the module docstring.
+#: ``"solver"`` is whatever optimal dual the assignment solver ends at.
+DEFAULT_POINT = "midpoint"
+#: Named confidence constants ``c`` (width ``c * sigma * sqrt(log(|A| T) / n)``): ``"hoeffding"`` is
+#: :math:`\sqrt 2` (Hoeffding's interval for ``sigma``-subgaussian noise at level :math:`1/(|A| T)`),
+#: ``"paper"`` the constant 8 of Jagadeesan et al.'s analysis.
+CONFIDENCE = {"hoeffding": math.sqrt(2.0), "paper": 8.0}
 
 
 class LearnerKernels(NamedTuple):
@@ -141,6 +189,9 @@ class MatchingLearner(Policy):
         Population sizes (ids ``0..customers-1`` and ``0..providers-1``).
     horizon : int
         Number of rounds :math:`T` (enters confidence widths and schedules).
+    point : {"midpoint", "customer", "provider", "solver"}
+        The core point of the estimated market the transfers price at
+        (default :data:`DEFAULT_POINT`; see the module docstring).
     """
 
     spec = PolicySpec("matching", label="matching learner")
@@ -149,10 +200,13 @@ class MatchingLearner(Policy):
     #: compiled kernels, if the learner is made of them (see :class:`CompiledLearner`)
     kernels: ClassVar[LearnerKernels | None] = None
 
-    def __init__(self, customers: int = 5, providers: int = 5, horizon: int = 1000) -> None:
+    def __init__(self, customers: int = 5, providers: int = 5, horizon: int = 1000,
+                 point: str = DEFAULT_POINT) -> None:
         self.customers = check_int("customers", customers, low=1)
         self.providers = check_int("providers", providers, low=1)
         self.horizon = check_int("horizon", horizon, low=1)
+        self.point = check_option("point", point, POINTS)
+        self.point_code = POINTS.index(self.point)
         self.last_utilities = None
         self._reset()
 
@@ -189,7 +243,7 @@ class MatchingLearner(Policy):
     def _primal_dual(self, u):
         self.last_utilities = u
         uc, up = (np.ascontiguousarray(x, dtype=np.float64) for x in u)
-        rows, cols, p, q, t = lk.primal_dual(uc, up)
+        rows, cols, p, q, t = lk.primal_dual(uc, up, self.point_code)
         return MatchingDecision(np.stack([rows, cols], axis=1), t, p, q)
 
     def _update(self, feedback):
@@ -282,11 +336,12 @@ class CompiledLearner(MatchingLearner):
 class _PairStats(CompiledLearner):
     """Per-pair counts and empirical means (both sides observed together) in ``state.count``, ``state.mean``."""
 
-    def __init__(self, customers: int = 5, providers: int = 5, horizon: int = 1000) -> None:
+    def __init__(self, customers: int = 5, providers: int = 5, horizon: int = 1000,
+                 point: str = DEFAULT_POINT) -> None:
         m = check_int("customers", customers, low=1)
         n = check_int("providers", providers, low=1)
         check_memory("customers, providers", (m, n), pair_array_bytes(m, n, 10))
-        super().__init__(m, n, horizon)
+        super().__init__(m, n, horizon, point)
 
     def means(self) -> np.ndarray:
         """Empirical means, shape ``(2, m, n)`` (customer side, provider side; 0 if unseen)."""
@@ -295,6 +350,25 @@ class _PairStats(CompiledLearner):
     def counts(self) -> np.ndarray:
         """Observations per pair, shape ``(m, n)``."""
         return self.state.count.copy()
+
+
+def confidence_constant(c: float | str) -> float:
+    """The confidence constant ``c``: a number > 0 or a name in :data:`CONFIDENCE`.
+
+    Examples
+    --------
+    >>> confidence_constant("paper"), round(confidence_constant("hoeffding"), 4), confidence_constant(2)
+    (8.0, 1.4142, 2.0)
+    >>> confidence_constant("wide")
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: c must be a number > 0 or one of ['hoeffding', 'paper'], got 'wide'
+    """
+    if isinstance(c, str):
+        if c not in CONFIDENCE:
+            raise ValidationError(f"c must be a number > 0 or one of {sorted(CONFIDENCE)}, got {c!r}")
+        return CONFIDENCE[c]
+    return check_real("c", c, low=0.0, low_open=True)
 
 
 @register_policy("match.ucb")
@@ -306,10 +380,22 @@ class MatchUCB(_PairStats):
     customers, providers : int
         Market size.
     horizon : int
-        :math:`T` in the width :math:`c \sqrt{\log(|A| T) / n}`.
-    c : float
-        Confidence constant (> 0; the paper's is 8, the default 1.0: see the
-        module docstring).
+        :math:`T` in the width :math:`c\,\sigma \sqrt{\log(|A| T) / n}`.
+    c : float or {"hoeffding", "paper"}
+        Confidence constant (> 0). Default ``"hoeffding"`` (:math:`\sqrt 2`):
+        with the noise's sub-Gaussian constant ``sigma`` this is Hoeffding's
+        interval at level :math:`1/(|A|T)`; ``"paper"`` is the paper's 8 (with
+        ``sigma = 1``, the paper's 1-subgaussian noise: its width exactly).
+    sigma : float
+        Sub-Gaussian constant of the feedback noise (>= 0; default 1.0, which
+        covers any feedback in an interval of length 2 around its mean, e.g.
+        :math:`\pm 1` Bernoulli feedback; Gaussian noise of scale
+        :math:`\sigma` has constant :math:`\sigma`). Built for a
+        :class:`~agents.matching.envs.BanditEnv`, the market's own constant
+        (``market.sigma``) is used.
+    point : {"midpoint", "customer", "provider", "solver"}
+        The core point of the UCB market the transfers price at (default
+        :data:`DEFAULT_POINT`; see the module docstring).
     refresh : {"every", "doubling"}
         ``"every"`` (default, the paper's algorithm): every observed pair's
         interval is recomputed after each round and the primal-dual step is
@@ -338,19 +424,22 @@ class MatchUCB(_PairStats):
     spec = PolicySpec("matching", label="MatchUCB")
     kernels = LearnerKernels(lk.ucb_decide, lk.ucb_update)
 
-    def __init__(self, customers: int = 5, providers: int = 5, horizon: int = 1000, c: float = 1.0,
-                 refresh: str = "every") -> None:
-        self.c = check_real("c", c, low=0.0, low_open=True)
+    def __init__(self, customers: int = 5, providers: int = 5, horizon: int = 1000, c: float | str = "hoeffding",
+                 sigma: float = 1.0, point: str = DEFAULT_POINT, refresh: str = "every") -> None:
+        self.c = confidence_constant(c)
+        self.sigma = check_real("sigma", sigma, low=0.0)
         self.refresh = check_option("refresh", refresh, ("every", "doubling"))
-        super().__init__(customers, providers, horizon)
+        super().__init__(customers, providers, horizon, point)
 
     def _new_state(self):
-        return lk.ucb_state(self.customers, self.providers, self.horizon, self.c, self.refresh == "doubling")
+        return lk.ucb_state(self.customers, self.providers, self.horizon, self.c * self.sigma,
+                            self.refresh == "doubling", self.point_code)
 
     def widths(self) -> np.ndarray:
-        """Current confidence half-widths :math:`c\\sqrt{\\log(|A|T)/n}` per pair (inf if unseen)."""
+        """Current confidence half-widths :math:`c\\sigma\\sqrt{\\log(|A|T)/n}` per pair (inf if unseen)."""
+        n = self.counts()
         with np.errstate(divide="ignore"):
-            return self.c * np.sqrt(self.state.logterm / self.counts())
+            return np.where(n > 0, self.state.c * np.sqrt(self.state.logterm / n), np.inf)
 
 
 @register_policy("match.ucb_typed")
@@ -365,11 +454,15 @@ class TypedMatchUCB(CompiledLearner):
         *are* types uses it.
     horizon : int
         :math:`T`.
-    c : float
-        Confidence constant (> 0).
+    c : float or {"hoeffding", "paper"}
+        Confidence constant (as :class:`MatchUCB`'s).
+    sigma : float
+        Sub-Gaussian constant of the noise (as :class:`MatchUCB`'s).
     agents : int, optional
         :math:`|A|` in the width (default: the number of ids, customers plus
         providers).
+    point : {"midpoint", "customer", "provider", "solver"}
+        The core point priced at (as :class:`MatchUCB`'s).
 
     Examples
     --------
@@ -385,24 +478,26 @@ class TypedMatchUCB(CompiledLearner):
     allows_repeats = True
 
     def __init__(self, customer_types: ArrayLike | None = None, provider_types: ArrayLike | None = None,
-                 horizon: int = 1000, c: float = 1.0, agents: int | None = None) -> None:
+                 horizon: int = 1000, c: float | str = "hoeffding", sigma: float = 1.0, agents: int | None = None,
+                 point: str = DEFAULT_POINT) -> None:
         ct = np.arange(5) if customer_types is None else customer_types
         pt = np.arange(5) if provider_types is None else provider_types
         self.customer_types = _type_vector("customer_types", ct)
         self.provider_types = _type_vector("provider_types", pt)
-        self.c = check_real("c", c, low=0.0, low_open=True)
+        self.c = confidence_constant(c)
+        self.sigma = check_real("sigma", sigma, low=0.0)
         self.agents = (len(self.customer_types) + len(self.provider_types)) if agents is None else check_int(
             "agents", agents, low=1)
         self.types = (int(self.customer_types.max()) + 1, int(self.provider_types.max()) + 1)
         check_memory("customer_types, provider_types (numbers of types)", self.types,
                      pair_array_bytes(*self.types, 5))
-        super().__init__(len(self.customer_types), len(self.provider_types), horizon)
+        super().__init__(len(self.customer_types), len(self.provider_types), horizon, point)
 
     def _new_state(self):
         tc, tp = self.types
         return lk.TypedUCBState(np.zeros((tc, tp)), np.zeros((2, tc, tp)), np.ones((2, tc, tp)),
-                                self.customer_types, self.provider_types, np.zeros(1, np.int64), float(self.c),
-                                math.log(self.agents * self.horizon))
+                                self.customer_types, self.provider_types, np.zeros(1, np.int64),
+                                float(self.c * self.sigma), math.log(self.agents * self.horizon), self.point_code)
 
     @property
     def _id_space(self):
@@ -427,10 +522,15 @@ class LinearMatchUCB(CompiledLearner):
         Known features of the providers (same ``d``).
     horizon : int
         :math:`T`.
-    c : float
-        Confidence constant (> 0): radius :math:`c\\sqrt{\\log(|A| T)}`.
+    c : float or {"hoeffding", "paper"}
+        Confidence constant (as :class:`MatchUCB`'s): radius
+        :math:`c\\,\\sigma\\sqrt{\\log(|A| T)}`.
+    sigma : float
+        Sub-Gaussian constant of the noise (as :class:`MatchUCB`'s).
     ridge : float
         Ridge regularisation :math:`\\lambda > 0`.
+    point : {"midpoint", "customer", "provider", "solver"}
+        The core point priced at (as :class:`MatchUCB`'s).
 
     Default features: 5 agents per side with the 3-dimensional one-hot-like
     rows of ``eye(3)`` cycled.
@@ -452,27 +552,30 @@ class LinearMatchUCB(CompiledLearner):
     kernels = LearnerKernels(lk.linear_decide, lk.linear_update)
 
     def __init__(self, customer_features: ArrayLike | None = None, provider_features: ArrayLike | None = None,
-                 horizon: int = 1000, c: float = 1.0, ridge: float = 1.0) -> None:
+                 horizon: int = 1000, c: float | str = "hoeffding", sigma: float = 1.0, ridge: float = 1.0,
+                 point: str = DEFAULT_POINT) -> None:
         if customer_features is None:
             customer_features = np.eye(3)[np.arange(5) % 3]
         if provider_features is None:
             provider_features = np.eye(3)[np.arange(5) % 3]
         f, g = check_features(customer_features, provider_features)
         self._f, self._g = _f64(f), _f64(g)
-        self.c = check_real("c", c, low=0.0, low_open=True)
+        self.c = confidence_constant(c)
+        self.sigma = check_real("sigma", sigma, low=0.0)
         self.ridge = check_scale("ridge", ridge)
         self.dim = self._f.shape[1]
         m, n, d = self._f.shape[0], self._g.shape[0], self.dim
         check_memory("customer_features, provider_features (sizes)", (m, n),
                      pair_array_bytes(m, n, 2) + 8 * (m + n) * d * (d + 1))
-        super().__init__(m, n, horizon)
+        super().__init__(m, n, horizon, point)
 
     def _new_state(self):
         m, n, d = self.customers, self.providers, self.dim
         # customers learn theta over provider features g; providers over customer features f
         st = lk.LinearUCBState(np.tile(np.eye(d) / self.ridge, (m, 1, 1)), np.tile(np.eye(d) / self.ridge, (n, 1, 1)),
                                np.zeros((m, d)), np.zeros((n, d)), np.ones((2, m, n)), self._f, self._g,
-                               np.zeros(1, np.int64), self.c * math.sqrt(math.log((m + n) * self.horizon)))
+                               np.zeros(1, np.int64),
+                               self.c * self.sigma * math.sqrt(math.log((m + n) * self.horizon)), self.point_code)
         lk.linear_refresh(st, np.arange(m, dtype=np.int64), np.arange(n, dtype=np.int64))
         return st
 
@@ -509,6 +612,9 @@ class ExploreThenCommit(_PairStats):
         Market size and :math:`T`.
     explore : int, optional
         Exploration rounds (default ``ceil(N (T/N)^(2/3))``, ``N = max(m, n)``).
+    point : {"midpoint", "customer", "provider", "solver"}
+        The core point of the estimated market priced at after exploration
+        (as :class:`MatchUCB`'s).
 
     Examples
     --------
@@ -522,18 +628,18 @@ class ExploreThenCommit(_PairStats):
     kernels = LearnerKernels(lk.etc_decide, lk.means_update)
 
     def __init__(self, customers: int = 5, providers: int = 5, horizon: int = 1000,
-                 explore: int | None = None) -> None:
+                 explore: int | None = None, point: str = DEFAULT_POINT) -> None:
         big = max(check_int("customers", customers, low=1), check_int("providers", providers, low=1))
         horizon = check_int("horizon", horizon, low=1)
         if explore is None:
             explore = default_explore(big, horizon)
         self.explore = check_int("explore", explore, low=0)
-        super().__init__(customers, providers, horizon)
+        super().__init__(customers, providers, horizon, point)
 
     def _new_state(self):
         m, n = self.customers, self.providers
         return lk.ExploreThenCommitState(np.zeros((m, n)), np.zeros((2, m, n)), np.zeros(1, np.int64),
-                                         lk.cache_state(m, n), self.explore)
+                                         lk.cache_state(m, n), self.explore, self.point_code)
 
 
 @register_policy("match.eps_greedy")
@@ -548,6 +654,8 @@ class EpsilonGreedy(_PairStats):
         Exploration scale in (0, inf): :math:`\\varepsilon_t = \\min(1, \\varepsilon t^{-1/3})`.
     rng : numpy.random.Generator or int
         Source of the exploration coin flips and random matchings.
+    point : {"midpoint", "customer", "provider", "solver"}
+        The core point priced at (as :class:`MatchUCB`'s).
 
     Examples
     --------
@@ -561,14 +669,15 @@ class EpsilonGreedy(_PairStats):
     kernels = LearnerKernels(lk.eps_greedy_decide, lk.means_update)
 
     def __init__(self, customers: int = 5, providers: int = 5, horizon: int = 1000, epsilon: float = 1.0,
-                 rng: RngLike = 0) -> None:
+                 rng: RngLike = 0, point: str = DEFAULT_POINT) -> None:
         self.epsilon = check_real("epsilon", epsilon, low=0.0, low_open=True)
         self.generator = make_rng(rng)
-        super().__init__(customers, providers, horizon)
+        super().__init__(customers, providers, horizon, point)
 
     def _new_state(self):
         m, n = self.customers, self.providers
-        return lk.EpsilonGreedyState(np.zeros((m, n)), np.zeros((2, m, n)), np.zeros(1, np.int64), self.epsilon)
+        return lk.EpsilonGreedyState(np.zeros((m, n)), np.zeros((2, m, n)), np.zeros(1, np.int64), self.epsilon,
+                                     self.point_code)
 
 
 @register_policy("match.thompson")
@@ -585,6 +694,8 @@ class ThompsonSampling(_PairStats):
         Standard deviation of the :math:`N(0, s^2)` prior (> 0).
     rng : numpy.random.Generator or int
         Source of the posterior samples.
+    point : {"midpoint", "customer", "provider", "solver"}
+        The core point priced at (as :class:`MatchUCB`'s).
 
     Examples
     --------
@@ -599,16 +710,16 @@ class ThompsonSampling(_PairStats):
     kernels = LearnerKernels(lk.thompson_decide, lk.means_update)
 
     def __init__(self, customers: int = 5, providers: int = 5, horizon: int = 1000, sigma: float = 0.5,
-                 prior_scale: float = 1.0, rng: RngLike = 0) -> None:
+                 prior_scale: float = 1.0, rng: RngLike = 0, point: str = DEFAULT_POINT) -> None:
         self.sigma = check_scale("sigma", sigma)
         self.prior_scale = check_scale("prior_scale", prior_scale)
         self.generator = make_rng(rng)
-        super().__init__(customers, providers, horizon)
+        super().__init__(customers, providers, horizon, point)
 
     def _new_state(self):
         m, n = self.customers, self.providers
         return lk.ThompsonState(np.zeros((m, n)), np.zeros((2, m, n)), np.zeros(1, np.int64), self.sigma,
-                                self.prior_scale)
+                                self.prior_scale, self.point_code)
 
 
 def _type_vector(name, value):

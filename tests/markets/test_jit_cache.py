@@ -203,9 +203,11 @@ def test_every_kernel_names_each_module_whose_kernels_it_reaches():
 def test_kernel_modules_follows_calls_through_modules_and_names():
     from agents.matching import learner_kernels as lk
 
-    # etc_decide -> phase/round_robin (explore_commit) and primal_dual -> stable_step (markets.kernels)
+    # etc_decide -> phase/round_robin (explore_commit) and primal_dual -> core_step (markets.core_kernels)
+    # -> stable_step (markets.kernels)
     assert jit_module.kernel_modules(lk.etc_decide) == {"agents.matching.learner_kernels",
-                                                        "agents.matching.explore_commit", "markets.kernels"}
+                                                        "agents.matching.explore_commit", "markets.core_kernels",
+                                                        "markets.kernels"}
     assert jit_module.kernel_modules(lk.gather) == {"agents.matching.learner_kernels"}
 
 

@@ -240,19 +240,21 @@ ENTRY_POINTS = {
         m=v["m"], n=v["n"], structure="typed", rng=1, types=2, dim=2, noise="bernoulli", sigma=0.5, arrival=1.0)),
     "random_market/linear": (am.random_market, lambda v: dict(m=v["m"], n=v["n"], structure="linear", dim=2)),
     "MatchUCB": (am.MatchUCB, lambda v: dict(customers=v["m"], providers=v["n"], horizon=v["T"], c=1.0,
-                                             refresh="every")),
+                                             sigma=0.5, point="customer", refresh="every")),
     "TypedMatchUCB": (am.TypedMatchUCB, lambda v: dict(customer_types=np.arange(v["m"]) % 2,
                                                        provider_types=np.arange(v["n"]), horizon=v["T"], c=1.0,
-                                                       agents=None)),
+                                                       sigma=0.5, agents=None, point="provider")),
     "LinearMatchUCB": (am.LinearMatchUCB, lambda v: dict(
         customer_features=v["mk"].customer_features, provider_features=v["mk"].provider_features, horizon=v["T"],
-        c=1.0, ridge=1.0)),
+        c=1.0, sigma=0.5, ridge=1.0, point="solver")),
     "ExploreThenCommit": (am.ExploreThenCommit, lambda v: dict(customers=v["m"], providers=v["n"],
-                                                               horizon=v["T"], explore=None)),
+                                                               horizon=v["T"], explore=None,
+                                                               point="midpoint")),
     "EpsilonGreedy": (am.EpsilonGreedy, lambda v: dict(customers=v["m"], providers=v["n"], horizon=v["T"],
-                                                       epsilon=1.0, rng=0)),
+                                                       epsilon=1.0, rng=0, point="customer")),
     "ThompsonSampling": (am.ThompsonSampling, lambda v: dict(customers=v["m"], providers=v["n"], horizon=v["T"],
-                                                             sigma=0.5, prior_scale=1.0, rng=0)),
+                                                             sigma=0.5, prior_scale=1.0, rng=0,
+                                                             point="provider")),
     "decide": (decide, lambda v: dict(learner=v["learner"], observation=v["obs"])),
     "update": (update, lambda v: dict(learner=v["learner"], observation=v["obs"], matching=v["decision"].matching,
                                       customer_rewards=v["rc"], provider_rewards=v["rp"])),
@@ -312,6 +314,7 @@ ENTRY_POINTS = {
     "example_ntu_env": (ntu.example_ntu_env, lambda v: dict(rng=0, players=v["players"], arms=v["arms"],
                                                             horizon=v["T"])),
     "default_explore": (learners.default_explore, lambda v: dict(big=v["m"], horizon=v["T"])),
+    "confidence_constant": (learners.confidence_constant, lambda v: dict(c=1.5)),
 }
 
 # Names an error may use for an argument that is part of a record (a feedback's or a decision's field).
@@ -323,7 +326,7 @@ ALIASES = {"matching": ("decision", "feedback"), "customer_rewards": ("feedback"
 # Public names that take no input to check: constants, result types, the learners' base classes.
 NO_INPUT = {
     "STRUCTURES", "NOISES", "NOISE_CODES", "METRICS", "NTU_METRICS", "LIVE_METRICS", "ROUND_BYTES",
-    "CLEARING_BYTES", "ARRIVAL_BYTES",
+    "CLEARING_BYTES", "ARRIVAL_BYTES", "CONFIDENCE", "DEFAULT_POINT", "POINTS",
     "LiveMarketResult", "MatchingLearner", "CompiledLearner", "LearnerKernels", "MarketArrays",
     "MatchingDecision", "MatchingFeedback", "NTUObservation", "NTUFeedback",  # plain records: checked where used
     "compiled_bandit",  # the compiled loop behind BanditEnv.compiled_rollout, fed by run_bandit's checks

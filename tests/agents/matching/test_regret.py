@@ -16,7 +16,8 @@ def slope(x, y):
 def test_matchucb_regret_is_sublinear_and_beats_the_baselines_at_8000():
     market = random_market()  # the default market: 5 x 5, unstructured, Gaussian noise sigma = 0.5
     m, n = market.shape
-    ucb = [np.mean([run_bandit(market, MatchUCB(m, n, horizon=T), T, rng=100 + r).instability.sum()
+    # the width for the market's noise (what a learner built for its BanditEnv takes)
+    ucb = [np.mean([run_bandit(market, MatchUCB(m, n, horizon=T, sigma=market.sigma), T, rng=100 + r).instability.sum()
                     for r in range(REPS)]) for T in HORIZONS]
     s = slope(HORIZONS, ucb)
     assert s < 0.75, (s, ucb)
