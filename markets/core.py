@@ -69,8 +69,8 @@ def core_extremes(surplus: MarketLike | None = None, *, capacities: ArrayLike | 
     method : {"dijkstra", "marginal"}
         ``"dijkstra"``: one solve plus two shortest-path passes (:math:`O(mn)`
         each). ``"marginal"``: the marginal contributions
-        :math:`W(A) - W(A \\setminus \\{a\\})`, one solve per agent (unit
-        capacities only).
+        :math:`W(A) - W(A \\setminus \\{a\\})`, one solve per agent, shared by
+        both extremes (:math:`m + n + 2` solves in all; unit capacities only).
     backend : str, optional
         Assignment backend (see :func:`markets.assignment.solve_assignment`).
 
@@ -96,12 +96,14 @@ def core_extremes(surplus: MarketLike | None = None, *, capacities: ArrayLike | 
     market.check_work(8, "the core's extreme points")
     base = stable_outcome(market, backend=backend)
     mt = base.matching
+    # both sides' marginal contributions come from the same m + n + 1 solves
+    marginals = marginal_contributions(market, backend=backend) if method == "marginal" else None
     out = []
     for side in (0, 1):
         if method == "dijkstra":
             p, q = extreme_payoffs(market, base, side)
         else:
-            p, q = _marginal_extreme(market, base, side, backend)
+            p, q = _marginal_extreme(market, base, side, marginals)
         check_certificate(market.surplus, mt[:, 0], mt[:, 1], p, q, capacities=market.capacities,
                           allowed=market.allowed)
         out.append(trusted_outcome(mt, p, q, base.welfare, None, market.capacities,
@@ -149,8 +151,8 @@ def marginal_contributions(surplus: MarketLike | None = None, *,
     return cust, prov
 
 
-def _marginal_extreme(market, base, side, backend):
-    cust, prov = marginal_contributions(market, backend=backend)
+def _marginal_extreme(market, base, side, marginals):
+    cust, prov = marginals
     mt = base.matching
     w = market.surplus
     m, n = w.shape

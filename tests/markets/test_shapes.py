@@ -177,3 +177,40 @@ def test_memory_layout_does_not_matter(order):
     w = np.asarray(np.random.default_rng(2).random((5, 8)), order=order)
     assert stable_outcome(w).welfare == pytest.approx(lsa_value(w))
     assert stable_outcome(w.T).welfare == pytest.approx(lsa_value(w))
+
+
+def lsa_marginals(w):
+    """W(A) - W(A minus a) for every agent, by scipy re-solves (independent of the package)."""
+    total = lsa_value(w)
+    cust = [total - lsa_value(np.delete(w, i, axis=0)) for i in range(w.shape[0])]
+    prov = [total - lsa_value(np.delete(w, j, axis=1)) for j in range(w.shape[1])]
+    return np.array(cust), np.array(prov)
+
+
+@given(surplus_matrices(min_customers=1, max_customers=5, min_providers=1, max_providers=5))
+def test_extreme_core_points_are_the_marginal_contributions(w):
+    # Shapley-Shubik: the customer-optimal core point pays each customer W(A) - W(A \ {i}),
+    # the provider-optimal one each provider W(A) - W(A \ {j}).
+    cust, prov = lsa_marginals(w)
+    tol = 1e-9 * max(1.0, np.abs(w).max())
+    for method in ("dijkstra", "marginal"):
+        ext = markets.core_extremes(w, method=method)
+        matched_c = ext.customer_optimal.matching[:, 0]
+        matched_p = ext.provider_optimal.matching[:, 1]
+        np.testing.assert_allclose(ext.customer_optimal.customer_payoffs[matched_c], cust[matched_c], atol=tol)
+        np.testing.assert_allclose(ext.provider_optimal.provider_payoffs[matched_p], prov[matched_p], atol=tol)
+
+
+def test_marginal_extremes_share_one_set_of_solves(monkeypatch):
+    w = np.random.default_rng(5).random((4, 6))
+    g = markets.core_extremes.__globals__
+    calls = []
+    real = g["solve_assignment"]
+
+    def counting(x, backend=None):
+        calls.append(x.shape)
+        return real(x, backend)
+
+    monkeypatch.setitem(g, "solve_assignment", counting)
+    markets.core_extremes(w, method="marginal")
+    assert len(calls) == 4 + 6 + 1  # W(A) once, then one solve per removed agent (the base outcome aside)
