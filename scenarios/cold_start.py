@@ -32,7 +32,11 @@ Measured per user type:
 - ``mainstream_distortion``: mean signal minus sincere signal on mainstream
   items (negative: avoiding mainstream content);
 - ``utility``, and ``type_posterior``: the platform's final posterior on the
-  user's true type.
+  user's true type;
+- ``signal_engagement``: the mean signal the platform read from the user, and
+  ``sincere_engagement``: the mean signal natural engagement with the same
+  recommended items would have given (the platform's real objective; see
+  :mod:`agents.strategic.metrics`); equal for naive users.
 
 Three studies (:class:`~sim.scenario.Study`; ``studies`` selects which run):
 ``horizon`` (a cell per ``H`` in ``horizons``: everyone naive, or everyone
@@ -382,7 +386,7 @@ def _run(params, rng, horizon, choose_strategic) -> list[dict]:
     own_genre = np.where(type_idx == 0, 0, 1)
     u = log.user
     own = (catalog.genres[log.item] == own_genre[u]).astype(float)
-    sincere = params.alpha * log.natural_explicit + (1 - params.alpha) * log.natural_dwell
+    sincere = log.sincere_signal  # natural engagement with the same items, as the platform would read it
     m_own = profiles[type_idx[u], log.item]
     m_other = profiles[1 - type_idx[u], log.item]
     inv = 1.0 / (2 * params.noise**2)
@@ -406,6 +410,9 @@ def _run(params, rng, horizon, choose_strategic) -> list[dict]:
             "mainstream_distortion": float(distortion[main].mean()) if main.any() else float("nan"),
             "utility": float(log.utility[sel].mean()),
             "type_posterior": float(post),
+            # what the platform read, and what natural engagement with the same items would have given
+            "signal_engagement": float(log.signal[sel].mean()),
+            "sincere_engagement": float(sincere[sel].mean()),
         })
         names.append(types[type_idx[i]].name)
         kinds.append("strategic" if strategic[i] and horizon > 0 else "naive")
@@ -661,9 +668,10 @@ def _plot_equilibrium(eqm, out_dir) -> list:
 
 
 #: What each metric can be: shares and the posterior in [0, 1]; the evidence, distortion and
-#: utility are differences or values without bounds.
+#: utility are differences or values without bounds; signals (explicit in {-1, 0, 1}, dwell in [0, 1]) in [-1, 1].
 _SUPPORTS = {"own_genre_share": "share", "own_genre_share_by_step": "share", "type_posterior": "probability",
-             "exaggeration": "unbounded", "mainstream_distortion": "unbounded", "utility": "unbounded"}
+             "exaggeration": "unbounded", "mainstream_distortion": "unbounded", "utility": "unbounded",
+             "sincere_engagement": (-1, 1), "signal_engagement": (-1, 1)}
 
 HORIZON_STUDY = Study(
     "horizon", cell=HorizonCell, run=run_horizon, sweeps={"horizon": "horizons"},
@@ -676,10 +684,9 @@ SPILLOVER_STUDY = Study(
     grid=lambda p: [{"strategic_share": s} for s in p.strategic_shares] if "spillover" in p.studies else [],
     description="A random share of strategic users among naive ones.")
 
-#: The equilibrium study's metrics: the same kinds as above, engagement signals in [-1, 1] (explicit
-#: in {-1, 0, 1}, dwell in [0, 1]), the fixed point's residual a difference of probabilities.
-_EQ_SUPPORTS = dict(_SUPPORTS, sincere_engagement=(-1, 1), signal_engagement=(-1, 1), residual=(0, 1),
-                    iterations="nonnegative", converged="share")
+#: The equilibrium study's metrics: the same as above, and the fixed point's residual, a difference of
+#: probabilities.
+_EQ_SUPPORTS = dict(_SUPPORTS, residual=(0, 1), iterations="nonnegative", converged="share")
 
 EQUILIBRIUM_STUDY = Study(
     "equilibrium", cell=EquilibriumCell, run=run_equilibrium, sweeps={"intervention": "interventions"},
