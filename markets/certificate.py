@@ -132,7 +132,8 @@ def _scan(w, p, q, r, c, cap, unit, atol):
 
     Codes: 0 fine, 1 index out of range, 2 customer twice, 3 provider over capacity, 4 negative
     customer payoff, 5 negative provider payoff, 6 blocking pair, 7 complementary slackness on a
-    pair, 8 single customer paid, 9 provider with a free seat paid, 10 objectives differ.
+    pair, 8 single customer paid, 9 provider with a free seat paid, 10 objectives differ,
+    11 a payoff is not finite.
     """
     m, n = w.shape
     k = r.size
@@ -153,9 +154,13 @@ def _scan(w, p, q, r, c, cap, unit, atol):
         if load[j] > (1 if unit else cap[j]):
             return 3, j, 0, primal
     for i in range(m):
+        if p[i] - p[i] != 0:  # NaN or infinite
+            return 11, i, 0, primal
         if p[i] < -atol:
             return 4, i, 0, primal
     for j in range(n):
+        if q[j] - q[j] != 0:
+            return 11, j, 0, primal
         if q[j] < -atol:
             return 5, j, 0, primal
     for i in range(m):
@@ -231,8 +236,6 @@ def _check(w, m, n, p, q, r, c, cap, unit, allowed, tol, magnitude=None):
         raise CertificateError(f"certificate shapes do not fit a {m} x {n} market: payoffs {p.shape}, "
                                f"{q.shape}; pairs {r.shape}, {c.shape}")
     exact = w.dtype.kind == "i"
-    if not exact and not (np.isfinite(p).all() and np.isfinite(q).all()):
-        raise CertificateError("payoffs are not finite")
     if exact:
         atol = 0  # integers: every comparison exact
     else:
@@ -247,6 +250,8 @@ def _check(w, m, n, p, q, r, c, cap, unit, allowed, tol, magnitude=None):
     code, a, b, primal = _scan(w, p, q, r, c, cap, unit, atol)
     if code == 0:
         return int(primal) if exact else float(primal)
+    if code == 11:
+        raise CertificateError("payoffs are not finite")
     if code == 1:
         raise CertificateError("matched pair index out of range")
     if code == 2:

@@ -13,6 +13,8 @@ on each pair by complementary slackness.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -165,7 +167,8 @@ def stable_outcome(surplus: MarketLike | None = None, *, customer_utils: ArrayLi
     check_option("method", method, _METHODS)
     check_option("point", point, _POINTS)
     verify = check_flag("verify", verify)
-    tol = check_tol("tol", tol)
+    if not (type(tol) is float and 0.0 <= tol < math.inf):  # the common case costs one comparison
+        tol = check_tol("tol", tol)
     if backend is not None:
         method = check_backend("backend", backend)
     if (point == "any" and method in ("auto", "sap") and customer_utils is None and provider_utils is None

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import os
 from collections.abc import Collection, Iterator
 
@@ -141,8 +142,9 @@ def check_headroom(name: str, magnitude: float, terms: int) -> None:
             f"{FLOAT_MAX / terms:.3g}; rescale it (dividing by a power of two is exact)")
 
 
+@functools.cache
 def machine_memory() -> int | None:
-    """Physical memory of this machine in bytes (``None`` where the OS does not say)."""
+    """Physical memory of this machine in bytes (``None`` where the OS does not say; asked once)."""
     try:
         return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
     except (AttributeError, ValueError, OSError):
