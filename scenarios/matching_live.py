@@ -22,6 +22,12 @@ the agents matched.
 The type utilities are one fixed instance (``market_seed``); replications differ
 in arrivals, stays and noise.
 
+Stability is measured per batch (myopic): each clearing's Subset Instability is
+over the agents waiting at that clearing only; blocking pairs across batches
+and agents' incentives to wait or leave are not counted (see
+:mod:`agents.matching.live`), so a low instability here does not mean the
+market is stable over time.
+
 One figure, every panel a metric over time, each learner in its colour
 (:func:`sim.plotting.color`), the near-greedy variant dashed with a hatched
 band; mean and 95% interval over the replications inside what the metric can

@@ -18,6 +18,11 @@ Three studies (the ``study`` column), each with its own cells:
   as the algorithms require);
 * ``size``: the ``size_learners`` at ``T = size_horizon`` for each market size in
   ``sizes`` (:math:`|A| = 2 \times` size);
+* ``point``: each of ``point_learners`` pricing at each core point in
+  ``points`` (customer-optimal, provider-optimal, their midpoint, the solver's
+  dual; see :mod:`agents.matching.learners`) at ``T = size_horizon`` on the
+  default market: the same matchings, each side's payoffs and the regret
+  (figure ``matching_regret_payoffs_by_point``);
 * ``structure``: on ``structure_size`` x ``structure_size`` markets with
   unstructured, typed (``types`` types per side) and separable linear
   (``dim``-dimensional features) preferences, MatchUCB against every
@@ -28,16 +33,23 @@ Learners are registry names of domain ``"matching"`` (``stratsim list
 --policies``), including those of outside packages registered under the
 ``stratsim.policies`` entry point; each is built by
 :func:`sim.registry.make_policy` for the run's :class:`~agents.matching.envs.BanditEnv`
-(sizes, types, features and ``sigma`` from the environment, ``c`` where the
-learner takes one) with its own child stream (:func:`sim.random.spawn`).
+(sizes, types, features and ``sigma`` from the environment, ``c`` and
+``point`` where the learner takes them) with its own child stream
+(:func:`sim.random.spawn`).
 
 Markets are fixed instances (``random_market`` seeded by ``market_seed``; with
 the defaults the ``horizon`` study runs on ``random_market()``, the package's
 default market), so
 replications differ only in the feedback noise and the learners' own
-randomness. Defaults: ``sigma = 0.5`` and MatchUCB's ``c = 1.0``, a valid
-Hoeffding width for that noise level (the paper's worst-case ``c = 8`` only
-scales MatchUCB's regret up; see :mod:`agents.matching.learners`).
+randomness. Defaults: ``sigma = 0.5``; confidence widths
+:math:`c\,\sigma\sqrt{\log(|A|T)/n}` with ``c = "hoeffding"``
+(:math:`\sqrt 2`: Hoeffding's width for the market's noise; ``c = "paper"``
+is the paper's 8, which only scales MatchUCB's regret up); every learner prices
+at the ``"midpoint"`` of the core of its estimated market (lowest regret of the
+four points for every learner, see the ``point`` study and
+:mod:`agents.matching.learners`). The regret grows with :math:`|A|` for every
+learner, typed ones included (pooling by type lowers it but does not make it
+independent of :math:`|A|`).
 
 Figures: each learner in its colour (:func:`sim.plotting.color`), mean and
 an interval inside what the quantity can be (regrets are non-negative: log-scale
@@ -74,9 +86,10 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from agents.matching import BanditEnv, random_market
+from agents.matching.learners import DEFAULT_POINT, POINTS, confidence_constant
 from agents.matching.loop import log_grid
 from sim.environment import rollout
-from sim.plotting import color, interval_note, new_figure, plot_summaries, save_figure
+from sim.plotting import color, error_bars, interval_note, new_figure, plot_summaries, save_figure
 from sim.random import RngLike, spawn
 from sim.registry import check_policy_name, make_policy, policies
 from sim.results import Results
@@ -91,7 +104,7 @@ _STRUCTURES = ("unstructured", "typed", "linear")
 
 @dataclass(frozen=True)
 class Params:
-    """Settings of the regret scenario and the lists its studies sweep.
+    r"""Settings of the regret scenario and the lists its studies sweep.
 
     Attributes
     ----------
@@ -112,9 +125,18 @@ class Params:
     size : int
         Market size of the ``horizon`` study (customers = providers).
     sigma : float
-        Gaussian feedback noise (> 0).
-    c : float
-        Confidence constant of the learners that take one (> 0).
+        Gaussian feedback noise (> 0); learners with confidence widths scale
+        them by it (it is the noise's sub-Gaussian constant).
+    c : float or {"hoeffding", "paper"}
+        Confidence constant of the learners that take one (> 0; default
+        ``"hoeffding"``, :math:`\sqrt 2`; ``"paper"`` is the paper's 8).
+    point : str
+        Core point every learner prices at in the ``horizon``, ``size`` and
+        ``structure`` studies (default ``"midpoint"``).
+    point_learners : tuple of str
+        Registered matching learners of the ``point`` study.
+    points : tuple of str
+        Core points of the ``point`` study.
     types, dim : int
         Types per side (typed markets) and feature dimension (linear markets).
     market_seed : int
@@ -133,13 +155,20 @@ class Params:
     structure_size: int = 12
     size: int = 5
     sigma: float = 0.5
-    c: float = 1.0
+    c: float | str = "hoeffding"
+    point: str = DEFAULT_POINT
+    point_learners: tuple[str, ...] = ("match.ucb", "match.etc", "match.eps_greedy", "match.thompson")
+    points: tuple[str, ...] = POINTS
     types: int = 3
     dim: int = 3
     market_seed: int = 0
     trajectory_points: int = 25
 
     def __post_init__(self):
+        for name in self.point_learners:
+            check_policy_name("point_learners", name, DOMAIN)
+        for pt in (self.point, *self.points):
+            check_choice("points", pt, POINTS)
         for name in self.learners:
             check_policy_name("learners", name, DOMAIN)
         for name in self.size_learners:
@@ -154,7 +183,7 @@ class Params:
         for s in self.structures:
             check_choice("structures", s, _STRUCTURES)
         check_real("sigma", self.sigma, low=0.0, low_open=True)
-        check_real("c", self.c, low=0.0, low_open=True)
+        confidence_constant(self.c)
         check_int("types", self.types, low=1)
         check_int("dim", self.dim, low=1)
         check_int("market_seed", self.market_seed, low=0)
@@ -177,6 +206,8 @@ class Cell:
         Preference structure of the market.
     trajectory : int
         Points of the log-grid regret trajectory to report (0: none).
+    point : str
+        Core point the learner prices at.
     sigma, c, types, dim, market_seed
         As in :class:`Params`.
     """
@@ -186,8 +217,9 @@ class Cell:
     size: int = 5
     structure: str = "unstructured"
     trajectory: int = 0
+    point: str = DEFAULT_POINT
     sigma: float = 0.5
-    c: float = 1.0
+    c: float | str = "hoeffding"
     types: int = 3
     dim: int = 3
     market_seed: int = 0
@@ -198,8 +230,9 @@ class Cell:
         check_int("size", self.size, low=1)
         check_choice("structure", self.structure, _STRUCTURES)
         check_int("trajectory", self.trajectory, low=0)
+        check_choice("point", self.point, POINTS)
         check_real("sigma", self.sigma, low=0.0, low_open=True)
-        check_real("c", self.c, low=0.0, low_open=True)
+        confidence_constant(self.c)
         check_int("types", self.types, low=1)
         check_int("dim", self.dim, low=1)
         check_int("market_seed", self.market_seed, low=0)
@@ -221,7 +254,7 @@ def run_cell(cell: Cell, rng: RngLike) -> list[dict]:
     market = _market(cell, cell.size, cell.structure)
     env = BanditEnv(market, horizon=cell.T)
     (child,) = spawn(rng, 1)  # the learner's own stream; the market draws from rng itself
-    learner = make_policy(cell.learner, env, horizon=cell.T, rng=child, options={"c": cell.c})
+    learner = make_policy(cell.learner, env, horizon=cell.T, rng=child, options={"c": cell.c, "point": cell.point})
     tr = rollout(env, learner, cell.T, rng=rng)
     T = cell.T
     base = {"agents": 2 * cell.size}
@@ -398,7 +431,8 @@ def plot_size(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
         _loglog_panel(ax, sz.summary(x="agents", metric="regret", by="learner"),
                       r"number of agents $|A|$ (customers + providers)",
                       r"cumulative Subset Instability $R_T$ (utility units)",
-                      rf"Regret against market size at $T$ = {T} (theory: $|A|^{{3/2}}$ for MatchUCB)")
+                      rf"Regret against market size at $T$ = {T} (MatchUCB's bound: $|A|^{{3/2}}$; the fitted "
+                      "slopes and their CIs are what this run measured)")
         paths += save_figure(fig, out_dir, "matching_regret_vs_size")
     return paths
 
@@ -441,19 +475,64 @@ def plot_structure(results: Results, out_dir: str | os.PathLike[str]) -> list[Pa
     return paths
 
 
+_HATCH = {"solver": "", "customer": "//", "provider": "\\\\", "midpoint": ".."}
+
+
+def plot_points(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Each side's payoff and the regret under each core point, per learner (grouped bars, intervals)."""
+    paths = []
+    pt_rows = results
+    if not pt_rows.rows:
+        return paths
+    learners = list(dict.fromkeys(pt_rows.unique("learner")))
+    points = [x for x in POINTS if x in pt_rows.unique("point")]
+    width = 0.8 / len(points)
+    fig, axes = new_figure(1, 3, height=5.6)
+    panels = (("customer_payoff", "true payoff of all customers per round", "What the customers get"),
+              ("provider_payoff", "true payoff of all providers per round", "What the providers get"),
+              ("regret", r"cumulative Subset Instability $R_T$", "Regret"))
+    summaries = []
+    for ax, (metric, ylabel, title) in zip(axes, panels):
+        for k, pt in enumerate(points):
+            for i, lr in enumerate(learners):
+                summ = pt_rows.filter(learner=lr, point=pt).summary(x="T", metric=metric)[0]
+                summaries.append(summ)
+                x = i + (k - (len(points) - 1) / 2) * width
+                ax.bar(x, float(summ.mean[0]), width=width * 0.95, color=color(f"point.{pt}"), hatch=_HATCH[pt],
+                       edgecolor="black", linewidth=0.5, label=pt if (ax is axes[0] and i == 0) else None)
+                error_bars(ax, [x], summ)
+        ax.set_xticks(range(len(learners)), [label(lr) for lr in learners], rotation=20, ha="right")
+        ax.set(ylabel=f"{ylabel} (utility units)", title=title)
+        ax.axhline(0.0, color="black", linewidth=0.6)
+    axes[1].legend(*axes[0].get_legend_handles_labels(), loc="upper center", bbox_to_anchor=(0.5, -0.2),
+                   ncol=len(points), fontsize="small",
+                   title="core point priced at; whiskers: " + interval_note(summaries), title_fontsize="small")
+    T = int(pt_rows.unique("T")[0])
+    fig.suptitle(rf"Which core point the transfers price at ($T$ = {T}): the same matchings, surplus moved "
+                 "between the sides", fontsize="medium")
+    paths += save_figure(fig, out_dir, "matching_regret_payoffs_by_point")
+    return paths
+
+
 def _horizon_grid(p: Params) -> list[dict]:
     longest = max(p.horizons)
-    return [{"learner": lr, "T": T, "trajectory": p.trajectory_points if T == longest else 0}
+    return [{"learner": lr, "T": T, "trajectory": p.trajectory_points if T == longest else 0, "point": p.point}
             for lr in p.learners for T in p.horizons]
 
 
 def _size_grid(p: Params) -> list[dict]:
-    return [{"learner": lr, "T": p.size_horizon, "size": s} for lr in p.size_learners for s in p.sizes]
+    return [{"learner": lr, "T": p.size_horizon, "size": s, "point": p.point} for lr in p.size_learners
+            for s in p.sizes]
 
 
 def _structure_grid(p: Params) -> list[dict]:
-    return [{"learner": lr, "T": p.size_horizon, "size": p.structure_size, "structure": s}
+    return [{"learner": lr, "T": p.size_horizon, "size": p.structure_size, "structure": s, "point": p.point}
             for s in p.structures for lr in structure_learners(p, s)]
+
+
+def _point_grid(p: Params) -> list[dict]:
+    return [{"learner": lr, "T": p.size_horizon, "size": p.size, "point": pt} for lr in p.point_learners
+            for pt in p.points]
 
 
 # Regrets and instabilities are sums of non-negative terms; a side's payoff includes transfers and can be negative.
@@ -467,6 +546,10 @@ HORIZON = Study("horizon", cell=Cell, run=run_cell, grid=_horizon_grid, plot=plo
 SIZE = Study("size", cell=Cell, run=run_cell, grid=_size_grid, plot=plot_size,
              sweeps={"learner": "size_learners", "T": "size_horizon", "size": "sizes"},
              description="Regret against the market size at one horizon.", metrics=_SUPPORTS, headline=("regret",))
+POINT = Study("point", cell=Cell, run=run_cell, grid=_point_grid, plot=plot_points,
+              sweeps={"learner": "point_learners", "T": "size_horizon", "size": "size", "point": "points"},
+              description="Each learner pricing at each core point: each side's payoffs and the regret.",
+              metrics=_SUPPORTS, headline=("regret",))
 STRUCTURE = Study("structure", cell=Cell, run=run_cell, grid=_structure_grid, plot=plot_structure,
                   sweeps={"T": "size_horizon", "size": "structure_size", "structure": "structures"},
                   description="MatchUCB against the learners that use the market's structure.",
@@ -476,7 +559,7 @@ SCENARIO = Scenario(
     name="matching_regret",
     description="Bandit learning of stable matchings with transfers: Subset Instability regret vs T, |A|, structure.",
     params=Params,
-    studies=(HORIZON, SIZE, STRUCTURE),
+    studies=(HORIZON, SIZE, STRUCTURE, POINT),
     # The runs are cheap once the learners are compiled (compiling dominates a quick run), so the quick
     # scale keeps horizons and sizes long and wide enough for the slopes and the MatchUCB/ETC crossing.
     quick={"horizons": (250, 500, 1000, 2000, 4000), "size_horizon": 1000, "structure_size": 8,

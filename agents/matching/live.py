@@ -20,6 +20,13 @@ best matching of those agents, the mean payment on matched pairs, the number
 matched and the number waiting; per matched agent, the waiting time from
 arrival to match.
 
+Stability here is per batch (myopic): the instability of a clearing is that of
+its outcome among the agents waiting at that moment. It does not count blocking
+pairs across batches (an agent matched now with someone who would rather have
+waited for a later arrival), nor agents' incentives to wait, leave or time their
+arrival; a run of per-batch stable outcomes need not be stable for the
+market over time (a dynamic notion this model does not measure).
+
 The simulation runs on :class:`sim.engine.Simulation` (SimPy) with named random
 streams, so ``rng`` fixes the whole run. The market the learner meets is a
 :class:`LiveMarketEnv` (an :class:`sim.environment.Environment` of domain

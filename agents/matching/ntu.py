@@ -29,7 +29,23 @@ Learners (domain ``"matching_ntu"``):
 ``NTUExploreThenCommit`` (``match_ntu.etc``)
     ``explore`` rounds of round-robin (player :math:`i` meets arm
     :math:`(i + t) \bmod L`), then deferred acceptance on the empirical
-    rankings, committed.
+    rankings, committed. Given the players' smallest preference gap
+    :math:`\Delta` (``gap``) and the noise's sub-Gaussian constant
+    :math:`\sigma`, the exploration is the theory's
+    (:func:`theory_explore`): :math:`h` samples of every pair with
+    :math:`h = \lceil 4\sigma^2/\Delta^2 \, \log(1 + T \Delta^2 N L / (4\sigma^2)) \rceil`.
+    The difference of two means of :math:`h` samples is
+    :math:`\sigma\sqrt{2/h}`-subgaussian, so a pair of arms is mis-ranked
+    with probability at most :math:`e^{-h\Delta^2/(4\sigma^2)}`; with a union
+    bound over the :math:`NL` pairs the regret is at most
+    :math:`h \max(N, L) \Delta_{\max} + T \Delta_{\max} N L e^{-h\Delta^2/(4\sigma^2)}`,
+    and this :math:`h` makes the second term :math:`O(1/\Delta^2)`: the
+    player-optimal regret is :math:`O(\max(N, L) \log(T) / \Delta^2)` once
+    :math:`T` exceeds the exploration. This is the form of Liu et al.'s ETC
+    analysis; their exact constants could not be retrieved for this check, so
+    the constants here are the derivation's. Without ``gap`` the exploration is
+    the classical :math:`T^{2/3}` tuning, which carries no :math:`O(\log T)`
+    guarantee (it can be too short for small gaps and large noise).
 
 The reproduction setting (:func:`liu_market`): 10 x 10, :math:`T = 4000`,
 each player's means are :math:`\mathrm{linspace}(0.9, 0, 10)` assigned to the
@@ -72,7 +88,7 @@ from .checks import (
 from .types import NTUFeedback, NTUObservation
 
 __all__ = ["NTUMarket", "NTUEnv", "liu_market", "CentralizedUCB", "NTUExploreThenCommit", "run_ntu",
-           "NTU_METRICS", "example_ntu_env", "ntu_round_bytes"]
+           "NTU_METRICS", "example_ntu_env", "ntu_round_bytes", "theory_explore"]
 
 
 #: Largest magnitude of a player's mean reward: rewards and their running means stay finite.
@@ -295,9 +311,34 @@ class CentralizedUCB(_NTULearner):
         return self._da(index)
 
 
+def theory_explore(gap: float, sigma: float, horizon: int, players: int, arms: int) -> int:
+    r"""Exploration rounds of explore-then-commit for gap :math:`\Delta` and noise constant :math:`\sigma`.
+
+    ``min(T, h * max(N, L))`` with
+    :math:`h = \lceil 4\sigma^2/\Delta^2 \log(1 + T\Delta^2 N L/(4\sigma^2)) \rceil`
+    samples of every player-arm pair (one per round-robin cycle of
+    ``max(N, L)`` rounds); see the module docstring.
+
+    Examples
+    --------
+    >>> theory_explore(0.1, 1.0, 4000, 10, 10)     # the reproduction market: longer than T
+    4000
+    >>> theory_explore(0.5, 0.1, 4000, 10, 10)     # h = ceil(0.16 log(1 + 2.5e6)) = 3 samples per pair
+    30
+    """
+    gap = check_real("gap", gap, low=0.0, low_open=True)
+    sigma = check_real("sigma", sigma, low=0.0, low_open=True)
+    horizon = check_int("horizon", horizon, low=1)
+    players = check_int("players", players, low=1)
+    arms = check_int("arms", arms, low=1)
+    scale = 4.0 * sigma**2 / gap**2
+    h = max(1, math.ceil(scale * math.log1p(horizon * players * arms / scale)))
+    return min(horizon, h * max(players, arms))
+
+
 @register_policy("match_ntu.etc")
 class NTUExploreThenCommit(_NTULearner):
-    """Round-robin exploration, then deferred acceptance on empirical rankings, committed.
+    r"""Round-robin exploration, then deferred acceptance on empirical rankings, committed.
 
     Parameters
     ----------
@@ -306,9 +347,17 @@ class NTUExploreThenCommit(_NTULearner):
     horizon : int
         :math:`T`.
     explore : int, optional
-        Exploration rounds; default ``L * ceil((T / L)^(2/3))``: whole
-        round-robin cycles giving each player-arm pair about
-        :math:`(T/L)^{2/3}` samples (the classical :math:`T^{2/3}` tuning).
+        Exploration rounds. Default: :func:`theory_explore` when ``gap`` is
+        given (the length for which the :math:`O(\log T)` bound holds),
+        otherwise ``L * ceil((T / L)^(2/3))``: whole round-robin cycles giving
+        each player-arm pair about :math:`(T/L)^{2/3}` samples (the classical
+        :math:`T^{2/3}` tuning, no :math:`O(\log T)` guarantee).
+    gap : float, optional
+        The players' smallest gap between the means of two arms (> 0), known
+        as the theory assumes.
+    sigma : float
+        Sub-Gaussian constant of the reward noise (> 0; default 1.0), used with
+        ``gap``.
 
     Examples
     --------
@@ -319,8 +368,13 @@ class NTUExploreThenCommit(_NTULearner):
 
     spec = PolicySpec("matching_ntu", label="explore-then-commit")
 
-    def __init__(self, arm_prefs: ArrayLike | None = None, horizon: int = 1000, explore: int | None = None) -> None:
+    def __init__(self, arm_prefs: ArrayLike | None = None, horizon: int = 1000, explore: int | None = None,
+                 gap: float | None = None, sigma: float = 1.0) -> None:
         super().__init__(arm_prefs, horizon)
+        self.gap = None if gap is None else check_real("gap", gap, low=0.0, low_open=True)
+        self.sigma = check_real("sigma", sigma, low=0.0, low_open=True)
+        if explore is None and self.gap is not None:
+            explore = theory_explore(self.gap, self.sigma, self.horizon, self.players, self.arms)
         if explore is None:
             per_arm = max(1, math.ceil((self.horizon / self.arms) ** (2.0 / 3.0)))
             explore = min(self.horizon, per_arm * self.arms)

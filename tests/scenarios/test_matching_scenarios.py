@@ -52,12 +52,16 @@ def test_quick_cells_are_deterministic_and_plot(name, tmp_path):
     assert paths and all(p.name.startswith(name) and p.exists() for p in paths)
 
 
-def test_regret_grid_covers_the_three_studies():
+def test_regret_grid_covers_the_four_studies():
     spec = get_scenario("matching_regret")
     p = spec.make_params()
     cells = spec.cells(p)
     studies = {c["study"] for c in cells}
-    assert studies == {"horizon", "size", "structure"}
+    assert studies == {"horizon", "size", "structure", "point"}
+    # every point learner at every core point; the other studies at the default point
+    assert {(c["learner"], c["point"]) for c in cells if c["study"] == "point"} == {
+        (lr, pt) for lr in p.point_learners for pt in ("solver", "customer", "provider", "midpoint")}
+    assert {c["point"] for c in cells if c["study"] != "point"} == {"midpoint"}
     assert {c["learner"] for c in cells if c["study"] == "horizon"} == set(p.learners)
     # capabilities as data: per structure, MatchUCB and the learners whose needs the market provides
     assert {(c["structure"], c["learner"]) for c in cells if c["study"] == "structure"} == {
