@@ -240,7 +240,7 @@ def _sap(w, scale, e):
     if scale == 0.0:  # 2**-e is no double (subnormal surpluses): scale a copy, exactly
         a = np.ldexp(a, -e)
         scale = 1.0
-    return dense_outcome(w, a, m > n, scale, float(np.ldexp(1.0, e)), np.inf)
+    return dense_outcome(w, a, m > n, scale, float(np.ldexp(1.0, e)), np.inf, True)
 
 
 def solve_dense(w: NDArray, top: float | int) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray, NDArray]:

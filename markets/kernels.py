@@ -179,8 +179,8 @@ def lap_square(cost: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np
 
 
 @jit
-def lap_dense(a: NDArray, scale: float | int, big: float | int,
-              square_start: bool) -> tuple[NDArray[np.int64], NDArray, NDArray]:
+def lap_dense(a: NDArray, scale: float | int, big: float | int, square_start: bool,
+              buffered: bool = False) -> tuple[NDArray[np.int64], NDArray, NDArray]:
     r"""Maximum-weight assignment of :math:`W^+ = \max(\text{scale} \cdot a, 0)`, rows :math:`\le` columns.
 
     Crouse's shortest augmenting paths (the algorithm of
@@ -212,6 +212,10 @@ def lap_dense(a: NDArray, scale: float | int, big: float | int,
         int64 (the caller keeps :math:`(2m + 4) \max |a|` below it).
     square_start : bool
         Column reduction (only valid when ``m == n``).
+    buffered : bool
+        Store the costs during the reduction pass and read them back in the
+        searches (measured 8 to 20 % faster on float64 at 1000 x 2000 and
+        2000 x 2000; 20 % slower on int64, which then reads ``a`` in place).
 
     Returns
     -------
@@ -239,6 +243,7 @@ def lap_dense(a: NDArray, scale: float | int, big: float | int,
     in_rows = np.zeros(m, np.bool_)
     in_cols = np.zeros(n, np.bool_)
     remaining = np.empty(n, np.int64)
+    cost = np.empty((m, n) if buffered else (0, 0), a.dtype)
     if square_start:
         # row-major pass over a (cache order), the running column minima in spc
         for j in range(n):
@@ -247,6 +252,8 @@ def lap_dense(a: NDArray, scale: float | int, big: float | int,
             for j in range(n):
                 x = a[i, j] * scale
                 c = -x if x > zero else zero
+                if buffered:
+                    cost[i, j] = c
                 if c < spc[j]:
                     spc[j] = c
                     path[j] = i
@@ -263,6 +270,8 @@ def lap_dense(a: NDArray, scale: float | int, big: float | int,
             for j in range(n):
                 x = a[i, j] * scale
                 c = -x if x > zero else zero
+                if buffered:
+                    cost[i, j] = c
                 # among equal minima prefer a column still free
                 if c < low or (c == low and row4col[best] != -1 and row4col[j] == -1):
                     low = c
@@ -291,8 +300,11 @@ def lap_dense(a: NDArray, scale: float | int, big: float | int,
             ui = u[i]
             for it in range(num_rem):
                 j = remaining[it]
-                x = a[i, j] * scale
-                c = -x if x > zero else zero
+                if buffered:
+                    c = cost[i, j]
+                else:
+                    x = a[i, j] * scale
+                    c = -x if x > zero else zero
                 r = min_val + c - ui - v[j]
                 if r < spc[j]:
                     path[j] = i
@@ -333,7 +345,8 @@ def lap_dense(a: NDArray, scale: float | int, big: float | int,
 
 @jit
 def dense_outcome(w: NDArray, a: NDArray, transposed: bool, scale: float | int, inv: float | int,
-                  big: float | int) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray, NDArray]:
+                  big: float | int,
+                  buffered: bool = False) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray, NDArray]:
     r"""Maximum-weight matching of ``w`` with core payoffs, by :func:`lap_dense` (no validation).
 
     The potentials of :func:`lap_dense` give the payoffs as in
@@ -357,6 +370,8 @@ def dense_outcome(w: NDArray, a: NDArray, transposed: bool, scale: float | int, 
         (exact powers of two, or 1 and 1).
     big : float or int
         See :func:`lap_dense`.
+    buffered : bool
+        See :func:`lap_dense` (worth it for float64).
 
     Returns
     -------
@@ -376,7 +391,7 @@ def dense_outcome(w: NDArray, a: NDArray, transposed: bool, scale: float | int, 
     """
     m, n = w.shape
     k, kc = a.shape
-    col4row, u, v = lap_dense(a, scale, big, k == kc)
+    col4row, u, v = lap_dense(a, scale, big, k == kc, buffered)
     zero = w[0, 0] * 0
     shift = u[0] * 0
     if k == kc:
