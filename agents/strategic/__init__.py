@@ -11,7 +11,9 @@ Madry 2023; Haupt, Hadfield-Menell, Podimata 2023), one module per topic:
 - :mod:`~agents.strategic.platforms`: recommender policies (greedy,
   epsilon-greedy, softmax, UCB, trustworthy) and the :class:`Platform`.
 - :mod:`~agents.strategic.users`: naive, strategic and learning users, beliefs.
-- :mod:`~agents.strategic.planner`: the memoised best-response search.
+- :mod:`~agents.strategic.planner`: the best-response search (exact over merged
+  states with branch and bound, anytime with a reported loss bound, or sampled);
+  :mod:`~agents.strategic.plan_states`: its state merging and value bounds.
 - :mod:`~agents.strategic.trustworthy`: epsilon- and kappa-trustworthiness
   checked by exact planning; trustworthy designs that use engagement
   (explore-then-commit, bounded-influence mix).
