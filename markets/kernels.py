@@ -718,13 +718,10 @@ def value_range(w: NDArray) -> tuple[float, float, bool]:
     x = w.ravel()
     lo = x[0]
     hi = x[0]
-    finite = True
-    for k in range(x.size):
+    bad = False
+    for k in range(x.size):  # branch-free, so that integer arrays are reduced in SIMD
         y = x[k]
-        if y < lo:
-            lo = y
-        elif y > hi:
-            hi = y
-        if y - y != 0:  # NaN or infinite (never for integers)
-            finite = False
-    return lo, hi, finite
+        lo = min(lo, y)
+        hi = max(hi, y)
+        bad |= y - y != 0  # NaN or infinite (never for integers)
+    return lo, hi, not bad
