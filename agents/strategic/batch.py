@@ -1,8 +1,9 @@
 """Populations at scale: a platform that retrains in batches, users simulated as arrays.
 
-Model (this toolkit's definition; a second population model next to the
-discrete-event one of :mod:`agents.strategic.population`)
-------------------------------------------------------------------------------
+Model (this toolkit's definition)
+---------------------------------
+A second population model next to the discrete-event one of
+:mod:`agents.strategic.population`.
 ``N`` users face one platform for ``P`` *periods* of ``L`` steps each
 (``steps_per_period``). The platform is a template
 :class:`~agents.strategic.platforms.Platform`: its recommender rule, its
