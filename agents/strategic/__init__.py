@@ -21,6 +21,8 @@ Madry 2023; Haupt, Hadfield-Menell, Podimata 2023), one module per topic:
   side (domain ``"recommender"``) and the user's (domain ``"engagement"``).
 - :mod:`~agents.strategic.game`: the repeated game of one user and one platform.
 - :mod:`~agents.strategic.population`: the discrete-event population model.
+- :mod:`~agents.strategic.batch`: the batch-retraining population model (users as
+  arrays, in shards on any sweep backend; import it from there).
 - :mod:`~agents.strategic.metrics`: behaviour, welfare (sincere and read
   engagement), estimation and counterfactual metrics.
 - :mod:`~agents.strategic.strategies`: hypothesis strategies for user models,
