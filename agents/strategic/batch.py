@@ -44,8 +44,8 @@ per-user histories are kept only on request (``keep_histories=True``). Per
 step (means over the kind's user-steps of the period): ``utility`` (value
 minus distortion cost), ``value``, ``sincere_engagement`` (the signal natural
 engagement with the recommended item gives, ``alpha explicit_nat + (1 -
-alpha) dwell_nat``: what the recommendation earned, the platform's real
-objective), ``signal_engagement`` (the signal the platform read),
+alpha) dwell_nat``, :func:`~agents.strategic.game.sincere_signal`: what the
+recommendation earned, the platform's real objective), ``signal_engagement`` (the signal the platform read),
 ``explicit_usage``, ``explicit_distortion`` and ``dwell_distortion`` (as in
 :func:`~agents.strategic.metrics.engagement_metrics`). At the end of each
 period: ``estimation_error`` (per user, the mean over the items it was shown
@@ -110,6 +110,7 @@ from sim.validate import check_array, check_choice, check_int, check_probability
 
 from .content import Catalog, UserType, check_size, sample_users
 from .engagement import EngagementModel, read_signal
+from .game import sincere_signal
 from .planner import Planner
 from .platforms import (
     EpsilonGreedyRecommender,
@@ -736,7 +737,7 @@ def _run_shard(task):
         cost = eng.explicit_cost * np.abs(ex - ex_nat) + eng.dwell_cost * np.abs(dwell_f - dwell_nat_f) / 0.5
         utility = v - cost
         signal = read_signal((ex, dwell_f), alpha)
-        sincere = read_signal((ex_nat, dwell_nat_f), alpha)
+        sincere = sincere_signal(ex_nat, dwell_nat_f, alpha)  # the toolkit's one definition
         counts[rows, items] += 1
         explicit[rows, items] += ex.astype(job.dtype)
         dwell[rows, items] += dw.astype(job.dtype)

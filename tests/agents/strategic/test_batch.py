@@ -230,7 +230,16 @@ def test_aggregates_equal_those_recomputed_from_full_histories(shard_size):
     periods, steps = 3, 4
     res = simulate_batch(platform, pop, periods=periods, steps_per_period=steps, rng=11, keep_histories=True,
                          shard_size=shard_size)
-    assert len(res.history) == n * periods * steps
+    h = res.history
+    assert len(h) == n * periods * steps
+    # the history itself, from the user model: value, natural engagement, sincere and read signal of each step
+    a = platform.alpha
+    assert h.value.tolist() == values[h.user, h.item].tolist()
+    assert h.sincere_signal.tolist() == [_sincere(v, a) for v in h.value]
+    assert [EngagementModel().natural(float(v)) for v in h.value] == list(zip(h.natural_explicit.tolist(),
+                                                                             h.natural_dwell.tolist()))
+    assert np.allclose(h.signal, a * h.explicit + (1 - a) * h.dwell, rtol=0, atol=1e-15)
+    assert (h.explicit[~h.strategic] == h.natural_explicit[~h.strategic]).all()
     want = _recompute(platform, values, types, res.history, periods, steps)
     for (p, kind, m), v in want["means"].items():
         assert res.mean(m, kind)[p] == pytest.approx(v, rel=1e-12, abs=1e-12), (p, kind, m)
