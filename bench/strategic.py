@@ -25,7 +25,17 @@
    serial on an idle machine); 10^5 H = 3 strategic users over 1000 profiles
    (target <= 120 s).
 
-    python bench/strategic.py [--quick] [--batch]
+4. ``--planner`` (only this section): the exact planner against the per-item
+   greedy platform (10 items, alpha = 0.5) for H = 1..8, ms per decision and
+   nodes, against the unmerged tree search (``method="tree"``, the former
+   planner) on the same decisions, ``ratio`` = tree / exact at the largest
+   compared H (8); the growth fitted as log t on log H (degree with its 95%
+   t interval; target <= 3) and as an exponential (residuals of both); the
+   anytime planner's reported gap against its node budget at H = 12; and the
+   first-action disagreement of sampled planning with exact planning against
+   epsilon-greedy beliefs for 1..64 samples.
+
+    python bench/strategic.py [--quick] [--batch] [--planner]
 
 The last line printed is one JSON object with ``ratio`` and ``baseline``.
 """
@@ -121,9 +131,13 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a smoke run (seconds)")
     parser.add_argument("--batch", action="store_true",
                         help="the batch-retraining population mode only (against the Poisson DES)")
+    parser.add_argument("--planner", action="store_true",
+                        help="planning against the per-item platform only (exact merged search vs the tree search)")
     args = parser.parse_args(argv)
     if args.batch:
         return batch_main(args.quick)
+    if args.planner:
+        return planner_main(args.quick)
     n_models, n_points = (2, 3) if args.quick else (8, 8)
     n_users, repeats = (100, 1) if args.quick else (1000, 2)
 
@@ -290,6 +304,146 @@ def batch_main(quick=False):
         "quick": bool(quick),
     }
     print(json.dumps(result))
+
+
+# --- planning that scales in the horizon: merged states and bounds against the tree search -----------------
+
+PLANNER_HORIZONS = (1, 2, 3, 4, 5, 6, 7, 8)
+
+
+def fit_power_and_exponential(hs, times, level=0.95):
+    """Fits of log t on log H (degree, with a t interval) and on H (rate per step); residual SS of each."""
+    from scipy import stats
+
+    x, y = np.log(np.asarray(hs, dtype=float)), np.log(np.asarray(times, dtype=float))
+    power = stats.linregress(x, y)
+    expo = stats.linregress(np.asarray(hs, dtype=float), y)
+    half = stats.t.ppf(0.5 + level / 2, len(hs) - 2) * power.stderr
+
+    def rss(fit, xs):
+        return float(np.sum((y - (fit.intercept + fit.slope * xs)) ** 2))
+
+    return {"degree": power.slope, "degree_ci": (power.slope - half, power.slope + half),
+            "rss_power": rss(power, x), "rate": math.exp(expo.slope),
+            "rss_exponential": rss(expo, np.asarray(hs, dtype=float))}
+
+
+def time_plan(model, rule, view, item, state, horizon, **kw):
+    planner = Planner(model.values, model.engagement, rule, view, gamma=0.9, **kw)
+    start = time.perf_counter()
+    plan = planner.plan(item, state, (), horizon)
+    return time.perf_counter() - start, plan
+
+
+def planner_main(quick=False):
+    """Per-item greedy platform, K = 10, alpha = 1/2: exact merged planning against the tree search."""
+    n_models, n_points, tree_points = (2, 3, 2) if quick else (6, 6, 4)
+    horizons = PLANNER_HORIZONS[:6] if quick else PLANNER_HORIZONS
+    tree_max = 5 if quick else 8
+    rng = np.random.default_rng(0)
+    catalog = make_catalog(10, rng=rng)
+    types = default_types()
+    _, thetas = sample_users(types, n_models, rng=rng)
+    models = [UserModel.from_preferences(catalog, th) for th in thetas]
+    profiles, shares = type_profiles(catalog, types, alpha=0.5)
+    prior = shares @ profiles
+    rule = GreedyRecommender(alpha=0.5)
+    view = Platform(rule, prior).base_view
+    cases = [(m, pt) for m in models for pt in decision_points(rule, prior, m, n_points)]
+    tree_cases = cases[::max(1, len(cases) // tree_points)][:tree_points]
+    exact_ms, nodes, tree_ms, same, ratio_at = {}, {}, {}, True, {}
+    print(f"Exact planning, per-item greedy platform (10 items, alpha = 0.5, 7 signals per step), "
+          f"{len(cases)} decisions from naive trajectories, fresh planner per decision (measured under load)")
+    print(f"{'H':>3} {'ms/decision':>12} {'nodes':>8} {'tree ms':>10} {'tree nodes':>11} {'tree/exact':>11}")
+    for h in horizons:
+        ts, ns = [], []
+        for model, (item, state) in cases:
+            reps = [time_plan(model, rule, view, item, state, h) for _ in range(3)]
+            ts.append(statistics.median(t for t, _ in reps))
+            ns.append(reps[0][1].nodes)
+        exact_ms[h], nodes[h] = 1e3 * statistics.median(ts), statistics.mean(ns)
+        line = f"{h:>3} {exact_ms[h]:>12.2f} {nodes[h]:>8.1f}"
+        if h <= tree_max:
+            pairs = []
+            for model, (item, state) in tree_cases:  # interleaved: tree, exact, on the same decision
+                t_tree, p_tree = time_plan(model, rule, view, item, state, h, method="tree")
+                t_exact, p_exact = time_plan(model, rule, view, item, state, h)
+                same &= p_tree.action == p_exact.action and abs(p_tree.value - p_exact.value) <= 1e-12
+                pairs.append((t_tree, t_exact, p_tree.nodes))
+            tree_ms[h] = 1e3 * statistics.median(t for t, _, _ in pairs)
+            ratio_at[h] = statistics.median(a / b for a, b, _ in pairs)
+            line += f" {tree_ms[h]:>10.2f} {statistics.mean(n for *_, n in pairs):>11.1f} {ratio_at[h]:>11.1f}"
+        print(line)
+    fit = fit_power_and_exponential(list(exact_ms), [exact_ms[h] for h in exact_ms])
+    lo, hi = fit["degree_ci"]
+    print(f"growth of exact planning over H = {horizons[0]}..{horizons[-1]}: log t = a + d log H with "
+          f"d = {fit['degree']:.2f} (95% CI {lo:.2f} to {hi:.2f}; target <= 3), residual SS {fit['rss_power']:.3f}; "
+          f"exponential fit t ~ {fit['rate']:.2f}^H, residual SS {fit['rss_exponential']:.3f}")
+    top = horizons[-1]
+    print(f"H = {top}: {exact_ms[top]:.1f} ms per decision, exact (gap 0; target <= 100 ms); same values and "
+          f"actions as the tree search on every compared decision: {same}")
+
+    # anytime planning: the gap reported against the budget, where exact is large (H = 12)
+    h_any = 8 if quick else 12
+    print(f"Anytime planning at H = {h_any} (budget = nodes per decision): median ms, mean gap, largest gap")
+    anytime = {}
+    for budget in (25, 100, 400, None):
+        ts, gaps = [], []
+        for model, (item, state) in cases:
+            t, plan = time_plan(model, rule, view, item, state, h_any, budget=budget)
+            ts.append(t)
+            gaps.append(plan.gap)
+        anytime[str(budget)] = (1e3 * statistics.median(ts), statistics.mean(gaps), max(gaps))
+        print(f"  budget {str(budget):>5}: {anytime[str(budget)][0]:8.2f} ms  gap {anytime[str(budget)][1]:.4f}  "
+              f"max {anytime[str(budget)][2]:.4f}")
+
+    # sampled planning against epsilon-greedy beliefs: first-action disagreement with exact planning
+    from agents.strategic import EpsilonGreedyRecommender, PopulationView, engagement_units
+    from agents.strategic.engagement import ACTIONS
+
+    n_dec = 100 if quick else 300
+    drng = np.random.default_rng(11)
+    decisions = []
+    for _ in range(n_dec):
+        m = UserModel(drng.uniform(-1.2, 1.5, 4).round(2))
+        r = EpsilonGreedyRecommender(epsilon=0.2, alpha=0.5)
+        v = PopulationView(drng.uniform(-0.5, 0.5, 4).round(2))
+        st = r.initial_state(4)
+        for _ in range(int(drng.integers(0, 3))):
+            st = r.advance(st, int(drng.integers(4)), *engagement_units(ACTIONS[int(drng.integers(9))]))
+        it = int(drng.integers(4))
+        decisions.append((m, r, v, st, it, time_plan(m, r, v, it, st, 2, method="exact")[1].action))
+    disagreement = {}
+    for samples in (1, 4, 16, 64):
+        wrong = sum(time_plan(m, r, v, it, st, 2, method="sampled", samples=samples, rng=i)[1].action != ex
+                    for i, (m, r, v, st, it, ex) in enumerate(decisions))
+        disagreement[samples] = wrong / n_dec
+    print(f"Sampled planning, epsilon-greedy (0.2) beliefs, 4 items, H = 2, {n_dec} decisions: first action "
+          f"differs from exact planning's in " + ", ".join(f"{100 * d:.1f}% at samples={k}"
+                                                          for k, d in disagreement.items()))
+    cmp_h = max(ratio_at)
+    result = {
+        "ratio": round(ratio_at[cmp_h], 3),
+        "baseline": f"unmerged memoised tree search without bounds (Planner method='tree'), H = {cmp_h}, "
+                    f"same decisions",
+        "ratio_horizon": cmp_h,
+        "exact_ms_per_decision": {str(h): round(t, 3) for h, t in exact_ms.items()},
+        "exact_nodes_per_decision": {str(h): round(n, 2) for h, n in nodes.items()},
+        "tree_ms_per_decision": {str(h): round(t, 3) for h, t in tree_ms.items()},
+        "tree_over_exact": {str(h): round(r, 2) for h, r in ratio_at.items()},
+        "fitted_degree": round(fit["degree"], 3),
+        "fitted_degree_ci95": [round(lo, 3), round(hi, 3)],
+        "rss_power": round(fit["rss_power"], 4),
+        "rss_exponential": round(fit["rss_exponential"], 4),
+        "exponential_rate": round(fit["rate"], 3),
+        "same_as_tree": bool(same),
+        "anytime_horizon": h_any,
+        "anytime_ms_mean_gap_max_gap": {k: [round(x, 4) for x in v] for k, v in anytime.items()},
+        "sampled_disagreement": {str(k): round(d, 4) for k, d in disagreement.items()},
+        "quick": bool(quick),
+    }
+    print(json.dumps(result))
+
 
 if __name__ == "__main__":
     main()
