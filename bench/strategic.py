@@ -230,15 +230,15 @@ def batch_run(n_users, *, strategic_share=0.0, profiles=None, horizon=3, backend
     catalog, types, eng, platform = batch_world()
     users = BatchPopulation.sample(catalog, types, n_users, strategic_share=strategic_share, profiles=profiles,
                                    engagement=eng, horizon=horizon, gamma=0.9)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     res = simulate_batch(platform, users, periods=3, steps_per_period=5, rng=seed, backend=backend, pool=pool)
-    return time.perf_counter() - start, int(res.mean("user_steps").sum())
+    return time.perf_counter() - start, int(res.mean("user_steps").sum()), time.process_time() - cpu
 
 
 def _peak_child(n_users, out):
     import resource
 
-    seconds, steps = batch_run(n_users)
+    seconds, steps, _ = batch_run(n_users)
     out.put((seconds, steps, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
 
@@ -256,6 +256,8 @@ def batch_peak(n_users):
 
 
 def batch_main(quick=False):
+    import resource
+
     from sim.shards import ShardPool
 
     n_naive, n_strat, n_des, n_des_strat, repeats = ((10**5, 10**4, 300, 100, 1) if quick
@@ -266,16 +268,25 @@ def batch_main(quick=False):
     des_st, des_srows = population(n_des_strat, strategic=True)
     des_srate = des_srows / des_st
     peak_s, steps, peak_mb = batch_peak(n_naive)
-    serial_t, proc_t = [peak_s], []
+    serial_t, proc_t, serial_cpu, driver_cpu = [peak_s], [], [], []
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with ShardPool("processes", jobs=2) as pool:
         pool.map(abs, [0, 0])  # workers started outside the timing
-        for rep in range(repeats):  # interleaved, so machine load hits both alike
-            proc_t.append(batch_run(n_naive, pool=pool)[0])
-            if rep + 1 < repeats:
-                serial_t.append(batch_run(n_naive)[0])
+        for _ in range(repeats):  # interleaved, so machine load hits both alike
+            t, _, cpu = batch_run(n_naive, pool=pool)
+            proc_t.append(t)
+            driver_cpu.append(cpu)
+            t, _, cpu = batch_run(n_naive)
+            serial_t.append(t)
+            serial_cpu.append(cpu)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pool's workers, reaped at its close
+    worker_cpu = ((after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)) / repeats
     naive_s, proc_s = statistics.median(serial_t), statistics.median(proc_t)
+    cpu_s, drv_s = statistics.median(serial_cpu), statistics.median(driver_cpu)
+    # what 2 idle cores would give: the workers' CPU split over both, plus the driver's own work
+    projected = cpu_s / (worker_cpu / 2 + drv_s)
     n_profiles = 200 if quick else 1000
-    strat_s, strat_steps = batch_run(n_strat, strategic_share=1.0, profiles=n_profiles)
+    strat_s, strat_steps, _ = batch_run(n_strat, strategic_share=1.0, profiles=n_profiles)
     rate = steps / naive_s
     print(f"Poisson DES (simulate_population), cold-start setting, 15 recommendations per user: naive "
           f"{des_rate:,.0f} user-steps/s ({n_des} users), H = 3 planners {des_srate:,.0f} user-steps/s "
@@ -284,6 +295,8 @@ def batch_main(quick=False):
           f"{rate:,.0f} user-steps/s = {rate / des_rate:.1f} x the DES; peak resident {peak_mb:,.0f} MB")
     print(f"Batch mode, same study on the processes backend, 2 workers: {proc_s:.1f} s, "
           f"{naive_s / proc_s:.2f} x serial (target >= 1.6 on an idle machine; measured under load)")
+    print(f"  CPU: serial {cpu_s:.1f} s, the 2 workers {worker_cpu:.1f} s in all, the driver {drv_s:.2f} s: "
+          f"on 2 idle cores about {projected:.2f} x serial (a projection from CPU time, not a measurement)")
     print(f"Batch mode, {n_strat:,} H = 3 strategic users ({n_profiles} profiles) x 15 steps, serial: {strat_s:.1f} s "
           f"(target <= 120 s), {strat_steps / strat_s:,.0f} user-steps/s = {strat_steps / strat_s / des_srate:.1f} "
           f"x the DES's planners")
@@ -297,6 +310,10 @@ def batch_main(quick=False):
         "peak_resident_mb": round(peak_mb, 1),
         "processes_2_seconds": round(proc_s, 3),
         "processes_speedup": round(naive_s / proc_s, 3),
+        "serial_cpu_seconds": round(cpu_s, 3),
+        "workers_cpu_seconds": round(worker_cpu, 3),
+        "driver_cpu_seconds": round(drv_s, 3),
+        "processes_speedup_projected_idle": round(projected, 3),
         "strategic_users": n_strat,
         "strategic_seconds": round(strat_s, 3),
         "strategic_ratio_vs_des": round(strat_steps / strat_s / des_srate, 3),
