@@ -214,3 +214,36 @@ def test_marginal_extremes_share_one_set_of_solves(monkeypatch):
     monkeypatch.setitem(g, "solve_assignment", counting)
     markets.core_extremes(w, method="marginal")
     assert len(calls) == 4 + 6 + 1  # W(A) once, then one solve per removed agent (the base outcome aside)
+
+
+@given(hnp.arrays(np.float64, shapes, elements=st.floats(-3, 3, width=16)))
+def test_sparse_matching_of_positive_entries_is_optimal_with_core_payoffs(r):
+    # the residual solver of subset_instability: the positive entries as a sparse market
+    from markets.kernels import positive_rows, sparse_matching
+
+    m, n = r.shape
+    partner, p, q = sparse_matching(n, *positive_rows(r))
+    rows = np.flatnonzero(partner >= 0)
+    cols = partner[rows]
+    assert (r[rows, cols] > 0).all()
+    assert float(r[rows, cols].sum()) == pytest.approx(lsa_value(r), abs=1e-9)
+    assert (p >= 0).all() and (q >= 0).all()
+    assert (p[:, None] + q[None, :] >= np.maximum(r, 0) - 1e-9).all()
+    assert float(p.sum() + q.sum()) == pytest.approx(lsa_value(r), abs=1e-9)
+
+
+@given(surplus_matrices(min_customers=1, max_customers=6, min_providers=1, max_providers=6),
+       st.integers(0, 2**32 - 1))
+def test_subset_instability_default_agrees_with_the_dense_backends(w, seed):
+    rng = np.random.default_rng(seed)
+    est = stable_outcome(w + rng.normal(0.0, 0.5, w.shape))
+    rows, cols = est.matching[:, 0], est.matching[:, 1]
+    p = np.zeros(w.shape[0])
+    q = np.zeros(w.shape[1])
+    p[rows] = est.customer_payoffs[rows]
+    q[cols] = w[rows, cols] - p[rows]
+    o = markets.outcome_from_payoffs(w, est.matching, p, q)
+    value = markets.subset_instability(w, o)
+    for backend in markets.available_backends():
+        assert value == pytest.approx(markets.subset_instability(w, o, backend=backend),
+                                      abs=1e-8 * max(1.0, np.abs(w).max()))
