@@ -773,9 +773,9 @@ def sparse_matching(n: int, indptr: NDArray[np.int64], indices: NDArray[np.int64
     shift is needed: a free dummy column always exists in that picture), so
     :math:`p = -u \ge 0`, :math:`q = -v \ge 0`, :math:`p_i + q_j \ge w_e` on
     every edge (and trivially on absent pairs), tight on matched pairs, 0 for
-    single agents. A search costs what it touches (a list of touched columns,
-    scanned for its minimum), so a market whose customers mostly stay single or
-    find a free provider at once is solved in about :math:`O(E)`.
+    single agents. A search costs what it touches (a binary heap of the touched
+    columns), so a market whose customers mostly stay single or find a free
+    provider at once is solved in about :math:`O(E \log E)`.
 
     Parameters
     ----------
@@ -807,9 +807,16 @@ def sparse_matching(n: int, indptr: NDArray[np.int64], indices: NDArray[np.int64
     scanned = np.zeros(n, np.bool_)
     touched = np.empty(n, np.int64)
     tree = np.empty(m, np.int64)
+    # a binary heap of (distance, taken, column) with lazy deletion: an entry is stale once its
+    # column is scanned or its distance has fallen; a free column wins ties (it ends the search)
+    cap = indices.size + 1
+    hd = np.empty(cap)
+    hf = np.empty(cap, np.int64)
+    hj = np.empty(cap, np.int64)
     for cur in range(m):
         n_touched = 0
         n_tree = 0
+        size = 0
         min_val = 0.0
         best_dummy = np.inf
         dummy_row = -1
@@ -833,18 +840,48 @@ def sparse_matching(n: int, indptr: NDArray[np.int64], indices: NDArray[np.int64
                         n_touched += 1
                     spc[j] = r
                     path[j] = i
-            lowest = np.inf
-            jbest = -1
-            for t in range(n_touched):
-                j = touched[t]
-                if not scanned[j]:
-                    s = spc[j]
-                    if s < lowest or (s == lowest and row4col[j] == -1):
-                        lowest = s
-                        jbest = j
+                    # push (r, taken, j) and sift up
+                    f = 0 if row4col[j] == -1 else 1
+                    k = size
+                    size += 1
+                    while k > 0:
+                        par = (k - 1) >> 1
+                        if hd[par] < r or (hd[par] == r and hf[par] <= f):
+                            break
+                        hd[k] = hd[par]
+                        hf[k] = hf[par]
+                        hj[k] = hj[par]
+                        k = par
+                    hd[k] = r
+                    hf[k] = f
+                    hj[k] = j
+            # drop stale tops
+            while size > 0 and (scanned[hj[0]] or hd[0] != spc[hj[0]]):
+                size -= 1
+                d = hd[size]
+                f = hf[size]
+                jj = hj[size]
+                k = 0
+                while True:
+                    c = 2 * k + 1
+                    if c >= size:
+                        break
+                    if c + 1 < size and (hd[c + 1] < hd[c] or (hd[c + 1] == hd[c] and hf[c + 1] < hf[c])):
+                        c += 1
+                    if d < hd[c] or (d == hd[c] and f <= hf[c]):
+                        break
+                    hd[k] = hd[c]
+                    hf[k] = hf[c]
+                    hj[k] = hj[c]
+                    k = c
+                hd[k] = d
+                hf[k] = f
+                hj[k] = jj
+            lowest = hd[0] if size > 0 else np.inf
             if best_dummy <= lowest:  # ties go to the dummy: it is free
                 min_val = best_dummy
                 break
+            jbest = hj[0]
             min_val = lowest
             scanned[jbest] = True
             if row4col[jbest] == -1:
