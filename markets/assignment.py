@@ -51,16 +51,23 @@ dual, i.e. stable (core) payoffs:
     round only rescans the columns whose price fell in the previous one.
 
 **Which backend** (``"auto"``, the default; :func:`choose_backend`). Measured
-(bench/markets.py, medians of interleaved runs on 2 loaded cores, solve alone):
-uniform 2000 x 2000, ``"sap"`` 0.19 s, lapjv 0.22 s, scipy's
-``linear_sum_assignment`` 0.30 s; integers 1..100 at 2000 x 2000, ``"sap"``
-(int64) 0.032 s, lapjv 0.034 s, LSA 0.066 s; uniform 1000 x 2000, ``"sap"``
-0.015 s against LSA 0.024 s (lapjv padded 0.78 s); 2000 x 1000 (transposed copy
-included) 0.021 s against LSA 0.059 s; 20 x 20, one compiled call. So the rule is
+on 2 cores under load from other work (medians of interleaved runs; the solve
+alone unless said): uniform 2000 x 2000, ``"sap"`` 0.19 s, lapjv 0.22 s, scipy's
+``linear_sum_assignment`` (LSA) 0.30 s; integers 1..100 at 2000 x 2000, ``"sap"``
+(int64) 0.025 s, lapjv 0.033 s, LSA 0.066 s; uniform 1000 x 2000, ``"sap"``
+0.015 s against LSA 0.024 s (lapjv on the padded square 0.78 s); 2000 x 1000
+(transposed copy included) 0.021 s against LSA 0.059 s; 20 x 20, one compiled
+call. Certified (``stable_outcome`` with its certificate, bench/markets.py):
+0.97, 0.66, 0.64 and 0.74 x the best peer on those four shapes. On squares
+of 200 to 800 lapjv was sometimes faster (up to 1.5 x, within the noise of the
+loaded machine), and routing there costs the dual shift and a cost copy that
+made ``backend="lapjv"`` no faster than ``"sap"`` overall, so the rule is
 ``"sap"`` on every shape and for both value types; an integer surplus whose
 sums could leave the int64 range (:math:`\max |w| \cdot (4 \min(m, n) + 16)
 \ge 2^{62}`) is solved in float64 instead (``"sap"`` still), and the other
-backends always convert integers to float64.
+backends always convert integers to float64. Jonker and Volgenant's
+augmenting row reduction was tried on top of ``"sap"`` and measured slower at
+2000 x 2000 (floats and integers), so it is not used.
 
 Float surpluses are :math:`W^+` scaled by an exact power of two into
 :math:`[0, 1)`, so huge and tiny magnitudes behave like unit ones.

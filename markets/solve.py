@@ -139,10 +139,11 @@ def stable_outcome(surplus: MarketLike | None = None, *, customer_utils: ArrayLi
         ``provider_payoffs`` (a core point: non-negative, no blocking pair,
         complementary slackness), ``welfare`` and, with utilities, ``transfers``
         (payment from customer to provider on each matched pair). A surplus
-        given as a numpy integer array is solved in exact integer arithmetic
+        given as a numpy integer array (unit capacities, ``point="any"``,
+        method ``"auto"`` or ``"sap"``) is solved in exact integer arithmetic
         (while :math:`\\max |w| (4 \\min(m, n) + 16) < 2^{62}`): its payoffs
         are int64, its welfare an ``int``, and its certificate is checked
-        exactly.
+        exactly. Other integer markets are solved in float64.
 
     Raises
     ------
