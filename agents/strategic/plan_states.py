@@ -98,7 +98,11 @@ def signal_lattice(alpha: float) -> tuple[int, int, int] | None:
     >>> signal_lattice(1.0), signal_lattice(0.0), signal_lattice(0.75)
     ((1, 0, 1), (0, 1, 2), (6, 1, 8))
     """
-    alpha = check_probability("alpha", alpha)
+    return _lattice(check_probability("alpha", alpha))
+
+
+@functools.lru_cache(maxsize=256)
+def _lattice(alpha):
     a, b = Fraction(alpha), Fraction((1.0 - alpha) * 0.5)
     q = math.lcm(a.denominator, b.denominator)
     if q > MAX_DENOMINATOR:
@@ -124,7 +128,7 @@ def state_key(rule: Recommender) -> Callable[[RecState], Hashable]:
     if B == 0:
         return lambda s: (s.counts, s.explicit)
     # the bound on |A E| + |B D| < 2^53 holds for any count below 2^32 (A, B <= 2^20)
-    return lambda s: (s.counts, tuple(A * e + B * d for e, d in zip(s.explicit, s.dwell)))
+    return lambda s: (s.counts, tuple([A * e + B * d for e, d in zip(s.explicit, s.dwell)]))
 
 
 def reach_bound_applies(rule: Recommender, view: PopulationView) -> bool:

@@ -35,7 +35,10 @@ value found by more than ``1e-9`` (relative), and a subtree is searched only
 to learn whether it beats the value it must beat. Pruned actions are
 strictly worse, so the exact search returns the value *and* the action of
 the unmerged tree search (``method="tree"``, kept as the reference), ties
-included.
+included. Against rules without the sharp bound, horizons up to 3 are
+searched over merged states with only the ``v_max`` cut-off of the tree
+search (there the bounds cost more than they save); the last step of any
+search is solved without bounds.
 
 Complexity, honestly. The search memoises each distinct node (one that first
 failed a bar may be searched again under a lower one; ``Plan.nodes`` counts
@@ -131,6 +134,8 @@ __all__ = ["Plan", "Planner", "signal_classes"]
 _TOL = 1e-12
 # pruning margin (relative): an action is dropped only when it is worse by more than this
 _MARGIN = 1e-9
+# without a sharp bound, horizons up to this are searched without branch and bound (measured faster)
+_TREE_UP_TO = 3
 
 
 class Plan(NamedTuple):
@@ -276,10 +281,7 @@ class Planner:
         self._spent = 0
         self._limit = math.inf
         # bound[h] >= any discounted value of h future steps: prunes actions that cannot win (tree search)
-        vmax = max(max(self.values), 0.0)
-        self._bound = [0.0]
-        for _ in range(1, 64):
-            self._bound.append(self.gamma * (vmax + self._bound[-1]))
+        self._bound = [0.0]  # extended to the horizon by plan()
         # discount powers, and the generic tails sum_{j=1..h} gamma^j v (best and worst step utility)
         self._vmax = max(self.values)
         vlow = min(self.values) - self.satiation * self.window  # natural play never earns less per step
@@ -289,6 +291,9 @@ class Planner:
         self._use_reach = method != "tree" and reach_bound_applies(rule, self.view)
         self._warm = method != "tree" and rule.warmup and rule.clusters is None and type(rule) in SUM_READERS
         self._vlow = vlow
+        # branch and bound pays for itself with a sharp bound, a budget to honour or a long horizon;
+        # otherwise the memoised search over merged states with the v_max cut-off is faster (same result)
+        self._bnb = method != "tree" and (self._use_reach or self._warm or budget is not None)
 
     def _tails(self, h):
         while len(self._powers) <= h:
@@ -347,16 +352,17 @@ class Planner:
             return v, natural
         key = (item, self._key(state), recent, h)
         hit = self._memo.get(key)
-        if hit is not None:
-            return hit
-        self.nodes += 1
+        if hit is not None and hit[0] == hit[1]:  # entries are (lo, hi, action): exact when lo == hi
+            return hit[0], hit[2]
+        if hit is None:
+            self.nodes += 1
         if self.window:
             recent2 = (recent + (item,))[-self.window:]
         else:
             recent2 = recent
         gamma = self.gamma
         advance = self.rule.advance
-        bound = self._bound[h] if h < len(self._bound) else math.inf
+        bound = self._bound[h]
         best_q = best_a = nat_q = None
         for _, cost, action, (ex, dw) in self._classes_for(natural):
             if nat_q is not None and (v - cost) + bound <= best_q:
@@ -372,9 +378,8 @@ class Planner:
                 best_q, best_a = q, action
         if best_a != natural and best_q <= nat_q + _TOL * (1.0 + abs(nat_q)):
             best_q, best_a = nat_q, natural
-        out = (best_q, best_a)
-        self._memo[key] = out
-        return out
+        self._memo[key] = (best_q, best_q, best_a)
+        return best_q, best_a
 
     # --- bounds ----------------------------------------------------------------------
     def _upper(self, item, state, recent, h, v, mkey):
@@ -618,7 +623,10 @@ class Planner:
         recent = tuple(recent)
         before = self.nodes
         natural = self.engagement.natural(self.current_value(item, recent))
-        if self.method == "tree":
+        if self.method == "tree" or not (self._bnb or horizon > _TREE_UP_TO):
+            bound, vmax = self._bound, max(self._vmax, 0.0)
+            while len(bound) <= horizon:
+                bound.append(self.gamma * (vmax + bound[-1]))
             value, action = self._best_tree(item, state, recent, horizon)
             return Plan(action, value, natural, self.nodes - before, 0.0)
         self._spent = 0

@@ -82,6 +82,10 @@ def test_merged_planning_equals_tree_search(problem, horizon, gamma):
     assert exact.value == pytest.approx(tree.value, rel=1e-12, abs=1e-12)
     assert exact.action == tree.action
     assert exact.nodes <= tree.nodes
+    # branch and bound on every rule and horizon (a budget that never binds switches it on)
+    bnb = _planner(model, rule, view, gamma, method="exact", budget=10**9).plan(item, state, recent, horizon)
+    assert bnb.gap == 0.0 and bnb.action == tree.action
+    assert bnb.value == pytest.approx(tree.value, rel=1e-12, abs=1e-12)
     # and the action is optimal: its exact Q-value is the optimum
     q = q_value(model, rule, view, gamma, state, recent, item, exact.action, horizon)
     assert q == pytest.approx(tree.value, abs=TOL)
