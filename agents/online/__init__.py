@@ -27,7 +27,7 @@ Modules:
 Registered policies: ``ski.break_even``, ``ski.classical_randomized``,
 ``ski.purohit_deterministic``, ``ski.purohit_randomized`` (domain
 ``"ski_rental"``); ``sched.fcfs``, ``sched.rr``, ``sched.spjf``, ``sched.prr``,
-``sched.two_stage``, ``sched.srpt``, ``sched.spt`` (``"scheduling"``);
+``sched.two_stage``, ``sched.two_stage_overrun``, ``sched.srpt``, ``sched.spt`` (``"scheduling"``);
 ``predict.exact``, ``predict.gaussian``, ``predict.multiplicative``,
 ``predict.learned``, ``predict.adversarial_ski`` (``"prediction"``).
 Environments (:mod:`sim.environment`), one example registered per domain:
@@ -68,6 +68,7 @@ from .scheduling import (
     SchedulingPolicy,
     ShareRule,
     TwoStage,
+    TwoStageOverrun,
     check_allocation,
 )
 from .server import Schedule, SchedulingServer, simulate
@@ -125,6 +126,7 @@ __all__ = [
     "SkiRentalRun",
     "SkiSeasons",
     "TwoStage",
+    "TwoStageOverrun",
     "as_buy_days",
     "bounds",
     "check_allocation",

@@ -23,7 +23,8 @@ def build(name, seed):
 def test_all_online_policies_are_registered():
     assert set(NAMES) == {
         "ski.break_even", "ski.classical_randomized", "ski.purohit_deterministic", "ski.purohit_randomized",
-        "sched.fcfs", "sched.rr", "sched.spjf", "sched.prr", "sched.two_stage", "sched.srpt", "sched.spt"}
+        "sched.fcfs", "sched.rr", "sched.spjf", "sched.prr", "sched.two_stage", "sched.two_stage_overrun", "sched.srpt",
+        "sched.spt"}
     assert set(PREDICTORS) == {"predict.exact", "predict.gaussian", "predict.multiplicative", "predict.learned",
                                "predict.adversarial_ski"}
 

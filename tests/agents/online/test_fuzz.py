@@ -46,7 +46,16 @@ from agents.online.predictors import (
     PredictionQuery,
     PredictionTask,
 )
-from agents.online.scheduling import PRR, SPJF, Allocation, RoundRobin, SchedObservation, ShareRule, TwoStage
+from agents.online.scheduling import (
+    PRR,
+    SPJF,
+    Allocation,
+    RoundRobin,
+    SchedObservation,
+    ShareRule,
+    TwoStage,
+    TwoStageOverrun,
+)
 from agents.online.server import SchedulingServer
 from agents.online.ski import (
     BreakEven,
@@ -212,6 +221,8 @@ ENTRY_POINTS = {
     "ShareRule.rates": (dict(obs=_obs()), lambda obs: ShareRule(0.5, "prediction").rates(obs)),
     "PRR": (dict(lam=0.5), lambda lam: online.simulate(_jobs(), PRR(lam)).completion),
     "TwoStage": (dict(lam=0.1), lambda lam: online.simulate(_jobs(), TwoStage(lam)).completion),
+    "TwoStageOverrun": (dict(lam=0.1), lambda lam: online.simulate(_jobs(), TwoStageOverrun(lam)).completion),
+    "TwoStage.budget": (dict(predictions=[1.0, 2.0, 3.0]), lambda predictions: TwoStage(0.1).budget(predictions)),
     "TwoStage.two_job_hard_instance": (dict(lam=0.1, eps=1e-9),
                                        lambda lam, eps: TwoStage(lam).two_job_hard_instance(eps).sizes),
     **{name: (dict(observation=_obs()), lambda observation, cls=cls: cls().decide(observation))

@@ -20,6 +20,7 @@ from agents.online.scheduling import (
     RoundRobin,
     SchedObservation,
     TwoStage,
+    TwoStageOverrun,
 )
 from agents.online.server import simulate
 from agents.online.strategies import job_sets
@@ -41,7 +42,7 @@ def brute_opt(x):
 
 def all_policies():
     return [FCFS(), RoundRobin(), SPJF(), PRR(0.1), PRR(0.5), PRR(0.9), SRPT(), SPT(), TwoStage(0.05),
-            TwoStage(0.3)]
+            TwoStage(0.3), TwoStageOverrun(0.05), TwoStageOverrun(0.3)]
 
 
 # ------------------------------------------------------------------ OPT and the closed forms
@@ -156,6 +157,91 @@ def test_two_stage_hard_instance_approaches_wei_zhang_bound(lam):
         ratios.append(simulate(jobs, TwoStage(lam)).total_completion_time / spt_total(jobs.sizes))
     assert all(r <= bound + TOL for r in ratios)
     assert ratios == sorted(ratios) and bound - ratios[-1] < 1e-5
+
+
+# ------------------------------------------------------------------ two-stage schedules by hand
+# Three jobs, predictions y = (1, 2, 3), lam = 0.1 throughout: OPT(y) = 3*1 + 2*2 + 1*3 = 10 and the stage-1
+# budget is T = lam n OPT(y) / C(n, 2) = 0.1 * 3 * 10 / 3 = 1, so round robin gives each job 1/3 by t = 1
+# (unless one finishes before). Stage 2 then serves jobs in predicted order 0, 1, 2.
+Y3 = [1.0, 2.0, 3.0]
+
+HAND_SCHEDULES = {
+    # exact: x = y. Job 0 needs 1 - 1/3 = 2/3 -> 5/3; job 1 needs 2 - 1/3 -> 5/3 + 5/3 = 10/3;
+    # job 2 needs 3 - 1/3 = 8/3 -> 18/3 = 6. Total 11 = (1 + lam) OPT with OPT = 10.
+    "exact": ([1.0, 2.0, 3.0], [5 / 3, 10 / 3, 6.0], [5 / 3, 10 / 3, 6.0]),
+    # longer: job 1 is 3, predicted 2. Job 0 done at 5/3; job 1 alone reaches its prediction 2 at
+    # 5/3 + 5/3 = 10/3 still alive -> round robin on jobs 1 (1 left) and 2 (8/3 left): job 1 at 10/3 + 2 = 16/3,
+    # job 2 then has 5/3 left -> 7. Both variants see this kind.
+    "longer": ([1.0, 3.0, 3.0], [5 / 3, 16 / 3, 7.0], [5 / 3, 16 / 3, 7.0]),
+    # shorter, in stage 2: job 0 is 1/2, predicted 1. It finishes at 1 + (1/2 - 1/3) = 7/6 with 1/2 < 1 served.
+    # Two-stage: round robin on jobs 1 (5/3 left) and 2 (8/3 left): job 1 at 7/6 + 2 * 5/3 = 27/6 = 9/2,
+    #   job 2 then has 1 left -> 11/2.
+    # Overrun only: predicted order goes on: job 1 at 7/6 + 5/3 = 17/6, job 2 at 17/6 + 8/3 = 33/6 = 11/2.
+    "shorter": ([0.5, 2.0, 3.0], [7 / 6, 9 / 2, 11 / 2], [7 / 6, 17 / 6, 11 / 2]),
+    # shorter, in stage 1: job 0 is 1/4; under round robin of 3 it finishes at 3 * 1/4 = 3/4 < T = 1.
+    # Two-stage: round robin for good; jobs 1 (7/4 left) and 2 (11/4 left): job 1 at 3/4 + 2 * 7/4 = 17/4,
+    #   job 2 then has 1 left -> 21/4.
+    # Overrun only: stage 1 goes on to t = 1 (jobs 1, 2 get 1/8 more each: 3/8 served), then job 1 alone:
+    #   1 + (2 - 3/8) = 21/8, job 2: 21/8 + (3 - 3/8) = 42/8 = 21/4.
+    "shorter in stage 1": ([0.25, 2.0, 3.0], [3 / 4, 17 / 4, 21 / 4], [3 / 4, 21 / 8, 21 / 4]),
+    # mixed, shorter first: x = (1/2, 3, 3). Job 0 finishes early at 7/6 (as above).
+    # Two-stage: round robin on jobs 1 and 2, 8/3 left each: both finish at 7/6 + 2 * 8/3 = 39/6 = 13/2.
+    # Overrun only: job 1 alone to its prediction 2 at 7/6 + 5/3 = 17/6, alive (longer) -> round robin:
+    #   job 1 (1 left) at 17/6 + 2 = 29/6, job 2 (8/3 - 1 = 5/3 left) at 29/6 + 5/3 = 39/6 = 13/2.
+    "mixed, shorter first": ([0.5, 3.0, 3.0], [7 / 6, 13 / 2, 13 / 2], [7 / 6, 29 / 6, 13 / 2]),
+    # mixed, longer first: x = (2, 1, 3). Job 0 alone reaches its prediction 1 at 1 + 2/3 = 5/3, alive ->
+    # round robin on all three (1, 2/3, 8/3 left): job 1 at 5/3 + 3 * 2/3 = 11/3; then jobs 0 (1/3 left) and
+    # 2 (2 left): job 0 at 11/3 + 2/3 = 13/3; job 2 (5/3 left) at 13/3 + 5/3 = 6. Both variants alike.
+    "mixed, longer first": ([2.0, 1.0, 3.0], [13 / 3, 11 / 3, 6.0], [13 / 3, 11 / 3, 6.0]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HAND_SCHEDULES))
+def test_two_stage_schedules_match_hand_computation(kind):
+    x, two_stage, overrun_only = HAND_SCHEDULES[kind]
+    jobs = JobSet.batch(x, predictions=Y3)
+    np.testing.assert_allclose(simulate(jobs, TwoStage(0.1)).completion, two_stage, rtol=1e-12)
+    np.testing.assert_allclose(simulate(jobs, TwoStageOverrun(0.1)).completion, overrun_only, rtol=1e-12)
+
+
+def test_two_stage_budget_by_hand():
+    assert TwoStage(0.1).budget(Y3) == pytest.approx(1.0, rel=1e-15)      # 0.1 * 3 * 10 / C(3, 2)
+    assert TwoStage(0.5).budget([2.0, 1.0]) == pytest.approx(4.0)          # 0.5 * 2 * (2*1 + 1*2) / 1
+    assert TwoStage(0.5).budget([7.0]) == 0.0                              # one job: no stage 1
+    with pytest.raises(ValidationError, match="predictions"):
+        TwoStage(0.1).budget([])
+
+
+def test_two_stage_is_non_clairvoyant():
+    # Two instances that agree on everything the policy can observe up to t = 7/6 (the completion of job 0 with
+    # 1/2 served) get the same rates up to then, whatever the sizes of the jobs still alive.
+    assert not TwoStage(0.1).clairvoyant and not TwoStageOverrun(0.1).clairvoyant
+    for policy in (TwoStage(0.1), TwoStageOverrun(0.1)):
+        a = simulate(JobSet.batch([0.5, 2.0, 3.0], predictions=Y3), policy).rollout
+        b = simulate(JobSet.batch([0.5, 2.5, 9.0], predictions=Y3), policy).rollout
+        # the events up to job 0's completion: the end of stage 1 (t = 1), then the completion (t = 7/6)
+        np.testing.assert_array_equal(a.times[:2], b.times[:2])
+        np.testing.assert_allclose(a.times[:2], [1.0, 7 / 6], rtol=1e-12)
+        np.testing.assert_array_equal(a["served"][:2], b["served"][:2])
+
+
+@given(job_sets(max_n=6))
+def test_two_stage_variants_agree_unless_a_job_finishes_early(jobs):
+    # The variants differ only in reacting to a job shorter than predicted, so with no such job (x_j >= y_j for
+    # every j) they give the same schedule, and with two jobs they always do (the job left is served alone).
+    a = simulate(jobs, TwoStage(0.2)).completion
+    b = simulate(jobs, TwoStageOverrun(0.2)).completion
+    if jobs.n <= 2 or np.all(jobs.sizes >= jobs.predictions):
+        np.testing.assert_allclose(a, b, rtol=1e-9)
+
+
+@given(job_sets(max_n=7), st.floats(0.01, 1.0))
+def test_two_stage_is_work_conserving(jobs, lam):
+    # Every decision gives the whole server to alive jobs (round robin or one job), so a batch ends exactly
+    # when its total work is done.
+    for policy in (TwoStage(lam), TwoStageOverrun(lam)):
+        out = simulate(jobs, policy)
+        assert out.makespan == pytest.approx(float(jobs.sizes.sum()), rel=1e-9)
 
 
 # ------------------------------------------------------------------ the server itself
