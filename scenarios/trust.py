@@ -14,44 +14,90 @@ registered recommenders (any policy of domain ``"recommender"``, built by
 - ``rec.trustworthy``: the insulated design
   (:class:`~agents.strategic.platforms.TrustworthyRecommender`): it shows every
   item once and then rotates among the ``trust_top`` most popular items,
-  whatever the user does; it still learns the user's values from engagement.
+  whatever the user does; it still learns the user's values from engagement;
+- ``rec.commit``: explores the ``trust_top`` most popular items once each
+  (whatever the user does), then commits to the best-engaged one
+  (:class:`~agents.strategic.trustworthy.ExploreCommitRecommender`);
+- ``rec.trust_mix``: with probability ``mix_share`` the personalised best item,
+  else uniform over the ``trust_top`` most popular
+  (:class:`~agents.strategic.trustworthy.TrustMixRecommender`).
+  The last two use the user's engagement for its own recommendations, with a
+  proven bound on the gain from strategizing (:mod:`agents.strategic.trustworthy`).
 
 Users know the platform's rule (correct belief) and plan ``H`` steps ahead
-(``H = 0`` is naive); all horizons are played on the same users and catalog.
-Measured per ``H``: the platform's engagement (mean signal it reads) in the
-first and last quarter of the game, the user's utility, the estimation error
-(mean ``|s_hat_k - s*_k|`` over items shown, against sincere signals) and the
-counterfactual error (predicted minus true engagement of the uniform policy
-over the items shown; see :mod:`agents.strategic.metrics`). Separately, on a
-short game of ``gap_steps`` rounds, the exact *strategization gap*: the
-utility of the best response (full-horizon planner) minus naive utility, and
-the naive utility itself (``kappa``).
+(``H = 0`` is naive; stochastic rules are planned by sampling, see
+:class:`~agents.strategic.planner.Planner`); all horizons are played on the
+same users and catalog. Measured per ``H``: the engagement the platform read
+(``signal_*``, mean signal) and the *sincere* engagement (``sincere_*``, the
+signal natural engagement with the same recommended items would have given:
+the platform's real objective, :func:`~agents.strategic.metrics.sincere_engagement`)
+in the first (``*_short``) and last (``*_long``) quarter of the game and over
+it (``signal_engagement``, ``sincere_engagement``); their change from naive
+play on the same users (``sincere_change_short``, ``sincere_change_long``);
+the user's utility, the estimation error (mean ``|s_hat_k - s*_k|`` over items
+shown, against sincere signals) and the counterfactual error (predicted minus
+true engagement of the uniform policy over the items shown; see
+:mod:`agents.strategic.metrics`). Separately, on a short game of
+``gap_steps`` rounds, the exact *strategization gap* of every user
+(:func:`~agents.strategic.trustworthy.check_trustworthy`: the exact planner's
+best response minus naive play, both exact expectations over the platform's
+draws), the naive utility, and per replication ``max_gap`` (the epsilon the
+platform meets on these users) and ``kappa`` (the smallest naive utility: the
+payoff naive play is guaranteed, a minimum, not a mean).
+
+What this reproduces of Cen, Ilyas and Madry (2023), qualitatively: the
+abstract's "user strategization can actually help platforms in the short term",
+then "corrupts platforms' data and ultimately hurts their ability to make
+counterfactual decisions", and trustworthy algorithms going with accurate
+estimation. What it does not: the paper's game has Bayesian belief updates
+and its own payoffs, and its formal trustworthiness definition could not be
+found in the text available here (see :mod:`agents.strategic.trustworthy`);
+here the platform's objective is the sincere engagement of one user's own
+game, "short term" is the first quarter of a ``steps``-round game, and the
+designs ``rec.commit`` and ``rec.trust_mix`` are this toolkit's, not the
+paper's interventions.
 
 Figures (written to ``out_dir``):
 
-- ``trust_engagement``: short- and long-run platform engagement against ``H``.
-  Strategization raises the engagement the learning platforms read (strategic
-  users like what they want kept), most for UCB, whose exploration gives them
-  the most to steer; the trustworthy platform's engagement does not move.
+- ``trust_engagement``: top, the engagement the platform read, short and long
+  run, against ``H``: strategization raises it on the learning platforms
+  (strategic users like what they want kept), most for UCB; bottom, the
+  change of *sincere* engagement from naive play on the same users. At
+  ``--quick`` scale (seed 0) strategizing raises the short-run sincere
+  engagement under greedy and UCB (by 0.025 and 0.04: users steer to items
+  they really like sooner) and lowers the long-run one (by 0.075 and 0.12 at
+  ``H = 1, 2``: the platform, misled, settles on worse items), the "helps in
+  the short term" claim; the trustworthy designs do not move (the mix by
+  0.004).
 - ``trust_estimation``: estimation error and absolute counterfactual error
-  (predicted minus true engagement of the alternative policy) against ``H``:
-  zero for naive users, growing with strategization on the learning platforms
-  (the data is corrupted, and predictions of what another policy would get are
-  off: UCB over-predicts, inflated by strategic likes, greedy under-predicts,
-  deflated by strategic dislikes; the signed error is in the results as
-  ``counterfactual_error``), exactly zero at every ``H`` on the trustworthy
-  platform.
+  against ``H``: zero for naive users, growing with strategization on the
+  learning platforms (UCB over-predicts, inflated by strategic likes, greedy
+  under-predicts, deflated by strategic dislikes; the signed error is in the
+  results as ``counterfactual_error``), exactly zero at every ``H`` on the
+  insulated platform.
 - ``trust_gap``: the exact strategization gap and naive utility per platform,
-  and the realised utility gain of ``H``-step planners: the trustworthy
-  platform closes the gap (exactly 0: sincere engagement is a best response),
-  at the price of less personalisation (lower naive utility).
+  and the realised utility gain of ``H``-step planners: the insulated platform
+  closes the gap (exactly 0), at the price of less personalisation.
+- ``trust_frontier``: the strategization gap against naive users' utility and
+  sincere engagement, a point per platform with intervals both ways, and the
+  frontier (platforms no other beats on both counts). The commitment and mix
+  designs keep the gap within their bounds (small; explore-commit's is
+  positive only when a tie in the top signal level leaves a strategic user
+  something to break) while naive users get more on average than under
+  insulation (quick, seed 0: 0.50 and 0.68 per step against 0.34; greedy
+  0.74). Their guaranteed payoff ``kappa`` (the worst user's naive utility)
+  is lower than insulation's, though: committing to, or steering towards,
+  what one user engaged with can serve a minority user worse than the
+  popular rotation does. ``kappa`` is in ``results.csv``.
 
 Each platform has its colour (:func:`sim.plotting.color` of its registry name)
 and line style in every figure; bands and error bars are 95% intervals over
 replications inside the metric's support (engagement in [-1, 1], errors and the
 gap non-negative; :mod:`sim.intervals`), and the legends state the method and
 n. The ``--quick`` figures (5 replications of 3 users) show every finding
-above.
+above, with wide intervals (3 users per replication); at full scale the
+exact gap of ``rec.trust_mix`` on 6-round games dominates the run time
+(about 3 s per user, measured under load).
 
 One study, ``games`` (a cell per platform).
 
@@ -86,6 +132,7 @@ from agents.strategic import (
     PlatformBelief,
     StrategicUser,
     UserModel,
+    check_trustworthy,
     counterfactual,
     default_types,
     engagement_metrics,
@@ -95,7 +142,6 @@ from agents.strategic import (
     metric_rows,
     play,
     sample_users,
-    strategization_gap,
     type_profiles,
 )
 from sim.errors import ValidationError
@@ -108,7 +154,7 @@ from sim.validate import check_int, check_probability, check_real
 __all__ = ["GAMES", "PLATFORMS", "SCENARIO", "Cell", "Params", "plot", "run"]
 
 #: The platforms compared by default (registered recommenders).
-PLATFORMS = ("rec.greedy", "rec.ucb", "rec.trustworthy")
+PLATFORMS = ("rec.greedy", "rec.ucb", "rec.trustworthy", "rec.commit", "rec.trust_mix")
 
 
 def _check_common(p) -> None:
@@ -124,6 +170,7 @@ def _check_common(p) -> None:
     check_real("ucb_c", p.ucb_c, low=0.0)
     check_int("trust_top", p.trust_top, low=1)
     check_int("gap_steps", p.gap_steps, low=1)
+    check_probability("mix_share", p.mix_share)
     EngagementModel(like_at=p.like_at)
 
 
@@ -148,7 +195,10 @@ class Params:
     ucb_c : float
         UCB exploration weight (>= 0).
     trust_top : int
-        Popular items the trustworthy platform rotates (>= 1).
+        Popular items the trustworthy platform rotates, the explore-commit
+        platform explores and the trust mix draws from (>= 1).
+    mix_share : float
+        The trust mix's share of personalised recommendations, in [0, 1].
     gap_steps : int
         Rounds of the short game on which the exact strategization gap is computed (>= 1).
     like_at : float
@@ -165,6 +215,7 @@ class Params:
     alpha: float = 0.5
     ucb_c: float = 0.3
     trust_top: int = 3
+    mix_share: float = 0.25
     gap_steps: int = 6
     like_at: float = 1.2
     platforms: tuple[str, ...] = PLATFORMS
@@ -193,6 +244,7 @@ class Cell:
     alpha: float = 0.5
     ucb_c: float = 0.3
     trust_top: int = 3
+    mix_share: float = 0.25
     gap_steps: int = 6
     like_at: float = 1.2
     platform: str = "rec.greedy"
@@ -205,7 +257,7 @@ class Cell:
 def _make_platform(cell, prior):
     # the scenario's settings reach every rule that takes them (alpha; c for UCB; top for trustworthy)
     return make_platform(cell.platform, prior, options={"alpha": cell.alpha, "c": cell.ucb_c,
-                                                        "top": cell.trust_top})
+                                                        "top": cell.trust_top, "share": cell.mix_share})
 
 
 def _one_game(params, model, prior, horizon):
@@ -244,19 +296,21 @@ def run(params: Cell, rng: np.random.Generator) -> list[dict]:
             base = per_user
         if h in params.horizons:
             rows += metric_rows(per_user, names, platform=params.platform, horizon=h)
-            gains = [{"utility_gain": a["utility"] - b["utility"]} for a, b in zip(per_user, base)]
+            # paired on the same user: what strategizing changes (0 at H = 0)
+            gains = [{"utility_gain": a["utility"] - b["utility"],
+                      "sincere_change_short": a["sincere_short"] - b["sincere_short"],
+                      "sincere_change_long": a["sincere_long"] - b["sincere_long"]} for a, b in zip(per_user, base)]
             rows += metric_rows(gains, names, platform=params.platform, horizon=h)
-    gaps = []
-    for m in models:
-        best, naive, gap = strategization_gap(m, lambda: _make_platform(params, prior), params.gap_steps,
-                                              params.gamma)
-        scale = sum(params.gamma ** t for t in range(params.gap_steps))  # per-step units
-        # a best response is never worse than naive play: a difference within rounding of 0 is 0
-        if -1e-12 * max(1.0, abs(best)) < gap < 0.0:
-            gap = 0.0
-        gaps.append({"strategization_gap": gap / scale, "naive_utility": naive / scale,
-                     "best_response_utility": best / scale})
+    # the exact strategization gap: the exact planner against naive play, expectations over the rule's draws
+    report = check_trustworthy(models, _make_platform(params, prior), params.gap_steps, params.gamma)
+    gaps = [{"strategization_gap": g, "naive_utility": n, "best_response_utility": b}
+            for g, n, b in zip(report.gaps, report.naive, report.best)]
     rows += metric_rows(gaps, names, platform=params.platform, horizon=params.gap_steps - 1)
+    # over the users of this replication: the epsilon the platform meets and the payoff naive play is guaranteed
+    rows += [{"metric": "max_gap", "value": report.max_gap, "user_type": "all", "platform": params.platform,
+              "horizon": params.gap_steps - 1},
+             {"metric": "kappa", "value": report.kappa, "user_type": "all", "platform": params.platform,
+              "horizon": params.gap_steps - 1}]
     return rows
 
 
@@ -274,7 +328,8 @@ _HORIZON_LABEL = "users' planning horizon $H$ (steps; 0 = naive)"
 
 
 #: Line style and marker per platform, besides its colour (so the curves part in grey print too).
-_LINES = {"rec.greedy": ("--", "s"), "rec.ucb": ("-", "o"), "rec.trustworthy": (":", "^")}
+_LINES = {"rec.greedy": ("--", "s"), "rec.ucb": ("-", "o"), "rec.trustworthy": (":", "^"),
+          "rec.commit": ("-.", "v"), "rec.trust_mix": ((0, (5, 1, 1, 1)), "P")}
 
 
 def _lines(ax, results, metric, ylabel):
@@ -305,11 +360,15 @@ def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Draw the three figures described in the module docstring."""
     res = results.filter(user_type="all")
     paths = []
-    fig, (ax1, ax2) = new_figure(1, 2)
-    _lines(ax1, res, "signal_short", "platform engagement, first quarter (mean signal read)")
-    ax1.set_title("Short-run engagement as strategization grows")
-    _lines(ax2, res, "signal_long", "platform engagement, last quarter (mean signal read)")
-    ax2.set_title("Long-run engagement as strategization grows")
+    fig, axes = new_figure(2, 2)
+    for col, (part, when) in enumerate((("short", "first quarter"), ("long", "last quarter"))):
+        run = "Short" if part == "short" else "Long"
+        _lines(axes[0, col], res, f"signal_{part}", f"{when}: mean signal the platform read")
+        axes[0, col].set_title(f"{run}-run engagement the platform read")
+        _lines(axes[1, col], res, f"sincere_change_{part}",
+               f"{when}: sincere engagement,\nstrategic minus naive (same users)")
+        axes[1, col].axhline(0.0, color="black", linewidth=0.8)
+        axes[1, col].set_title(f"{run}-run effect on sincere engagement (the real objective)")
     paths += save_figure(fig, out_dir, "trust_engagement")
 
     fig, (ax1, ax2) = new_figure(1, 2)
@@ -342,14 +401,54 @@ def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
     ax1.axhline(0.0, color="black", linewidth=0.8)
     ax1.set(ylabel="utility per step (exact, short game)", title="Trustworthiness: the strategization gap")
     ax1.legend(handles=[Patch(facecolor="grey", edgecolor="grey", label="strategization gap (best response - naive)"),
-                        Patch(facecolor="white", edgecolor="grey", hatch="//", label=r"naive utility ($\kappa$)")],
+                        Patch(facecolor="white", edgecolor="grey", hatch="//", label="naive utility (user mean)")],
                fontsize=8, title=interval_note(bars), title_fontsize=8, loc="upper right")
     ax1.set_ylim(top=ax1.get_ylim()[1] + 0.35 * (ax1.get_ylim()[1] - ax1.get_ylim()[0]))  # room for the legend
     _lines(ax2, res, "utility_gain", "utility per step minus naive utility")
     ax2.axhline(0.0, color="black", linewidth=0.8, linestyle=":")
     ax2.set_title("Realised gain of $H$-step planners")
     paths += save_figure(fig, out_dir, "trust_gap")
+    paths += _frontier(res, platforms, out_dir)
     return paths
+
+
+def _frontier(res, platforms, out_dir) -> list[Path]:
+    """Strategization gap against what naive users get, one point per platform (``trust_frontier``)."""
+    gap = _by_platform(res, "strategization_gap", platforms)
+    fig, axes = new_figure(1, 2)
+    panels = ((_by_platform(res, "naive_utility", platforms), r"naive users' utility per step (exact, short game)"),
+              (_by_platform(res.filter(horizon=0), "sincere_engagement", platforms),
+               "naive users' sincere engagement"))
+    notes = []
+    for ax, (y, ylabel) in zip(axes, panels):
+        for i, p in enumerate(platforms):
+            linestyle, marker = _LINES.get(p, ("-", "D"))
+            xe = ye = None
+            if gap.n[i] >= 3:
+                xe = [[gap.mean[i] - gap.lo[i]], [gap.hi[i] - gap.mean[i]]]
+            if y.n[i] >= 3:
+                ye = [[y.mean[i] - y.lo[i]], [y.hi[i] - y.mean[i]]]
+            ax.errorbar([gap.mean[i]], [y.mean[i]], xerr=xe, yerr=ye, color=color(p), marker=marker,
+                        markersize=7, linestyle="none", capsize=3, label=_label(p))
+        # the frontier: platforms no other beats on both counts (a lower gap and a higher payoff)
+        pts = sorted(zip(gap.mean, y.mean))
+        front, best = [], -np.inf
+        for gx, gy in pts:
+            if gy > best:
+                front.append((gx, gy))
+                best = gy
+        ax.plot(*zip(*front), color=color("bound"), linewidth=0.8, linestyle=":", label="frontier", zorder=0)
+        ax.set(xlabel="strategization gap per step (exact: best response - naive)", ylabel=ylabel)
+        ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
+        notes.append(interval_note([gap, y]))
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=8)
+    methods = "; ".join(dict.fromkeys(n.split(" interval")[0].replace("mean and ", "") for n in notes))
+    fig.suptitle(f"Points: means over users; bars: {methods} intervals over replications, n = {int(gap.n.max())} "
+                 "replications (bars only from 3)", fontsize=9)
+    axes[0].set_title("Trust vs personalisation: the gap and naive utility")
+    axes[1].set_title("Trust vs the platform's objective: the gap and sincere engagement")
+    return save_figure(fig, out_dir, "trust_frontier")
 
 
 #: What each metric can be: a signal read is alpha * explicit + (1 - alpha) * dwell with explicit
@@ -358,18 +457,20 @@ def plot(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
 _SUPPORTS = {
     "signal_engagement": (-1, 1), "signal_short": (-1, 1), "signal_long": (-1, 1),
     "sincere_engagement": (-1, 1), "sincere_short": (-1, 1), "sincere_long": (-1, 1),
+    "sincere_change_short": (-2, 2), "sincere_change_long": (-2, 2),
     "explicit_usage": "share", "like_rate": "share", "dislike_rate": "share", "withheld_like_rate": "share",
     "explicit_distortion": (0, 2), "dwell_distortion": (0, 1),
     "estimation_error": "nonnegative", "counterfactual_abs_error": "nonnegative", "strategization_gap": "nonnegative",
     "counterfactual_error": "unbounded", "utility": "unbounded", "value": "unbounded", "utility_gain": "unbounded",
-    "naive_utility": "unbounded", "best_response_utility": "unbounded",
+    "naive_utility": "unbounded", "best_response_utility": "unbounded", "max_gap": "nonnegative",
+    "kappa": "unbounded",
 }
 
 
 #: The study: one cell per platform.
 GAMES = Study("games", cell=Cell, run=run, grid=lambda p: [{"platform": x} for x in p.platforms], plot=plot,
               sweeps={"platform": "platforms"}, metrics=_SUPPORTS,
-              headline=("sincere_long", "strategization_gap"),
+              headline=("sincere_long", "strategization_gap", "naive_utility"),
               description="Every horizon and the exact strategization gap against each platform.")
 
 SCENARIO = Scenario(
