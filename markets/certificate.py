@@ -37,8 +37,9 @@ from sim.errors import CertificateError, InputTypeError, ValidationError
 from sim.validate import check_array
 
 from .jit import jit
-from .market import MarketLike, check_capacities  # input normalisation only; no solver code
+from .market import MarketLike, SparseMarket, check_capacities  # input normalisation only; no solver code
 from .outcome import Outcome, market_for
+from .sparse_check import check_sparse_certificate  # the sparse checker: no solver code either
 from .validation import check_tol
 
 __all__ = ["check_certificate", "certify_solution", "verify_outcome"]
@@ -311,6 +312,10 @@ def verify_outcome(surplus: MarketLike, outcome: Outcome, *, tol: float = 1e-9) 
         raise ValidationError(f"outcome must be a markets.Outcome, got {type(outcome).__name__}")
     market = market_for(surplus, outcome)
     m, n = market.shape
+    if isinstance(market, SparseMarket) and outcome.shape == (m, n):
+        mt = outcome.matching
+        return check_sparse_certificate(market, mt[:, 0], mt[:, 1], outcome.customer_payoffs,
+                                        outcome.provider_payoffs, tol=tol)
     if outcome.shape != (m, n):
         raise ValidationError(f"outcome has payoffs of sizes {outcome.shape} but the market is {m} x {n} "
                               "(the surplus's shape)")

@@ -41,9 +41,10 @@ from sim.errors import ValidationError
 from .assignment import check_backend, solve_assignment
 from .certificate import check_certificate
 from .extremes import extreme_payoffs, lower_other_side
-from .market import MarketLike, as_market
+from .market import MarketLike, SparseMarket, as_market
 from .outcome import Outcome, trusted_outcome
 from .solve import stable_outcome
+from .sparse import sparse_core_extremes, sparse_marginal_contributions
 from .validation import check_option
 
 __all__ = ["CoreExtremes", "core_extremes", "marginal_contributions", "lower_other_side"]
@@ -93,6 +94,8 @@ def core_extremes(surplus: MarketLike | None = None, *, capacities: ArrayLike | 
     market = as_market(surplus, capacities=capacities)
     if method == "marginal" and market.capacities is not None:
         raise ValidationError("method='marginal' needs unit capacities")
+    if isinstance(market, SparseMarket):  # edges only: O(E log n) per extreme, or m + n + 1 sparse solves
+        return CoreExtremes(*sparse_core_extremes(market, method))
     market.check_work(8, "the core's extreme points")
     base = stable_outcome(market, backend=backend)
     mt = base.matching
@@ -137,6 +140,8 @@ def marginal_contributions(surplus: MarketLike | None = None, *,
     market = as_market(surplus)
     if market.capacities is not None:
         raise ValidationError("marginal_contributions needs unit capacities")
+    if isinstance(market, SparseMarket):
+        return sparse_marginal_contributions(market)
     market.check_work(3, "the assignment solves")
     w = market.surplus
     m, n = w.shape

@@ -53,8 +53,9 @@ import numpy as np
 from .assignment import check_backend, solve_assignment
 from .certificate import check_certificate
 from .kernels import positive_rows, sparse_matching
-from .market import MarketLike
+from .market import MarketLike, SparseMarket
 from .outcome import Outcome, check_outcome, market_for
+from .sparse import sparse_subset_instability
 from .validation import check_flag, check_tol, tolerance_scale
 
 __all__ = ["subset_instability", "InstabilityCertificate"]
@@ -145,6 +146,9 @@ def subset_instability(surplus: MarketLike, outcome: Outcome, *, tol: float = 1e
     verify = check_flag("verify", verify)
     backend = check_backend("backend", backend)
     market = market_for(surplus, outcome)
+    if isinstance(market, SparseMarket):  # over edges only (absent pairs cannot block)
+        res = sparse_subset_instability(market, outcome, tol=tol, verify=verify)
+        return InstabilityCertificate(*res) if return_certificate else res[0]
     mt, p, q, loads, caps = check_outcome(market, outcome, tol=max(tol, 1e-9))
     # the seat-market residual, the solver's copies of it and the certificate's slack
     market.check_work(8, "the residual market")

@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike
 from sim.errors import InputTypeError, StratsimError, ValidationError
 from sim.validate import check_array
 
-from .market import Market, MarketLike, as_market
+from .market import Market, MarketLike, SparseMarket, as_market
 from .outcome import Outcome, check_outcome, market_for
 from .validation import check_option
 
@@ -54,6 +54,8 @@ _LP_ARRAYS = 128
 
 def _lp_market(surplus, capacities):
     market = as_market(surplus, capacities=capacities)
+    if isinstance(market, SparseMarket):  # the LP reference is dense
+        market = market.to_dense()
     market.check_work(_LP_ARRAYS, "the cvxpy problem")
     return market
 
@@ -248,6 +250,8 @@ def subset_instability_lp(surplus: MarketLike, outcome: Outcome, *, solver: str 
     """
     solver = _check_solver(solver)
     market = market_for(surplus, outcome)
+    if isinstance(market, SparseMarket):  # the LP reference is dense
+        market = market.to_dense()
     mt, p, q, loads, caps = check_outcome(market, outcome)
     market.check_work(_LP_ARRAYS, "the cvxpy problem")
     w = market.surplus

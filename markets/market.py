@@ -8,12 +8,18 @@ It can be given as
 * two utility arrays of the same shape, ``customer_utils[i, j]`` = :math:`u_i(j)`
   and ``provider_utils[i, j]`` = :math:`u_j(i)` (both indexed customer first);
   the surplus is their sum;
+* a ``scipy.sparse`` matrix or array (any format): its stored entries are the
+  pairs that can match (explicit zeros and negative entries included), absent
+  entries cannot match; a pair stored twice (COO duplicates) is refused rather
+  than summed, since a market has one surplus per pair;
 * a networkx bipartite graph (nodes carry ``bipartite=0`` for customers and
   ``bipartite=1`` for providers, edges carry ``weight``); a pair without an edge
-  cannot match, which for stability is the same as a non-positive surplus
-  (with non-negative payoffs such a pair never blocks), so it is stored as 0 and
-  remembered in a mask only to refuse outcomes that match it;
-* a :class:`Market`.
+  cannot match;
+* a :class:`Market` or a :class:`SparseMarket`.
+
+Sparse and graph input give a :class:`SparseMarket`, which stores only its
+edges (``O(E)`` memory, never an ``m x n`` array); an absent pair can neither
+match nor block (with non-negative payoffs the same as a non-positive surplus).
 
 A provider of capacity 0 is treated like a provider without edges.
 
@@ -32,6 +38,7 @@ from collections.abc import Hashable, Sequence
 
 import networkx as nx
 import numpy as np
+import scipy.sparse as sps
 from numpy.typing import ArrayLike, NDArray
 
 from sim.errors import InputTypeError, ValidationError
@@ -39,7 +46,7 @@ from sim.validate import check_array
 
 from .validation import check_headroom, check_memory
 
-__all__ = ["Market", "MarketLike", "as_market"]
+__all__ = ["Market", "MarketLike", "SparseMarket", "as_market"]
 
 
 class Market:
@@ -144,7 +151,7 @@ class Market:
 
 #: Every form a market can be given in (see the module docstring): an ``(m, n)`` surplus
 #: array, a networkx bipartite graph or a :class:`Market`. A type alias for annotations.
-MarketLike = ArrayLike | nx.Graph | Market
+MarketLike = ArrayLike | nx.Graph | sps.sparray | sps.spmatrix | Market | "SparseMarket"
 
 
 def _fill(self, w, allowed, capacities, cl=None, pl=None, cu=None, pu=None, name="surplus"):
@@ -236,38 +243,6 @@ def check_capacities(capacities: ArrayLike | None, n: int, name: str = "capaciti
     return arr
 
 
-def _from_graph(graph, name):
-    nodes = list(graph.nodes)
-    side = dict(graph.nodes(data="bipartite"))
-    bad = [v for v in nodes if side[v] not in (0, 1)]
-    if bad:
-        raise ValidationError(
-            f"{name}: every node needs attribute bipartite=0 (customer) or 1 (provider); "
-            f"node {bad[0]!r} has {side[bad[0]]!r}"
-        )
-    if graph.is_directed() or graph.is_multigraph():
-        raise InputTypeError(f"{name} must be a simple undirected networkx Graph, got {type(graph).__name__}")
-    customers = [v for v in nodes if side[v] == 0]
-    providers = [v for v in nodes if side[v] == 1]
-    ci = {v: k for k, v in enumerate(customers)}
-    pj = {v: k for k, v in enumerate(providers)}
-    w = np.zeros((len(customers), len(providers)))
-    allowed = np.zeros(w.shape, dtype=bool)
-    for a, b, weight in graph.edges(data="weight"):
-        if side[a] == side[b]:
-            raise ValidationError(f"{name}: edge ({a!r}, {b!r}) joins two agents on the same side")
-        if side[a] == 1:
-            a, b = b, a
-        if isinstance(weight, (bool, np.bool_)) or not isinstance(weight, numbers.Real):
-            raise InputTypeError(f"{name}: edge ({a!r}, {b!r}) needs a real 'weight', got {weight!r}")
-        if not np.isfinite(weight):
-            raise ValidationError(f"{name}: edge ({a!r}, {b!r}) has non-finite weight {weight!r}")
-        w[ci[a], pj[b]] = float(weight)
-        allowed[ci[a], pj[b]] = True
-    caps = [graph.nodes[v].get("capacity", 1) for v in providers]
-    return w, allowed, caps, tuple(customers), tuple(providers)
-
-
 def as_market(surplus: MarketLike | None = None, *, customer_utils: ArrayLike | None = None,
               provider_utils: ArrayLike | None = None, capacities: ArrayLike | None = None,
               name: str = "surplus") -> Market:
@@ -275,8 +250,9 @@ def as_market(surplus: MarketLike | None = None, *, customer_utils: ArrayLike | 
 
     Parameters
     ----------
-    surplus : array_like (m, n), networkx.Graph or Market, optional
-        The pair surplus (customers by providers), a bipartite graph, or a market.
+    surplus : array_like (m, n), scipy.sparse matrix, networkx.Graph or Market, optional
+        The pair surplus (customers by providers), a sparse matrix or bipartite
+        graph of the pairs that can match, or a market.
     customer_utils, provider_utils : array_like (m, n), optional
         Give both instead of ``surplus``; the surplus is their sum.
     capacities : array_like of int (n,), optional
@@ -287,7 +263,8 @@ def as_market(surplus: MarketLike | None = None, *, customer_utils: ArrayLike | 
 
     Returns
     -------
-    Market
+    Market or SparseMarket
+        A :class:`SparseMarket` for sparse and graph input.
 
     Raises
     ------
@@ -329,12 +306,14 @@ def as_market(surplus: MarketLike | None = None, *, customer_utils: ArrayLike | 
                        provider_utils=pu, name="customer_utils + provider_utils")
     if surplus is None:
         raise ValidationError(f"{name} is missing: give a surplus matrix, a graph, or both utility matrices")
+    if isinstance(surplus, SparseMarket):
+        if capacities is not None:
+            return surplus.with_capacities(capacities)
+        return surplus
     if hasattr(surplus, "nodes") and hasattr(surplus, "edges"):
-        w, allowed, caps, cl, pl = _from_graph(surplus, name)
-        if capacities is None:
-            capacities = caps
-        allowed = None if allowed.all() else allowed
-        return _finish(w, allowed, check_capacities(capacities, w.shape[1]), cl, pl, name=f"{name} (edge weights)")
+        return _sparse_from_graph(surplus, name, capacities)
+    if sps.issparse(surplus):
+        return _sparse_from_scipy(surplus, name, capacities)
     with np.errstate(over="ignore", invalid="ignore"):  # a sum of huge entries overflows: then the slow path
         fast = (isinstance(surplus, np.ndarray) and surplus.dtype.char == "d" and surplus.ndim == 2
                 and np.isfinite(surplus.sum()))
@@ -343,3 +322,210 @@ def as_market(surplus: MarketLike | None = None, *, customer_utils: ArrayLike | 
     else:
         w = check_array(name, surplus, ndim=2)
     return _finish(w, None, check_capacities(capacities, w.shape[1]), name=name)
+
+
+class SparseMarket:
+    """A market given by its edges, the pairs that can match (``O(E)`` memory).
+
+    Parameters
+    ----------
+    surplus : scipy.sparse matrix or array, shape (m, n)
+        Stored entries are the edges and their surplus (zero and negative
+        entries included); absent pairs cannot match. Duplicates are refused.
+    capacities : array_like of int (n,), optional
+        Seats per provider (default one each); edges of a provider without a
+        seat are dropped (it cannot match).
+    customer_labels, provider_labels : sequence, optional
+        Agent names (graph input), else ``None``.
+
+    Attributes
+    ----------
+    surplus : scipy.sparse.csr_array
+        Canonical CSR (sorted, no duplicates, explicit zeros kept), float64.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sps
+    >>> m = SparseMarket(sps.coo_array(([2.0, -1.0], ([0, 1], [1, 0])), shape=(2, 3)))
+    >>> m.shape, m.n_edges
+    ((2, 3), 2)
+    >>> as_market(sps.coo_array(([1.0, 2.0], ([0, 0], [1, 1])), shape=(1, 2)))
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: surplus stores pair (0, 1) twice: give one surplus per pair ...
+    """
+
+    __slots__ = ("surplus", "capacities", "customer_labels", "provider_labels", "_rows")
+
+    def __init__(self, surplus: sps.sparray | sps.spmatrix, capacities: ArrayLike | None = None,
+                 customer_labels: Sequence[Hashable] | None = None,
+                 provider_labels: Sequence[Hashable] | None = None) -> None:
+        if not sps.issparse(surplus):
+            raise InputTypeError(f"surplus must be a scipy.sparse matrix, got {type(surplus).__name__}")
+        built = _sparse_from_scipy(surplus, "surplus", capacities)
+        m, n = built.shape
+        _fill_sparse(self, built.surplus, built.capacities, check_labels("customer_labels", customer_labels, m),
+                     check_labels("provider_labels", provider_labels, n))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(m, n)``: customers by providers."""
+        return self.surplus.shape
+
+    @property
+    def n_edges(self) -> int:
+        """Number of edges (pairs that can match)."""
+        return int(self.surplus.nnz)
+
+    def edge_rows(self) -> NDArray[np.int64]:
+        """Customer of every edge, in CSR order (cached)."""
+        if self._rows is None:
+            m = self.shape[0]
+            self._rows = np.repeat(np.arange(m, dtype=np.int64), np.diff(self.surplus.indptr))
+        return self._rows
+
+    def seat_count(self) -> int:
+        """Total number of seats."""
+        n = self.shape[1]
+        return n if self.capacities is None else int(self.capacities.sum(dtype=np.float64))
+
+    def check_work(self, per_edge: int, what: str = "the sparse solver") -> None:
+        """Refuse, before allocating, work on ``per_edge`` 8-byte values per edge (plus per-agent vectors)."""
+        m, n = self.shape
+        check_memory("surplus edges", self.n_edges, 8 * int(per_edge) * self.n_edges + 128 * (m + n), what=what)
+
+    def with_capacities(self, capacities: ArrayLike | None) -> SparseMarket:
+        """The same edges with other capacities (validated)."""
+        out = object.__new__(SparseMarket)
+        _fill_sparse(out, self.surplus, check_capacities(capacities, self.shape[1]), self.customer_labels,
+                     self.provider_labels)
+        return out
+
+    def to_dense(self) -> Market:
+        """The equivalent dense :class:`Market` (absent pairs stored as 0 and masked); memory-checked."""
+        m, n = self.shape
+        check_memory("surplus shape", (m, n), 9 * m * n, what="a dense copy of the sparse market")
+        w = np.zeros((m, n))
+        allowed = np.zeros((m, n), dtype=bool)
+        rows, cols = self.edge_rows(), self.surplus.indices
+        w[rows, cols] = self.surplus.data
+        allowed[rows, cols] = True
+        return _finish(w, None if allowed.all() else allowed, self.capacities, self.customer_labels,
+                       self.provider_labels)
+
+    def __repr__(self) -> str:
+        extra = "" if self.capacities is None else f", capacities={self.capacities.tolist()[:20]}"
+        return f"SparseMarket(shape={self.shape}, edges={self.n_edges}{extra})"
+
+
+def _fill_sparse(self, csr, capacities, cl, pl, name="surplus"):
+    m, n = csr.shape
+    if capacities is not None and np.any(capacities == 0) and csr.nnz:
+        cols = csr.indices
+        keep = capacities[cols] > 0
+        if not keep.all():
+            rows = np.repeat(np.arange(m, dtype=np.int64), np.diff(csr.indptr))[keep]
+            indptr = np.zeros(m + 1, dtype=np.int64)
+            np.cumsum(np.bincount(rows, minlength=m), out=indptr[1:])
+            csr = sps.csr_array((csr.data[keep], cols[keep], indptr), shape=(m, n))
+    seats = n if capacities is None else int(capacities.sum(dtype=np.float64))
+    if csr.nnz:
+        check_headroom(name, float(np.abs(csr.data).max()), min(m, seats) + 3)
+    self.surplus = csr
+    self.capacities = capacities
+    self.customer_labels = cl
+    self.provider_labels = pl
+    self._rows = None
+
+
+def _sparse_csr(rows, cols, data, shape, name):
+    """Canonical CSR from edge triples: sorted by (row, col); a pair given twice is refused."""
+    m, n = shape
+    order = np.lexsort((cols, rows))
+    rows, cols, data = rows[order], cols[order], data[order]
+    if len(rows) > 1:
+        dup = (rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])
+        if dup.any():
+            k = int(np.argmax(dup))
+            raise ValidationError(f"{name} stores pair ({int(rows[k])}, {int(cols[k])}) twice: give one surplus per "
+                                  "pair (sum duplicates first, e.g. with .sum_duplicates(), if that is what you mean)")
+    indptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=m), out=indptr[1:])
+    # index dtype int64 so that large markets cannot overflow int32 offsets
+    out = sps.csr_array((data, cols, indptr), shape=(m, n))
+    out.indices = out.indices.astype(np.int64, copy=False)
+    out.indptr = out.indptr.astype(np.int64, copy=False)
+    return out
+
+
+def _sparse_from_scipy(x, name, capacities):
+    shape = x.shape
+    if len(shape) != 2:
+        raise ValidationError(f"{name} must be 2-dimensional, got a sparse array of shape {shape}")
+    if x.dtype == object or x.dtype.kind not in "iuf":
+        raise InputTypeError(f"{name} must be a numeric sparse matrix, got dtype {x.dtype}")
+    m, n = (int(s) for s in shape)
+    caps = check_capacities(capacities, n)
+    nnz = int(x.nnz)
+    check_memory(f"{name} edges", nnz, 48 * nnz + 16 * (m + n), what="reading the sparse market")
+    if x.format == "csr" and x.has_canonical_format:
+        data = np.asarray(x.data, dtype=np.float64)
+        if nnz and not np.isfinite(data).all():
+            e = int(np.argmax(~np.isfinite(data)))
+            i = int(np.searchsorted(x.indptr, e, side="right") - 1)
+            raise ValidationError(f"{name} must be finite, got {float(data[e])!r} at index ({i}, {int(x.indices[e])})")
+        csr = sps.csr_array((data, x.indices.astype(np.int64), x.indptr.astype(np.int64)), shape=(m, n))
+    else:
+        coo = x.tocoo()
+        rows = np.asarray(coo.row if hasattr(coo, "row") else coo.coords[0], dtype=np.int64)
+        cols = np.asarray(coo.col if hasattr(coo, "col") else coo.coords[1], dtype=np.int64)
+        data = np.asarray(coo.data, dtype=np.float64)
+        if nnz and not np.isfinite(data).all():
+            e = int(np.argmax(~np.isfinite(data)))
+            raise ValidationError(f"{name} must be finite, got {float(data[e])!r} at index "
+                                  f"({int(rows[e])}, {int(cols[e])})")
+        csr = _sparse_csr(rows, cols, data, (m, n), name)
+    out = object.__new__(SparseMarket)
+    _fill_sparse(out, csr, caps, None, None, name)
+    return out
+
+
+def _sparse_from_graph(graph, name, capacities):
+    if graph.is_directed() or graph.is_multigraph():
+        raise InputTypeError(f"{name} must be a simple undirected networkx Graph, got {type(graph).__name__}")
+    side = dict(graph.nodes(data="bipartite"))
+    bad = [v for v, s in side.items() if s not in (0, 1)]
+    if bad:
+        raise ValidationError(
+            f"{name}: every node needs attribute bipartite=0 (customer) or 1 (provider); "
+            f"node {bad[0]!r} has {side[bad[0]]!r}"
+        )
+    customers = [v for v, s in side.items() if s == 0]
+    providers = [v for v, s in side.items() if s == 1]
+    ci = {v: k for k, v in enumerate(customers)}
+    pj = {v: k for k, v in enumerate(providers)}
+    m, n = len(customers), len(providers)
+    n_edges = graph.number_of_edges()
+    check_memory(f"{name} edges", n_edges, 48 * n_edges + 16 * (m + n), what="reading the graph market")
+    rows = np.empty(n_edges, dtype=np.int64)
+    cols = np.empty(n_edges, dtype=np.int64)
+    data = np.empty(n_edges)
+    for k, (a, b, weight) in enumerate(graph.edges(data="weight")):
+        if side[a] == side[b]:
+            raise ValidationError(f"{name}: edge ({a!r}, {b!r}) joins two agents on the same side")
+        if side[a] == 1:
+            a, b = b, a
+        if isinstance(weight, (bool, np.bool_)) or not isinstance(weight, numbers.Real):
+            raise InputTypeError(f"{name}: edge ({a!r}, {b!r}) needs a real 'weight', got {weight!r}")
+        if not np.isfinite(weight):
+            raise ValidationError(f"{name}: edge ({a!r}, {b!r}) has non-finite weight {weight!r}")
+        rows[k] = ci[a]
+        cols[k] = pj[b]
+        data[k] = float(weight)
+    if capacities is None:
+        capacities = [graph.nodes[v].get("capacity", 1) for v in providers]
+    caps = check_capacities(capacities, n)
+    csr = _sparse_csr(rows, cols, data, (m, n), name)
+    out = object.__new__(SparseMarket)
+    _fill_sparse(out, csr, caps, tuple(customers), tuple(providers), f"{name} (edge weights)")
+    return out

@@ -23,7 +23,8 @@ from numpy.typing import ArrayLike, NDArray
 from sim.errors import ValidationError
 from sim.validate import check_array, check_real
 
-from .market import Market, MarketLike, as_market, check_capacities, check_labels
+from .market import Market, MarketLike, SparseMarket, as_market, check_capacities, check_labels
+from .sparse_check import check_sparse_outcome, edge_index
 from .validation import check_headroom, check_tol, tolerance_scale
 
 __all__ = ["Outcome", "outcome_from_transfers", "outcome_from_payoffs"]
@@ -207,6 +208,9 @@ def check_outcome(market: Market, outcome: Outcome, name: str = "outcome",
     if not isinstance(outcome, Outcome):
         raise ValidationError(f"{name} must be a markets.Outcome, got {type(outcome).__name__}")
     tol = check_tol("tol", tol)
+    if isinstance(market, SparseMarket):
+        return check_sparse_outcome(market, _pairs_array(f"{name}.matching", outcome.matching),
+                                    outcome.customer_payoffs, outcome.provider_payoffs, name, tol)[:5]
     m, n = market.surplus.shape
     p, q = outcome.customer_payoffs, outcome.provider_payoffs
     if p.shape != (m,) or q.shape != (n,):
@@ -320,6 +324,9 @@ def outcome_from_payoffs(surplus: MarketLike, matching: ArrayLike, customer_payo
                 customer_labels=market.customer_labels, provider_labels=market.provider_labels)
     mt, *_ = check_outcome(market, o, tol=tol)
     o.matching = mt
+    if isinstance(market, SparseMarket):
+        o.welfare = float(market.surplus.data[edge_index(market, mt[:, 0], mt[:, 1])].sum())
+        return o
     o.welfare = float(market.surplus[mt[:, 0], mt[:, 1]].sum())
     return o
 

@@ -24,8 +24,9 @@ from .assignment import check_backend, integer_exact, solve_assignment, solve_de
 from .certificate import certify_solution, check_certificate
 from .extremes import extreme_payoffs
 from .kernels import value_range
-from .market import Market, MarketLike, as_market
+from .market import Market, MarketLike, SparseMarket, as_market
 from .outcome import Outcome, trusted_outcome
+from .sparse import sparse_stable_outcome
 from .validation import FLOAT_MAX, check_flag, check_memory, check_option, check_tol
 
 __all__ = ["stable_outcome", "solve_market"]
@@ -183,6 +184,10 @@ def stable_outcome(surplus: MarketLike | None = None, *, customer_utils: ArrayLi
             return out
     market = as_market(surplus, customer_utils=customer_utils, provider_utils=provider_utils,
                        capacities=capacities)
+    if isinstance(market, SparseMarket):
+        if method != "lp":  # edges only, O(E) memory; the LP reference is dense
+            return sparse_stable_outcome(market, point=point, verify=verify, tol=tol)
+        market = market.to_dense()
     # seat-expanded surplus, the solver's copies of it, the certificate's slack, the extreme's Dijkstra
     market.check_work(6, "the seat market" if market.capacities is not None else "the solver")
     w = market.surplus

@@ -15,8 +15,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from .market import MarketLike
+from .market import MarketLike, SparseMarket
 from .outcome import Outcome, check_outcome, market_for
+from .sparse import sparse_blocking_pairs, sparse_irrational_agents, sparse_is_stable
 from .validation import check_tol, tolerance_scale
 
 __all__ = ["is_stable", "blocking_pairs", "irrational_agents"]
@@ -67,6 +68,8 @@ def blocking_pairs(surplus: MarketLike, outcome: Outcome, tol: float = 1e-9) -> 
     """
     tol = check_tol("tol", tol)
     market = market_for(surplus, outcome)
+    if isinstance(market, SparseMarket):
+        return sparse_blocking_pairs(market, outcome, tol)
     block, *_ = _blocking(market, outcome, tol)
     return np.argwhere(block).astype(np.int64)
 
@@ -83,6 +86,8 @@ def irrational_agents(surplus: MarketLike, outcome: Outcome, tol: float = 1e-9) 
     """
     tol = check_tol("tol", tol)
     market = market_for(surplus, outcome)
+    if isinstance(market, SparseMarket):
+        return sparse_irrational_agents(market, outcome, tol)
     mt, p, q, loads, caps = check_outcome(market, outcome, tol=max(tol, 1e-9))
     atol = tol * tolerance_scale(market.surplus)
     return np.flatnonzero(p < -atol), np.flatnonzero(q < -atol)
@@ -115,6 +120,8 @@ def is_stable(surplus: MarketLike, outcome: Outcome, tol: float = 1e-9) -> bool:
     """
     tol = check_tol("tol", tol)
     market = market_for(surplus, outcome)
+    if isinstance(market, SparseMarket):
+        return sparse_is_stable(market, outcome, tol)
     block, p, q, atol = _blocking(market, outcome, tol)
     if p.size and p.min() < -atol:
         return False

@@ -31,7 +31,7 @@ from numpy.typing import ArrayLike
 from sim.errors import InputTypeError
 from sim.validate import check_int
 
-from .market import MarketLike, as_market
+from .market import MarketLike, SparseMarket, as_market
 from .outcome import Outcome
 from .validation import check_flag
 
@@ -114,6 +114,8 @@ def capacities_for(n: int, *, max_capacity: int = 3) -> SearchStrategy[np.ndarra
 @st.composite
 def _outcomes(draw, surplus, capacities):
     market = as_market(surplus, capacities=capacities)
+    if isinstance(market, SparseMarket):  # strategies draw small markets: a dense view is cheap
+        market = market.to_dense()
     w = market.surplus
     m, n = w.shape
     caps = np.ones(n, dtype=np.int64) if market.capacities is None else market.capacities
