@@ -18,9 +18,17 @@ The scenario has three studies:
   randomized (e/(e-1)) rules.
 - ``frontier``: exact (consistency, robustness) of the deterministic and
   randomized families over ``lam`` at price ``b``, against Wei & Zhang's
-  lower bounds: ``r >= 1 + 1/(c - 1)`` (deterministic) and
-  ``c >= r ln(1 + 1/(r - 1))`` (randomized, large ``b``), with the large-``b``
-  limit of Purohit's randomized curve, which lies on the latter.
+  lower bounds, which hold as ``b`` grows: ``r >= 1 + 1/(c - 1)``
+  (deterministic) and ``c >= r ln(1 + 1/(r - 1))`` (randomized), with the
+  large-``b`` limit of Purohit's randomized curve, which lies on the latter. At
+  the scenario's ``b`` the exact points can lie below those curves (``b = 100``,
+  ``lam = 0.1``: 1.09-consistent, 10.99-robust, under ``1 + 1/(c - 1) = 12.1``),
+  so the study also computes the finite-``b`` lower frontiers exactly at ``b``
+  (:func:`agents.online.frontier.deterministic_ski_frontier`, its corners
+  ``(1 + (d - 1)/b, 1 + (b - 1)/d)`` as family ``"deterministic bound"`` with
+  ``lam = (d - 1)/b``; :func:`agents.online.frontier.randomized_ski_frontier` at
+  robustness ``1/(1 - e^-lam)`` as family ``"randomized bound"``), which every
+  rule respects and which tend to Wei & Zhang's curves as ``b`` grows.
 - ``learning``: the rent-or-buy discrete-event simulation
   (:func:`agents.online.ski_sim.simulate_ski_rental`): agents arrive, each
   with a feature that determines its season up to noise; a ridge-regression
@@ -52,6 +60,7 @@ import numpy as np
 from matplotlib import ticker
 
 from agents.online import bounds
+from agents.online.frontier import deterministic_ski_frontier, randomized_ski_frontier
 from agents.online.predictors import GaussianNoisePredictor, PredictionTask
 from agents.online.ski import consistency, expected_ratio, robustness
 from agents.online.ski_sim import SeasonModel, SkiSeasons, simulate_ski_rental
@@ -231,16 +240,44 @@ FAMILIES = (("deterministic", "ski.purohit_deterministic", lambda b, m: np.linsp
             ("randomized", "ski.purohit_randomized", lambda b, m: np.linspace(max(0.04, 2.0 / b), 0.99, m)))
 
 
+#: Corners of the deterministic finite-b frontier kept in the results: every day up to this many, else a
+#: geometric subset of this many days.
+MAX_CORNERS = 1000
+
+
+def _corner_days(b: int) -> np.ndarray:
+    if b <= MAX_CORNERS:
+        return np.arange(1, b + 1)
+    return np.unique(np.round(np.geomspace(1, b, MAX_CORNERS)).astype(int))
+
+
 def run_frontier(cell: FrontierCell, rng: RngLike) -> list[dict]:
-    """Exact (consistency, robustness) of each family over its ``lam`` grid (no randomness)."""
-    env = SkiSeasons(cell.b, GaussianNoisePredictor(0.0))
+    """Exact (consistency, robustness) of each family over its ``lam`` grid, and the finite-``b`` frontiers."""
+    b = cell.b
+    env = SkiSeasons(b, GaussianNoisePredictor(0.0))
     rows = []
     for family, name, grid in FAMILIES:
-        for lam in grid(cell.b, cell.frontier_lams):
+        for lam in grid(b, cell.frontier_lams):
             policy = make_policy(name, env, lam=float(lam))
             for metric, fn in (("consistency", consistency), ("robustness", robustness)):
-                rows.append({"family": family, "lam": float(lam), "metric": metric, "value": fn(policy, cell.b),
-                             "b": cell.b})
+                rows.append({"family": family, "lam": float(lam), "metric": metric, "value": fn(policy, b), "b": b})
+    # The deterministic frontier's corners: buy by day d on a long prediction.
+    days = _corner_days(b)
+    c_det = 1 + (days - 1) / b
+    r_det = deterministic_ski_frontier(c_det, b=b)
+    for d, c, r in zip(days, c_det, r_det):
+        rows += [{"family": "deterministic bound", "lam": float((d - 1) / b), "metric": "consistency",
+                  "value": float(c), "b": b},
+                 {"family": "deterministic bound", "lam": float((d - 1) / b), "metric": "robustness",
+                  "value": float(r), "b": b}]
+    # The randomized frontier along the large-b curve's parameter: robustness 1/(1 - e^-lam), which is above
+    # the classical optimum 1/(1 - (1 - 1/b)^b) for every lam < 1 and b.
+    lams = np.linspace(0.02, 0.99, 2 * cell.frontier_lams)
+    r_rand = 1 / -np.expm1(-lams)
+    c_rand = randomized_ski_frontier(r_rand, b=b)
+    for lam, c, r in zip(lams, c_rand, r_rand):
+        rows += [{"family": "randomized bound", "lam": float(lam), "metric": "consistency", "value": float(c), "b": b},
+                 {"family": "randomized bound", "lam": float(lam), "metric": "robustness", "value": float(r), "b": b}]
     return rows
 
 
@@ -311,28 +348,59 @@ def plot_ratio(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
 
 
 def plot_frontier(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Exact frontier points against the Wei-Zhang bounds."""
+    """Exact frontier points against the finite-``b`` frontiers and Wei-Zhang's large-``b`` bounds.
+
+    Left: the trade-off. Right: each curve relative to Wei-Zhang's large-``b``
+    bound at the same point (robustness over ``1 + 1/(c - 1)`` for the
+    deterministic rules, consistency over ``r ln(1 + 1/(r - 1))`` for the
+    randomized ones); below 1 means below the large-``b`` curve.
+    """
     sub = results
     b = sub.unique("b")[0]
-    fig, ax = new_figure(width=7.2, height=4.8)
+    fig, (ax, gap) = new_figure(1, 2, width=12.5, height=5.2)
     reps = set()
-    for family, name, marker in (("deterministic", "ski.purohit_deterministic", "o"),
-                                 ("randomized", "ski.purohit_randomized", "s")):
+
+    def curve(family):
         rows = sub.filter(family=family)
         cs = rows.summary(x="lam", metric="consistency")[0]
         rs = rows.summary(x="lam", metric="robustness")[0]
-        reps |= {int(v) for v in cs.n}
-        ax.plot(cs.mean, rs.mean, marker=marker, color=color(name), linestyle="none",
-                label=f"Purohit {family}, b = {b} (exact)")
+        reps.update(int(v) for v in cs.n)
+        return np.asarray(cs.mean), np.asarray(rs.mean)
+
+    def det_gap(c, r):
+        keep = c > 1
+        return c[keep], r[keep] / bounds.wei_zhang_deterministic_robustness(c[keep])
+
+    def rand_gap(c, r):
+        return c, c / bounds.wei_zhang_randomized_consistency(r)
+
+    for family, name, marker, rel in (("deterministic", "ski.purohit_deterministic", "o", det_gap),
+                                      ("randomized", "ski.purohit_randomized", "s", rand_gap)):
+        c, r = curve(family)
+        label = f"Purohit {family}, b = {b} (exact)"
+        ax.plot(c, r, marker=marker, color=color(name), linestyle="none", label=label, zorder=4)
+        gap.plot(*rel(c, r), marker=marker, color=color(name), linestyle="none", label=label, zorder=4)
+    c, r = curve("deterministic bound")
+    style = "steps-post" if len(c) == b else "default"
+    label = rf"deterministic frontier at b = {b} (exact): $r = 1 + (b-1)/\min(\lfloor 1 + (c-1)b \rfloor, b)$"
+    ax.plot(np.append(c, 2.05), np.append(r, r[-1]), color=color("bound"), linewidth=1.3, drawstyle=style,
+            label=label)
+    gap.plot(*det_gap(c, r), color=color("bound"), linewidth=1.3, drawstyle=style,
+             label=f"deterministic frontier at b = {b}")
+    c, r = curve("randomized bound")
+    ax.plot(c, r, color=color("bound"), linewidth=1.3, linestyle=(0, (1, 1.2)),
+            label=f"randomized frontier at b = {b} (exact LP)")
+    gap.plot(*rand_gap(c, r), color=color("bound"), linewidth=1.3, linestyle=(0, (1, 1.2)),
+             label=f"randomized frontier at b = {b}")
     c_det = np.linspace(1.02, 2.0, 200)
     ax.plot(c_det, bounds.wei_zhang_deterministic_robustness(c_det), color=color("bound"), linestyle="--",
-            label=r"Wei-Zhang deterministic bound $r = 1 + 1/(c - 1)$")
+            alpha=0.7, label=r"Wei-Zhang deterministic, $b \to \infty$: $r = 1 + 1/(c - 1)$")
     r_rand = np.linspace(1.0 / (1 - np.exp(-1.0)), 40.0, 400)
     ax.plot(bounds.wei_zhang_randomized_consistency(r_rand), r_rand, color=color("bound"), linestyle="-.",
-            label=r"Wei-Zhang randomized bound $c = r \ln(1 + 1/(r - 1))$")
+            alpha=0.7, label=r"Wei-Zhang randomized, $b \to \infty$: $c = r \ln(1 + 1/(r - 1))$")
     lam = np.linspace(0.02, 0.999, 200)
     c_lim, r_lim = bounds.purohit_randomized_limit(lam)
-    ax.plot(c_lim, r_lim, color=color("ski.purohit_randomized"), linestyle=":", linewidth=2.5,
+    ax.plot(c_lim, r_lim, color=color("ski.purohit_randomized"), linestyle=":", linewidth=2.5, alpha=0.6,
             label=r"Purohit randomized, $b \to \infty$ (on the bound)")
     ax.set_yscale("log")
     ticks = [1, 1.5, 2, 3, 5, 10, 20, 30]
@@ -340,10 +408,17 @@ def plot_frontier(results: Results, out_dir: str | os.PathLike[str]) -> list[Pat
     ax.set_yticks([], minor=True)
     ax.set(xlabel="consistency c (ratio with a perfect prediction)",
            ylabel="robustness r (worst ratio over predictions)", xlim=(0.98, 2.05), ylim=(1.0, 30.0),
-           title=f"Ski rental consistency-robustness trade-off (b = {b}; lower-left is better)")
+           title=f"Ski rental consistency-robustness trade-off (b = {b})")
     n_text = "-".join(str(n) for n in sorted({min(reps), max(reps)}))
-    ax.legend(fontsize=8, title=f"exact values (no sampling; n = {n_text} identical replications)",
-              title_fontsize=8)
+    ax.legend(fontsize=7, title=f"exact values (no sampling; n = {n_text} identical replications)",
+              title_fontsize=7)
+    gap.axhline(1.0, color=color("bound"), linestyle="--", alpha=0.7,
+                label=r"Wei-Zhang's curves (hold as $b \to \infty$)")
+    gap.set(xlabel="consistency c", xlim=(0.98, 2.05),
+            ylabel="relative to the large-b curve at the same point",
+            title=f"At b = {b}, exact values lie below the large-b curves")
+    gap.legend(fontsize=7, title="deterministic: r / (1 + 1/(c - 1));  randomized: c / (r ln(1 + 1/(r - 1)))",
+               title_fontsize=7, loc="lower right")
     return save_figure(fig, out_dir, "ski_rental_frontier")
 
 

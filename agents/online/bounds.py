@@ -12,12 +12,20 @@ Ski rental (buy price ``b``, ``OPT = min(x, b)``):
   ``ratio <= min{(1 + 1/b) / (1 - e^-(lam - 1/b)), lam / (1 - e^-lam) (1 + eta / OPT)}``;
   as ``b -> inf`` its (consistency, robustness) tends to
   ``(lam / (1 - e^-lam), 1 / (1 - e^-lam))``.
-- Wei & Zhang lower bounds: a deterministic ``(1 + lam)``-consistent rule is at
-  best ``(1 + 1/lam)``-robust; a randomized ``r``-robust rule is at best
-  ``r ln(1 + 1/(r - 1))``-consistent (continuous limit). Purohit's limit curve
-  meets it exactly, since ``r / (r - 1) = e^lam`` there. At finite ``b`` the
-  discrete rule sits slightly *below* the continuous curve (by less than
-  ``4/b``; the bound is a large-``b`` statement).
+- Wei & Zhang lower bounds, which hold *as b grows* (their statements are for
+  ``b -> inf``): a deterministic ``(1 + lam)``-consistent rule is at best
+  ``(1 + 1/lam)``-robust; a randomized ``r``-robust rule is at best
+  ``r ln(1 + 1/(r - 1))``-consistent. Purohit's randomized limit curve meets the
+  latter exactly, since ``r / (r - 1) = e^lam`` there.
+- At a finite ``b`` the exact values can lie *below* these curves: at ``b = 100``
+  Purohit's deterministic rule with ``lam = 0.1`` is 1.09-consistent and
+  10.99-robust, under ``1 + 1/(c - 1) = 12.1`` at ``c = 1.09`` (and under
+  ``1 + 1/lam = 11``); the randomized rule sits below its curve by less than
+  ``4/b``. The lower frontiers at a finite ``b``, which every rule respects and
+  which tend to these curves, are
+  :func:`agents.online.frontier.deterministic_ski_frontier` (closed form:
+  ``1 + (b - 1)/min(floor(1 + (c - 1) b), b)``, 10.9 at ``c = 1.09``, ``b = 100``)
+  and :func:`agents.online.frontier.randomized_ski_frontier` (a linear program).
 
 Scheduling (batch of ``n`` jobs):
 
@@ -124,14 +132,22 @@ def purohit_randomized_limit(
 
 
 def wei_zhang_deterministic_robustness(consistency: ArrayLike) -> NDArray[np.float64] | np.float64:
-    """Least robustness of a deterministic ski rule with the given consistency ``1 + lam``: ``1 + 1/lam``."""
+    """Least robustness of a deterministic ski rule with consistency ``1 + lam``, as ``b`` grows: ``1 + 1/lam``.
+
+    At a finite ``b`` the least robustness is lower:
+    :func:`agents.online.frontier.deterministic_ski_frontier`.
+    """
     (c,) = _args(consistency=(consistency, 1, None, True, False))
     with np.errstate(all="ignore"):
         return _finite(1 + 1 / (c - 1), "consistency")
 
 
 def wei_zhang_randomized_consistency(robustness: ArrayLike) -> NDArray[np.float64] | np.float64:
-    """Least consistency of a randomized ski rule with the given robustness ``r > 1``: ``r ln(1 + 1/(r - 1))``."""
+    """Least consistency of a randomized ski rule with robustness ``r > 1``, as ``b`` grows: ``r ln(1 + 1/(r - 1))``.
+
+    At a finite ``b`` the least consistency is lower:
+    :func:`agents.online.frontier.randomized_ski_frontier`.
+    """
     (r,) = _args(robustness=(robustness, 1, None, True, False))
     with np.errstate(all="ignore"):
         return _finite(r * np.log1p(1 / (r - 1)), "robustness")

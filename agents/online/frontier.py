@@ -14,6 +14,42 @@ Examples
 >>> c, r = ski_frontier(PurohitDeterministic, [0.5, 1.0], b=100)
 >>> c.tolist(), r.tolist()
 ([1.49, 1.99], [2.99, 1.99])
+
+Wei & Zhang's ski rental lower bounds are statements about large ``b``: a
+deterministic ``(1 + lam)``-consistent rule is at best ``(1 + 1/lam)``-robust,
+a randomized ``r``-robust rule at best ``r ln(1 + 1/(r - 1))``-consistent, in
+the limit ``b -> inf``. At a finite price ``b`` every rule is held to a lower
+frontier that lies *below* these curves (so exact points at ``b = 100`` can sit
+under them: Purohit's deterministic rule at ``lam = 0.1`` is 1.09-consistent and
+10.99-robust, under ``1 + 1/(c - 1) = 12.1`` at ``c = 1.09``) and tends to them as
+``b`` grows:
+
+- :func:`deterministic_ski_frontier`, in closed form. A rule with consistency
+  ``c`` must, on a prediction of a long season, buy by day
+  ``D = floor(1 + (c - 1) b)`` (else a season as long as predicted costs more
+  than ``c b``), and the season that ends on the buy day then costs
+  ``(d - 1 + b) / d`` times OPT. So the least robustness is
+  ``1 + (b - 1) / min(D, b)``, attained by "buy on day ``min(D, b)`` if
+  ``y >= b``, else on day ``b``". The corners are
+  ``(1 + (d - 1)/b, 1 + (b - 1)/d)``, ``d = 1..b``; with ``d = lam b`` they tend to
+  ``(1 + lam, 1 + 1/lam)``.
+- :func:`randomized_ski_frontier`, by a linear program: the least expected
+  cost ``E[D - 1 + b] / b`` on a long season (``x >= 2b``, the prediction being
+  right) over buy-day distributions that are ``r``-robust, ``E cost(x) <= r min(x, b)``
+  for every ``x``. Days after ``b`` never help there (for a season ``x < b`` every
+  day after ``x`` costs ``x``; for ``x >= b`` the constraint is implied by the
+  objective, which is at most the classical optimum ``<= r``), so the program
+  has ``b`` variables and ``b`` constraints and is solved exactly up to the LP
+  solver's tolerance (about ``1e-9``). It bounds every ``r``-robust rule's
+  consistency from below; that the long season is the binding prediction (so
+  the bound is the frontier) is checked against an LP over every prediction
+  for small ``b`` in the tests, not proved here.
+
+>>> from agents.online.frontier import deterministic_ski_frontier, randomized_ski_frontier
+>>> float(deterministic_ski_frontier(1.09, b=100))     # D = 10: 1 + 99/10
+10.9
+>>> round(float(randomized_ski_frontier(1.6, b=2)), 9)   # buy on day 1 w.p. 0.6: (2 * 0.6 + 3 * 0.4) / 2
+1.2
 """
 
 from __future__ import annotations
@@ -31,9 +67,9 @@ from sim.validate import check_array, check_callable, check_int, check_real
 from .checks import PolicyLike, check_flag, check_memory, check_policy, check_price
 from .jobs import JobSet, opt_batch_cost
 from .server import simulate
-from .ski import SkiRentalPolicy, consistency, robustness
+from .ski import ClassicalRandomized, SkiRentalPolicy, consistency, robustness, worst_case_ratio
 
-__all__ = ["scheduling_worst_ratio", "ski_frontier"]
+__all__ = ["deterministic_ski_frontier", "randomized_ski_frontier", "scheduling_worst_ratio", "ski_frontier"]
 
 
 def ski_frontier(family: Callable[[float], SkiRentalPolicy], lams: ArrayLike, *,
@@ -60,6 +96,81 @@ def ski_frontier(family: Callable[[float], SkiRentalPolicy], lams: ArrayLike, *,
             raise InputTypeError(f"family must build ski rental policies from lam, got {p!r}")
     return (np.array([consistency(p, b) for p in policies]),
             np.array([robustness(p, b) for p in policies]))
+
+
+def deterministic_ski_frontier(consistency: ArrayLike, *, b: int) -> NDArray[np.float64] | np.float64:
+    """Least robustness at price ``b`` of a deterministic ski rule with consistency at most ``consistency``.
+
+    ``1 + (b - 1) / min(floor(1 + (c - 1) b), b)`` (see the module docstring), a
+    staircase below Wei & Zhang's ``1 + 1/(c - 1)`` that tends to it as ``b``
+    grows. ``consistency`` is read to a relative ``1e-12``, so the corner values
+    ``1 + (d - 1)/b`` computed in floating point fall on their own step.
+
+    Parameters
+    ----------
+    consistency : array_like
+        Consistency levels ``c >= 1``.
+    b : int
+        Buy price.
+
+    Examples
+    --------
+    >>> deterministic_ski_frontier([1.0, 1.5, 1.99, 3.0], b=100).tolist()   # days 1, 51, 100, 100
+    [100.0, 2.9411764705882355, 1.99, 1.99]
+    """
+    b = check_price(b)
+    c = check_array("consistency", consistency)
+    if np.any(c < 1):
+        raise ValidationError(f"consistency must be >= 1, got {float(c[c < 1].ravel()[0])!r}")
+    day = np.minimum(np.floor(1 + (c - 1) * b * (1 + 1e-12)), b)
+    out = 1 + (b - 1) / day
+    return out if out.ndim else out[()]
+
+
+def randomized_ski_frontier(robustness: ArrayLike, *, b: int) -> NDArray[np.float64] | np.float64:
+    """Least consistency at price ``b`` of a randomized ski rule with robustness at most ``robustness``.
+
+    The linear program of the module docstring, one per value: a lower bound
+    on every ``r``-robust rule's consistency at this ``b``, below Wei & Zhang's
+    ``r ln(1 + 1/(r - 1))`` and tending to it as ``b`` grows.
+
+    Parameters
+    ----------
+    robustness : array_like
+        Robustness levels, each at least the classical optimum
+        ``1 / (1 - (1 - 1/b)^b)`` (no rule is more robust).
+    b : int
+        Buy price; the program is ``b x b``.
+
+    Examples
+    --------
+    >>> randomized_ski_frontier([4 / 3, 1.5, 2.0], b=2).round(9).tolist()   # (3 - min(1, r - 1)) / 2
+    [1.333333333, 1.25, 1.0]
+    >>> randomized_ski_frontier(1.2, b=2)
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: robustness must be >= 1.33333 (the classical randomized optimum at b=2), got 1.2
+    """
+    b = check_price(b)
+    r = check_array("robustness", robustness)
+    check_memory("b", b, 3 * 8 * b * b + 4096, what="its linear program")
+    floor = worst_case_ratio(ClassicalRandomized(), b)
+    if np.any(r < floor * (1 - 1e-12)):
+        raise ValidationError(f"robustness must be >= {floor:g} (the classical randomized optimum at b={b}), "
+                              f"got {float(r[r < floor * (1 - 1e-12)].ravel()[0])!r}")
+    days = np.arange(1, b + 1, dtype=float)
+    seasons = days[:, None]
+    # E cost(x) = sum_d p_d (d - 1 + b if x >= d else x), for the seasons x = 1..b (OPT = x there)
+    cost = np.where(seasons >= days[None, :], days[None, :] - 1 + b, seasons) / seasons
+    objective = (days - 1 + b) / b
+    out = np.empty(r.shape)
+    for i, level in np.ndenumerate(r):
+        res = optimize.linprog(objective, A_ub=cost, b_ub=np.full(b, max(float(level), floor)),
+                               A_eq=np.ones((1, b)), b_eq=[1.0], bounds=(0, None), method="highs")
+        if res.status != 0:   # cannot happen above the classical optimum; never return a wrong number
+            raise ValidationError(f"robustness={float(level)!r}: the linear program at b={b} failed: {res.message}")
+        out[i] = res.fun
+    return out if out.ndim else out[()]
 
 
 def scheduling_worst_ratio(policy: PolicyLike, n: int = 2, *, consistent: bool, rng: RngLike, n_random: int = 200,

@@ -190,6 +190,10 @@ ENTRY_POINTS = {
                          lambda policy, b, breakpoints: [lo for lo, _, _ in ski.decision_classes(
                              policy, b, breakpoints=breakpoints)]),
     # ------------------------------------------------------------------ frontiers
+    "deterministic_ski_frontier": (dict(consistency=[1.09, 1.5], b=100),
+                                   lambda consistency, b: frontier.deterministic_ski_frontier(consistency, b=b)),
+    "randomized_ski_frontier": (dict(robustness=[1.7, 3.0], b=20),
+                                lambda robustness, b: frontier.randomized_ski_frontier(robustness, b=b)),
     "ski_frontier": (dict(family=PurohitDeterministic, lams=[0.5, 1.0], b=100),
                      lambda family, lams, b: frontier.ski_frontier(family, lams, b=b)),
     "scheduling_worst_ratio": (
