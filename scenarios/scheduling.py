@@ -21,7 +21,10 @@ Two studies:
   plus, for the two-stage schedule, its known hard instance, whose supremum
   sits at a discontinuity), against the Wei-Zhang lower bound
   ``1 + 1/(1 + 6 lam)`` for ``(1 + lam)``-consistent algorithms and PRR's
-  closed form ``(2(2+lam)/(3(1+lam)), 4/(3-lam))``, which lies on it.
+  closed form ``(2(2+lam)/(3(1+lam)), 4/(3-lam))``, which lies on it. (With
+  two jobs the two-stage schedule and its overrun-only variant
+  ``sched.two_stage_overrun`` are the same schedule; they differ from three
+  jobs on, after a job finishes earlier than predicted.)
 
 Run it with ``stratsim run scheduling`` or ``python -m scenarios.scheduling``.
 

@@ -38,6 +38,22 @@ Scheduling (batch of ``n`` jobs):
   and robustness ``4 / (3 - lam)``, which lies *on* the Wei-Zhang curve below.
 - Wei & Zhang: a ``(1 + lam)``-consistent algorithm has robustness at least
   ``(n + n(n+1) lam) / (1 + lam (n+1)(n+2)/2)``; for ``n = 2``, ``1 + 1/(1 + 6 lam)``.
+  It runs from ``n`` at ``lam = 0`` to round robin's ``2n/(n+1)`` at
+  ``lam = (n-1)/(n+1)`` (round robin is that consistent and that robust, so
+  beyond it the bound says nothing new).
+
+Sources. Purohit et al.'s theorems and the Wei-Zhang formulas above are as
+stated in the project's reference (``REFERENCE.md``, section 2). Through the
+reference search only the papers' abstracts and introductions could be read:
+Wei & Zhang's abstract confirms tight deterministic and randomized ski rental
+lower bounds matching the existing (Purohit et al.'s) guarantees, and a
+scheduling lower bound with a two-job algorithm that matches it; the exact
+formulas, PRR's bound ``min{(1/lam)(1 + 2 eta / n), 2/(1 - lam)}`` and its
+``x_j >= 1`` condition were not found in the retrieved text. What this module
+states is checked instead: the randomized limit curve lies on
+``c = r ln(1 + 1/(r - 1))`` identically, PRR's form follows from the
+scale-free bound when sizes are ``>= 1`` (and fails without), and the two-job
+values are reproduced by simulation and search (``tests/agents/online``).
 
 Examples
 --------
