@@ -291,6 +291,7 @@ SCENARIO = Scenario(
     quick={"episodes": 400, "checkpoints": 10},
     replications=10,
     quick_replications=8,
+    requires={"gymnasium": "rl", "pettingzoo": "rl"},
 )
 
 SCENARIO.run_if_main(__name__)

@@ -22,6 +22,7 @@ __all__ = [
     "BackendError",
     "CertificateError",
     "InputTypeError",
+    "MissingExtraError",
     "PolicyError",
     "ResultsMismatchError",
     "StratsimError",
@@ -58,6 +59,10 @@ class PolicyError(StratsimError, RuntimeError):
 
 class ResultsMismatchError(StratsimError, ValueError):
     """A results folder belongs to another scenario or other parameters."""
+
+
+class MissingExtraError(StratsimError, ImportError):
+    """An optional extra (``pip install "stratsim[NAME]"``) that this needs is not installed."""
 
 
 class BackendError(StratsimError, RuntimeError):

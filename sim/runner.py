@@ -47,7 +47,7 @@ except ImportError:  # Windows: no advisory locks; concurrent runs are not detec
     fcntl = None
 
 from ._version import __version__
-from .errors import ResultsMismatchError, ValidationError
+from .errors import MissingExtraError, ResultsMismatchError, ValidationError
 from .intervals import MIN_N
 from .manifest import build_manifest, read_manifest, write_manifest
 from .plotting import FORMATS, check_formats, figure_formats
@@ -294,6 +294,10 @@ def run_scenario(name: str, out: str | os.PathLike[str], *, overrides: Mapping[s
     0
     """
     scenario = get_scenario(name)
+    missing = scenario.missing_extras()
+    if missing:
+        raise MissingExtraError(f"scenario {name!r} needs the optional extra {missing[0]!r}, which is not installed: "
+                                f"pip install \"stratsim[{missing[0]}]\"")
     root = as_seed_sequence(rng)
     params = scenario.make_params(overrides or {}, quick=quick)
     cells = scenario.cells(params)

@@ -220,6 +220,10 @@ class Scenario:
     metrics, headline : mapping, tuple
         As for :class:`Study` (the single-function form; with studies, each
         study declares its own).
+    requires : mapping
+        Modules the scenario needs beyond the core install, each mapped to the
+        extra that installs it (``{"gymnasium": "rl"}``): see
+        :meth:`missing_extras`.
     """
 
     name: str
@@ -234,6 +238,14 @@ class Scenario:
     studies: tuple = ()
     metrics: Mapping[str, Any] = field(default_factory=dict)
     headline: tuple = ()
+    requires: Mapping[str, str] = field(default_factory=dict)
+
+    def missing_extras(self) -> list[str]:
+        """The extras (from :attr:`requires`) whose modules are not installed here, in order."""
+        import importlib.util
+
+        return list(dict.fromkeys(extra for module, extra in self.requires.items()
+                                  if importlib.util.find_spec(module) is None))
 
     def __post_init__(self) -> None:
         if not dataclasses.is_dataclass(self.params):

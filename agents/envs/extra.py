@@ -14,16 +14,12 @@ from __future__ import annotations
 
 import importlib
 
-from sim.errors import StratsimError
+from sim.errors import MissingExtraError
 
 __all__ = ["INSTALL_HINT", "MissingExtraError", "require_rl"]
 
 #: How to get the adapters' dependencies.
 INSTALL_HINT = 'pip install "stratsim[rl]"'
-
-
-class MissingExtraError(StratsimError, ImportError):
-    """The optional extra ``rl`` (gymnasium and pettingzoo) is not installed."""
 
 
 def require_rl() -> None:
