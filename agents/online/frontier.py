@@ -36,11 +36,13 @@ under them: Purohit's deterministic rule at ``lam = 0.1`` is 1.09-consistent and
 - :func:`randomized_ski_frontier`, by a linear program: the least expected
   cost ``E[D - 1 + b] / b`` on a long season (``x >= 2b``, the prediction being
   right) over buy-day distributions that are ``r``-robust, ``E cost(x) <= r min(x, b)``
-  for every ``x``. Days after ``b`` never help there (for a season ``x < b`` every
-  day after ``x`` costs ``x``; for ``x >= b`` the constraint is implied by the
-  objective, which is at most the classical optimum ``<= r``), so the program
-  has ``b`` variables and ``b`` constraints and is solved exactly up to the LP
-  solver's tolerance (about ``1e-9``). It bounds every ``r``-robust rule's
+  for every ``x``. Moving the mass of every day after ``b`` to day ``b`` leaves
+  the cost of each season ``x < b`` as it was (every day after ``x`` costs ``x``)
+  and lowers the long season's, so over days ``1..b`` with the seasons
+  ``x < b`` the program is a relaxation; its optimum is at most the classical
+  optimum ``<= r`` (Karlin's rule is feasible), so the seasons ``x >= b``, whose
+  cost is then at most the objective, hold too. It has ``b`` variables and ``b``
+  constraints and is solved exactly up to the LP solver's tolerance (about ``1e-9``). It bounds every ``r``-robust rule's
   consistency from below; that the long season is the binding prediction (so
   the bound is the frontier) is checked against an LP over every prediction
   for small ``b`` in the tests, not proved here.
