@@ -41,6 +41,7 @@ __all__ = [
     "markets_with_outcomes",
     "outcomes",
     "preference_profiles",
+    "sparse_markets",
     "surplus_matrices",
     "utility_matrices",
 ]
@@ -192,6 +193,51 @@ def bipartite_graphs(*, max_customers: int = 5, max_providers: int = 5,
     return _graphs(check_int("max_customers", max_customers, low=0),
                    check_int("max_providers", max_providers, low=0),
                    check_int("max_capacity", max_capacity, low=0))
+
+
+_SPARSE_FORMATS = ("csr", "csc", "coo")
+
+
+@st.composite
+def _sparse(draw, sizes, el, formats):
+    import scipy.sparse as sps
+
+    m, n = draw(sizes)
+    mask = draw(hnp.arrays(np.bool_, (m, n)))
+    vals = draw(hnp.arrays(np.float64, (m, n), elements=el))
+    rows, cols = np.nonzero(mask)
+    return sps.coo_array((vals[rows, cols], (rows, cols)), shape=(m, n)).asformat(draw(st.sampled_from(formats)))
+
+
+def sparse_markets(*, min_customers: int = 0, max_customers: int = 5, min_providers: int = 0,
+                   max_providers: int = 5, elements: SearchStrategy[float] | None = None,
+                   formats: tuple[str, ...] = _SPARSE_FORMATS) -> SearchStrategy:
+    """Sparse markets as ``scipy.sparse`` arrays: stored entries are the edges (zero and negative ones included).
+
+    Parameters
+    ----------
+    min_customers, max_customers, min_providers, max_providers : int
+        Size bounds.
+    elements : hypothesis strategy of float, optional
+        Entry strategy (default as :func:`surplus_matrices`).
+    formats : tuple of str
+        scipy.sparse formats to draw from (``"csr"``, ``"csc"``, ``"coo"``).
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from markets import stable_outcome, verify_outcome
+    >>> @settings(max_examples=5, database=None)
+    ... @given(sparse_markets(max_customers=3, max_providers=3))
+    ... def test_certified(x):
+    ...     verify_outcome(x, stable_outcome(x))
+    >>> test_certified()
+    """
+    sizes = _sizes(min_customers, max_customers, min_providers, max_providers)
+    el = _elements(elements)
+    if isinstance(formats, str) or not formats or any(f not in _SPARSE_FORMATS for f in formats):
+        raise InputTypeError(f"formats must be a non-empty tuple of {list(_SPARSE_FORMATS)}, got {formats!r}")
+    return _sparse(sizes, el, tuple(formats))
 
 
 @st.composite

@@ -30,7 +30,7 @@ from markets import (
     verify_outcome,
 )
 from markets.market import SparseMarket
-from markets.strategies import capacities_for, outcomes
+from markets.strategies import capacities_for, outcomes, sparse_markets
 from sim.errors import CertificateError, InputTypeError, ValidationError
 
 SETTINGS = settings(max_examples=60, deadline=None)
@@ -220,3 +220,17 @@ def test_a_hundred_thousand_agent_sparse_market_solves_under_a_memory_cap():
     assert proc.returncode == 0, proc.stderr[-2000:]
     k, welfare, _ = proc.stdout.split()
     assert int(k) > 40_000 and float(welfare) > 0
+
+
+def test_the_sparse_market_strategy_checks_its_options():
+    with pytest.raises(InputTypeError, match="formats"):
+        sparse_markets(formats=("dense",))
+    with pytest.raises(ValidationError):
+        sparse_markets(max_customers=-1)
+
+
+@SETTINGS
+@given(x=sparse_markets(max_customers=4, max_providers=4))
+def test_sparse_market_strategy_draws_sparse_markets(x):
+    assert sps.issparse(x) and x.format in FORMATS
+    assert isinstance(as_market(x), SparseMarket) and as_market(x).n_edges == x.nnz
