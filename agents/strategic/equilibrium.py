@@ -458,7 +458,8 @@ def solve_equilibrium(game: ColdStartGame, *, damping: float = 0.5, tol: float =
     ----------
     game : ColdStartGame
     damping : float
-        Step towards ``F(b)``, in (0, 1].
+        First step towards ``F(b)``, in (0, 1]; halved (down to 1e-3) whenever
+        the residual grows, which stops the cycles logit responses can cause.
     tol : float
         Residual at which to stop (> 0).
     max_iterations : int
@@ -485,6 +486,7 @@ def solve_equilibrium(game: ColdStartGame, *, damping: float = 0.5, tol: float =
     b = game.sincere_beliefs() if start is None else game.check_beliefs(start)
     residuals = []
     iterations = 0
+    step = damping
     while True:
         table = game.posterior_table(b)
         choice = game.responses(table)
@@ -493,7 +495,11 @@ def solve_equilibrium(game: ColdStartGame, *, damping: float = 0.5, tol: float =
         residuals.append(residual)
         if residual <= tol or iterations >= max_iterations:
             break
-        b = (1 - damping) * b + damping * target
+        if len(residuals) > 1 and residual > residuals[-2]:
+            # the iteration overshot (logit responses can make it cycle): smaller steps; the fixed
+            # point sought, b = F(b), does not depend on the step
+            step = max(step / 2, 1e-3)
+        b = (1 - step) * b + step * target
         iterations += 1
     return Equilibrium(game=game, beliefs=b, table=table, choice=choice, iterations=iterations,
                        residual=residual, converged=residual <= tol, residuals=tuple(residuals))
