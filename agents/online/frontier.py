@@ -42,7 +42,8 @@ under them: Purohit's deterministic rule at ``lam = 0.1`` is 1.09-consistent and
   ``x < b`` the program is a relaxation; its optimum is at most the classical
   optimum ``<= r`` (Karlin's rule is feasible), so the seasons ``x >= b``, whose
   cost is then at most the objective, hold too. It has ``b`` variables and ``b``
-  constraints and is solved exactly up to the LP solver's tolerance (about ``1e-9``). It bounds every ``r``-robust rule's
+  constraints and is solved exactly up to the LP solver's tolerance (about
+  ``1e-9``). It bounds every ``r``-robust rule's
   consistency from below; that the long season is the binding prediction (so
   the bound is the frontier) is checked against an LP over every prediction
   for small ``b`` in the tests, not proved here.
