@@ -14,13 +14,19 @@ lattice (see :mod:`markets.core`): the set of provider payoffs :math:`q` with
 These are difference constraints, so the pointwise smallest :math:`q` (the
 customer-optimal core point) is a shortest-path computation: from a core point
 :math:`(p^*, q^*)` as a potential the reduced edge weights are the slacks
-:math:`p^*_i + q^*_j - w_{ij} \ge 0`, and one dense Dijkstra
-(:math:`O(n^2)`) gives how far each :math:`q_j` can drop
-(:func:`customer_optimal`; the same computation as
+:math:`p^*_i + q^*_j - w_{ij} \ge 0` (:func:`slacks`), and one dense
+Dijkstra (:math:`O(n^2)`) gives how far each :math:`q_j` can drop
+(:func:`largest_drops`; the same computation as
 :func:`markets.extremes.lower_other_side`, compiled). The provider-optimal
-point is the mirror (the transposed market, roles swapped). The core is convex,
-so the midpoint of the two extremes is a core point too, the one splitting
-every agent's range of core payoffs in half.
+point is the mirror: the same search on the transposed slacks, roles swapped.
+:func:`move_to` computes only the sides the requested point needs, sharing the
+matching's bookkeeping between them. The core is convex, so the midpoint of the
+two extremes is a core point too, the one splitting every agent's range of core
+payoffs in half.
+
+The search's result is the greatest fixed point of the shortest-path equations
+(in floating point, rounding being monotone), so the payoffs do not depend on
+the order in which the search settles agents.
 
 :func:`core_step` is the stable step followed by the move to the requested
 point: :data:`SOLVER` (the solver's own dual, unchanged), :data:`CUSTOMER`,
@@ -48,12 +54,122 @@ from . import kernels
 from .jit import jit
 from .kernels import stable_step
 
-__all__ = ["CUSTOMER", "MIDPOINT", "POINTS", "PROVIDER", "SOLVER", "core_step", "customer_optimal", "move_to"]
+__all__ = ["CUSTOMER", "MIDPOINT", "POINTS", "PROVIDER", "SOLVER", "core_step", "customer_optimal", "largest_drops",
+           "move_to", "slacks"]
 
 #: Core points :func:`core_step` can return.
 SOLVER, CUSTOMER, PROVIDER, MIDPOINT = 0, 1, 2, 3
 #: Their names (the learners' ``point`` option), in code order.
 POINTS = ("solver", "customer", "provider", "midpoint")
+
+
+@jit
+def slacks(w: NDArray[np.float64], p: NDArray[np.float64], q: NDArray[np.float64],
+           transposed: bool) -> NDArray[np.float64]:
+    r"""Slacks :math:`s_{ij} = \max(p_i + q_j - w_{ij}, 0)` of a core point (``s.T``, C-contiguous, if ``transposed``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> slacks(np.array([[2.0, 1.0]]), np.array([1.5]), np.array([0.5, 0.0]), False).tolist()
+    [[0.0, 0.5]]
+    """
+    m, n = w.shape
+    s = np.empty((n, m) if transposed else (m, n))
+    for i in range(m):
+        pi = p[i]
+        for j in range(n):
+            x = max(pi + q[j] - w[i, j], 0.0)
+            if transposed:
+                s[j, i] = x
+            else:
+                s[i, j] = x
+    return s
+
+
+@jit
+def largest_drops(s: NDArray[np.float64], owner: NDArray[np.int64], single: NDArray[np.bool_],
+                  d: NDArray[np.float64]) -> None:
+    r"""How far each payoff on one side may drop: shortest paths on slacks ``s``, in place in ``d``.
+
+    Parameters
+    ----------
+    s : ndarray of float64, shape (k, n)
+        Slacks (:func:`slacks`): rows are the other side's agents, columns
+        this side's.
+    owner : ndarray of int64, shape (n,)
+        The row matched to each column (-1: single).
+    single : ndarray of bool, shape (k,)
+        Single rows.
+    d : ndarray of float64, shape (n,)
+        On entry this side's payoffs (no payoff drops below 0); on exit the
+        largest drops: :math:`d_b = \min(q_b, \min_{i\ \mathrm{single}} s_{ib},
+        \min_j s_{\mathrm{owner}(j) b} + d_j)`.
+
+    Notes
+    -----
+    Dense Dijkstra: columns are settled in nondecreasing ``d``, and a settled
+    column ``j`` relaxes every column through its owner's slacks. Relaxing
+    settled columns too changes nothing (:math:`s + d_j \ge d_j \ge d_b` in
+    floating point, rounding being monotone), so the pass has no branch and
+    finds the next column as it goes. The result is the greatest fixed point
+    of the equations above below the entry values, so it does not depend on
+    how ties are broken.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = np.array([1.0, 2.0])
+    >>> largest_drops(np.array([[0.0, 0.5]]), np.array([0, -1]), np.array([False]), d)
+    >>> d.tolist()
+    [1.0, 1.5]
+    """
+    k, n = s.shape
+    for i in range(k):
+        if single[i]:  # not below what a single agent of the other side would offer
+            for b in range(n):
+                x = s[i, b]
+                if x < d[b]:
+                    d[b] = x
+    pen = np.zeros(n)  # 0 while a column is unsettled, inf once settled
+    relaxing = 0  # unsettled columns with an owner: once none is left, nothing can drop further
+    for b in range(n):
+        if owner[b] >= 0:
+            relaxing += 1
+    j = -1
+    best = np.inf
+    for b in range(n):
+        if d[b] < best:
+            best = d[b]
+            j = b
+    while relaxing > 0 and j >= 0:
+        dj = d[j]
+        pen[j] = np.inf
+        i = owner[j]
+        if i >= 0:  # q_j down by dj raises p_i by dj: i's other partners may drop by their slack more
+            relaxing -= 1
+            best = np.inf
+            nxt = -1
+            for b in range(n):
+                x = s[i, b] + dj
+                v = d[b]
+                if x < v:
+                    v = x
+                    d[b] = x
+                v += pen[b]
+                if v < best:
+                    best = v
+                    nxt = b
+            j = nxt
+        else:
+            best = np.inf
+            nxt = -1
+            for b in range(n):
+                v = d[b] + pen[b]
+                if v < best:
+                    best = v
+                    nxt = b
+            j = nxt
 
 
 @jit
@@ -74,9 +190,8 @@ def customer_optimal(w: NDArray[np.float64], rows: NDArray[np.int64], cols: NDAr
     Returns
     -------
     p_opt, q_min : ndarray of float64
-        Customers' largest and providers' smallest core payoffs. Called with
-        ``w.T`` (C-contiguous), ``cols, rows, q, p``, it returns the
-        provider-optimal point with the roles swapped.
+        Customers' largest and providers' smallest core payoffs (as
+        ``move_to(w, rows, cols, p, q, CUSTOMER)``).
 
     Examples
     --------
@@ -84,52 +199,17 @@ def customer_optimal(w: NDArray[np.float64], rows: NDArray[np.int64], cols: NDAr
     >>> customer_optimal(np.array([[2.0]]), np.array([0]), np.array([0]), np.array([0.5]), np.array([1.5]))
     (array([2.]), array([0.]))
     """
-    m, n = w.shape
-    p_opt = p.copy()
-    q_min = q.copy()
-    if n == 0:
-        return p_opt, q_min
-    single = np.ones(m, np.bool_)
-    for a in range(rows.size):
-        single[rows[a]] = False
-    d = q.copy()  # how far each q_j may drop: at most to 0 ...
-    for i in range(m):
-        if single[i]:  # ... and not below what a single customer would offer
-            for j in range(n):
-                s = max(p[i] + q[j] - w[i, j], 0.0)
-                if s < d[j]:
-                    d[j] = s
-    owner = np.full(n, -1, np.int64)
-    for a in range(rows.size):
-        owner[cols[a]] = rows[a]
-    work = d.copy()
-    active = np.ones(n, np.bool_)
-    for _ in range(n):
-        j = np.argmin(work)
-        dj = work[j]
-        if dj == np.inf:
-            break
-        d[j] = dj
-        active[j] = False
-        work[j] = np.inf
-        i = owner[j]
-        if i >= 0:  # q_j down by dj raises p_i by dj: i's other partners may drop by their slack more
-            for b in range(n):
-                if active[b]:
-                    s = max(p[i] + q[b] - w[i, b], 0.0) + dj
-                    if s < work[b]:
-                        work[b] = s
-    for j in range(n):
-        q_min[j] = q[j] - min(d[j], q[j])
-    for a in range(rows.size):
-        p_opt[rows[a]] = w[rows[a], cols[a]] - q_min[cols[a]]
-    return p_opt, q_min
+    return move_to(w, rows, cols, p, q, CUSTOMER)
 
 
 @jit
 def move_to(w: NDArray[np.float64], rows: NDArray[np.int64], cols: NDArray[np.int64], p: NDArray[np.float64],
             q: NDArray[np.float64], point: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Move the core point ``(p, q)`` of the matching ``rows, cols`` to ``point`` (one of :data:`POINTS`' codes).
+
+    One slack matrix per side needed (the provider side reads it transposed,
+    so both searches run along rows); :data:`SOLVER` returns ``p, q``
+    themselves.
 
     Examples
     --------
@@ -140,14 +220,43 @@ def move_to(w: NDArray[np.float64], rows: NDArray[np.int64], cols: NDArray[np.in
     """
     if point == SOLVER:
         return p, q
-    if point == CUSTOMER:
-        return customer_optimal(w, rows, cols, p, q)
-    q_prov, p_prov = customer_optimal(np.ascontiguousarray(w.T), cols, rows, q, p)
+    m, n = w.shape
+    single_c = np.ones(m, np.bool_)
+    single_p = np.ones(n, np.bool_)
+    for a in range(rows.size):
+        single_c[rows[a]] = False
+        single_p[cols[a]] = False
+    if point != PROVIDER:  # customer-optimal: providers' payoffs down as far as the core allows
+        owner = np.full(n, -1, np.int64)
+        for a in range(rows.size):
+            owner[cols[a]] = rows[a]
+        d = q.copy()
+        largest_drops(slacks(w, p, q, False), owner, single_c, d)
+        q_cust = np.empty(n)
+        for j in range(n):
+            q_cust[j] = q[j] - min(d[j], q[j])
+        if point == CUSTOMER:
+            p_cust = p.copy()
+            for a in range(rows.size):
+                p_cust[rows[a]] = w[rows[a], cols[a]] - q_cust[cols[a]]
+            return p_cust, q_cust
+    partner = np.full(m, -1, np.int64)  # provider-optimal: the mirror, customers' payoffs down
+    for a in range(rows.size):
+        partner[rows[a]] = cols[a]
+    e = p.copy()
+    largest_drops(slacks(w, p, q, True), partner, single_p, e)
+    p_prov = np.empty(m)
+    for i in range(m):
+        p_prov[i] = p[i] - min(e[i], p[i])
+    q_prov = q.copy()
+    for a in range(rows.size):
+        q_prov[cols[a]] = w[rows[a], cols[a]] - p_prov[rows[a]]
     if point == PROVIDER:
         return p_prov, q_prov
-    p_cust, q_cust = customer_optimal(w, rows, cols, p, q)
-    q_mid = 0.5 * (q_cust + q_prov)
-    p_mid = np.zeros(p.size)
+    q_mid = np.empty(n)
+    for j in range(n):
+        q_mid[j] = 0.5 * (q_cust[j] + q_prov[j])
+    p_mid = np.zeros(m)
     for a in range(rows.size):  # exact complementary slackness on the pairs, as at the extremes
         p_mid[rows[a]] = w[rows[a], cols[a]] - q_mid[cols[a]]
     return p_mid, q_mid
