@@ -331,8 +331,15 @@ def theory_explore(gap: float, sigma: float, horizon: int, players: int, arms: i
     horizon = check_int("horizon", horizon, low=1)
     players = check_int("players", players, low=1)
     arms = check_int("arms", arms, low=1)
-    scale = 4.0 * sigma**2 / gap**2
-    h = max(1, math.ceil(scale * math.log1p(horizon * players * arms / scale)))
+    r = sigma / gap  # 4 r^2 log(1 + x / (4 r^2)) grows with r, from 0 to x = T N L >= T
+    try:
+        scale = 4.0 * sigma**2 / gap**2
+    except (OverflowError, ZeroDivisionError):  # a square out of range: the same scale from the ratio
+        scale = 4.0 * r * r if r < 1e150 else math.inf
+    if scale == math.inf:
+        return horizon
+    x = horizon * players * arms / scale if scale > 0.0 else math.inf
+    h = 1 if x == math.inf else max(1, math.ceil(scale * math.log1p(x)))
     return min(horizon, h * max(players, arms))
 
 
