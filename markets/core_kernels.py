@@ -64,18 +64,22 @@ POINTS = ("solver", "customer", "provider", "midpoint")
 
 
 @jit
-def slacks(w: NDArray[np.float64], p: NDArray[np.float64], q: NDArray[np.float64],
-           transposed: bool) -> NDArray[np.float64]:
-    r"""Slacks :math:`s_{ij} = \max(p_i + q_j - w_{ij}, 0)` of a core point (``s.T``, C-contiguous, if ``transposed``).
+def slacks(w: NDArray[np.float64], p: NDArray[np.float64], q: NDArray[np.float64], transposed: bool,
+           out: NDArray[np.float64]) -> NDArray[np.float64]:
+    r"""Slacks :math:`s_{ij} = \max(p_i + q_j - w_{ij}, 0)` of a core point into ``out`` (``s.T`` if ``transposed``).
+
+    ``out`` is a C-contiguous float64 array of at least ``m * n`` entries; the
+    result is its first ``m * n`` entries, shape ``(m, n)`` (``(n, m)`` if
+    ``transposed``).
 
     Examples
     --------
     >>> import numpy as np
-    >>> slacks(np.array([[2.0, 1.0]]), np.array([1.5]), np.array([0.5, 0.0]), False).tolist()
+    >>> slacks(np.array([[2.0, 1.0]]), np.array([1.5]), np.array([0.5, 0.0]), False, np.empty(2)).tolist()
     [[0.0, 0.5]]
     """
     m, n = w.shape
-    s = np.empty((n, m) if transposed else (m, n))
+    s = out[:m * n].reshape((n, m) if transposed else (m, n))
     for i in range(m):
         pi = p[i]
         for j in range(n):
@@ -88,8 +92,8 @@ def slacks(w: NDArray[np.float64], p: NDArray[np.float64], q: NDArray[np.float64
 
 
 @jit
-def largest_drops(s: NDArray[np.float64], owner: NDArray[np.int64], single: NDArray[np.bool_],
-                  d: NDArray[np.float64]) -> None:
+def largest_drops(s: NDArray[np.float64], owner: NDArray[np.int64], mate: NDArray[np.int64],
+                  d: NDArray[np.float64], pen: NDArray[np.float64]) -> None:
     r"""How far each payoff on one side may drop: shortest paths on slacks ``s``, in place in ``d``.
 
     Parameters
@@ -99,20 +103,24 @@ def largest_drops(s: NDArray[np.float64], owner: NDArray[np.int64], single: NDAr
         this side's.
     owner : ndarray of int64, shape (n,)
         The row matched to each column (-1: single).
-    single : ndarray of bool, shape (k,)
-        Single rows.
+    mate : ndarray of int64, shape (k,)
+        The column matched to each row (-1: single).
     d : ndarray of float64, shape (n,)
         On entry this side's payoffs (no payoff drops below 0); on exit the
         largest drops: :math:`d_b = \min(q_b, \min_{i\ \mathrm{single}} s_{ib},
         \min_j s_{\mathrm{owner}(j) b} + d_j)`.
+    pen : ndarray of float64, shape (n,)
+        Scratch.
 
     Notes
     -----
     Dense Dijkstra: columns are settled in nondecreasing ``d``, and a settled
     column ``j`` relaxes every column through its owner's slacks. Relaxing
     settled columns too changes nothing (:math:`s + d_j \ge d_j \ge d_b` in
-    floating point, rounding being monotone), so the pass has no branch and
-    finds the next column as it goes. The result is the greatest fixed point
+    floating point, rounding being monotone), so each pass relaxes and finds
+    the next column at once, skipping settled ones by a penalty
+    (``pen``: 0, or infinity once settled). Once no unsettled column has an
+    owner, nothing can drop further. The result is the greatest fixed point
     of the equations above below the entry values, so it does not depend on
     how ties are broken.
 
@@ -120,20 +128,20 @@ def largest_drops(s: NDArray[np.float64], owner: NDArray[np.int64], single: NDAr
     --------
     >>> import numpy as np
     >>> d = np.array([1.0, 2.0])
-    >>> largest_drops(np.array([[0.0, 0.5]]), np.array([0, -1]), np.array([False]), d)
+    >>> largest_drops(np.array([[0.0, 0.5]]), np.array([0, -1]), np.array([0]), d, np.empty(2))
     >>> d.tolist()
     [1.0, 1.5]
     """
     k, n = s.shape
     for i in range(k):
-        if single[i]:  # not below what a single agent of the other side would offer
+        if mate[i] < 0:  # not below what a single agent of the other side would offer
             for b in range(n):
                 x = s[i, b]
                 if x < d[b]:
                     d[b] = x
-    pen = np.zeros(n)  # 0 while a column is unsettled, inf once settled
-    relaxing = 0  # unsettled columns with an owner: once none is left, nothing can drop further
+    relaxing = 0  # unsettled columns with an owner
     for b in range(n):
+        pen[b] = 0.0
         if owner[b] >= 0:
             relaxing += 1
     j = -1
@@ -146,10 +154,10 @@ def largest_drops(s: NDArray[np.float64], owner: NDArray[np.int64], single: NDAr
         dj = d[j]
         pen[j] = np.inf
         i = owner[j]
+        best = np.inf
+        nxt = -1
         if i >= 0:  # q_j down by dj raises p_i by dj: i's other partners may drop by their slack more
             relaxing -= 1
-            best = np.inf
-            nxt = -1
             for b in range(n):
                 x = s[i, b] + dj
                 v = d[b]
@@ -160,16 +168,13 @@ def largest_drops(s: NDArray[np.float64], owner: NDArray[np.int64], single: NDAr
                 if v < best:
                     best = v
                     nxt = b
-            j = nxt
         else:
-            best = np.inf
-            nxt = -1
             for b in range(n):
                 v = d[b] + pen[b]
                 if v < best:
                     best = v
                     nxt = b
-            j = nxt
+        j = nxt
 
 
 @jit
@@ -221,45 +226,45 @@ def move_to(w: NDArray[np.float64], rows: NDArray[np.int64], cols: NDArray[np.in
     if point == SOLVER:
         return p, q
     m, n = w.shape
-    single_c = np.ones(m, np.bool_)
-    single_p = np.ones(n, np.bool_)
+    # scratch: slacks (one side at a time), then per side its drops, its extreme payoffs and the search's penalty
+    work = np.empty(m * n + 3 * (m + n))
+    s_buf = work[:m * n]
+    d = work[m * n:m * n + n]
+    q_cust = work[m * n + n:m * n + 2 * n]
+    e = work[m * n + 2 * n:m * n + 2 * n + m]
+    p_prov = work[m * n + 2 * n + m:m * n + 2 * n + 2 * m]
+    pen = work[m * n + 2 * n + 2 * m:]
+    mates = np.full(m + n, -1, np.int64)
+    owner = mates[:n]     # the customer matched to each provider
+    partner = mates[n:]   # the provider matched to each customer
     for a in range(rows.size):
-        single_c[rows[a]] = False
-        single_p[cols[a]] = False
+        owner[cols[a]] = rows[a]
+        partner[rows[a]] = cols[a]
     if point != PROVIDER:  # customer-optimal: providers' payoffs down as far as the core allows
-        owner = np.full(n, -1, np.int64)
-        for a in range(rows.size):
-            owner[cols[a]] = rows[a]
-        d = q.copy()
-        largest_drops(slacks(w, p, q, False), owner, single_c, d)
-        q_cust = np.empty(n)
+        d[:] = q
+        largest_drops(slacks(w, p, q, False, s_buf), owner, partner, d, pen)
         for j in range(n):
             q_cust[j] = q[j] - min(d[j], q[j])
         if point == CUSTOMER:
             p_cust = p.copy()
             for a in range(rows.size):
                 p_cust[rows[a]] = w[rows[a], cols[a]] - q_cust[cols[a]]
-            return p_cust, q_cust
-    partner = np.full(m, -1, np.int64)  # provider-optimal: the mirror, customers' payoffs down
-    for a in range(rows.size):
-        partner[rows[a]] = cols[a]
-    e = p.copy()
-    largest_drops(slacks(w, p, q, True), partner, single_p, e)
-    p_prov = np.empty(m)
+            return p_cust, q_cust.copy()
+    e[:] = p  # provider-optimal: the mirror, customers' payoffs down
+    largest_drops(slacks(w, p, q, True, s_buf), partner, owner, e, pen)
     for i in range(m):
         p_prov[i] = p[i] - min(e[i], p[i])
     q_prov = q.copy()
     for a in range(rows.size):
         q_prov[cols[a]] = w[rows[a], cols[a]] - p_prov[rows[a]]
     if point == PROVIDER:
-        return p_prov, q_prov
-    q_mid = np.empty(n)
+        return p_prov.copy(), q_prov
     for j in range(n):
-        q_mid[j] = 0.5 * (q_cust[j] + q_prov[j])
+        q_prov[j] = 0.5 * (q_cust[j] + q_prov[j])  # now the midpoint
     p_mid = np.zeros(m)
     for a in range(rows.size):  # exact complementary slackness on the pairs, as at the extremes
-        p_mid[rows[a]] = w[rows[a], cols[a]] - q_mid[cols[a]]
-    return p_mid, q_mid
+        p_mid[rows[a]] = w[rows[a], cols[a]] - q_prov[cols[a]]
+    return p_mid, q_prov
 
 
 @jit(depends=(kernels,))
