@@ -291,5 +291,7 @@ def core_step(w: NDArray[np.float64], point: int) -> tuple[NDArray[np.int64], ND
     (array([1.]), array([0.]))
     """
     rows, cols, p, q = stable_step(w)
+    if point == SOLVER:
+        return rows, cols, p, q
     p2, q2 = move_to(w, rows, cols, p, q, point)
     return rows, cols, p2, q2
