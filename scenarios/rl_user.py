@@ -23,7 +23,15 @@ learner's greedy policy (an evaluation episode), of its training episodes
 (the planner's utility per round minus its own, paired on the same user: never
 negative), and ``gap_left`` for users with a strategization gap; and at the
 end whether the greedy learner earns the best response's utility
-(``reaches_best``).
+(``reaches_best``). At every checkpoint, for each of the four, the
+engagement every strategic study reports
+(:mod:`agents.strategic.metrics`), as a mean over the episode's rounds (the
+training rows: averaged over the block's episodes): ``signal_engagement``,
+the signal the platform read, and ``sincere_engagement``, the sincere signal
+``alpha natural_explicit + (1 - alpha) natural_dwell`` of the recommended
+items (:func:`~agents.strategic.game.sincere_signal`, the platform's alpha;
+what the user would naturally give them: the platform's real objective). Both
+lie in [-1, 1]; for the naive user they are equal.
 
 Figure ``rl_user_learning``: how far the learner's utility per round falls
 short of the best response's over training (the greedy learner with its 95%
@@ -50,6 +58,20 @@ equals the best response for 1 of the 8. The numbers
 are the ``final_utility``, ``shortfall``, ``gap_left`` and ``reaches_best``
 rows of ``results.csv``.
 
+Engagement (seed 0, measured, the last checkpoint). At ``--quick`` scale the
+recommendations earn the same sincere engagement, 0.225 per round on average,
+whoever plays, and for each of the 8 users it is the same for the naive user,
+the planner and the greedy learner: against this likes-only platform,
+strategizing changes the user's utility and what the platform reads, not the
+natural engagement its recommendations earn. What it reads differs:
+``signal_engagement`` is 0.225 for the naive user, 0.150 for the planner (below
+sincere for 3 of the 8 users, by 0.2 per round: one dislike's worth in 5
+rounds; above it for none) and 0.125 for the greedy learner (different for 4
+users, above sincere for one of them). With the full settings (10 users)
+sincere engagement is 0.280 for all three, the signal read 0.280, 0.200 (the
+planner's differs from sincere for 4 users) and 0.220 (the learner's for 5).
+The numbers are the ``sincere_engagement`` and ``signal_engagement`` rows.
+
 Needs the optional extra ``rl`` (``pip install "stratsim[rl]"``); the module
 imports it only when a replication runs.
 
@@ -62,6 +84,9 @@ Examples
 >>> rows = run(LEARNING.make_cell(p, {}), np.random.default_rng(0))
 >>> sorted({r["policy"] for r in rows if r["metric"] == "utility"})
 ['exact planner', 'learner (greedy)', 'learner (training)', 'naive']
+>>> naive = {r["metric"]: r["value"] for r in rows if r["policy"] == "naive" and r["episode"] == 60}
+>>> naive["signal_engagement"] == naive["sincere_engagement"]  # the naive user's signal is sincere
+True
 >>> SCENARIO.make_params({"platform": "user.naive"})
 Traceback (most recent call last):
 ...
@@ -75,6 +100,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agents.strategic.game import sincere_signal
+from agents.strategic.metrics import signal_engagement, sincere_engagement
 from sim.intervals import interval
 from sim.plotting import color, interval_note, new_figure, plot_summaries, save_figure
 from sim.random import spawn
@@ -83,7 +110,7 @@ from sim.results import Results
 from sim.scenario import Scenario, Study
 from sim.validate import check_int, check_probability, check_real
 
-__all__ = ["LEARNING", "SCENARIO", "Cell", "Params", "plot", "run"]
+__all__ = ["LEARNING", "SCENARIO", "Cell", "EpisodeLog", "Params", "play_episode", "plot", "run"]
 
 @dataclass(frozen=True)
 class Params:
@@ -142,18 +169,74 @@ class Cell(Params):
     """One run of the ``learning`` study (the scenario's settings; the study has one cell)."""
 
 
-def _episode(env, act, learner=None) -> float:
-    """One episode's total utility; ``learner`` learns from it when given."""
+class EpisodeLog:
+    """One episode's engagement, step by step, as the environment's ``info`` reported it.
+
+    A log the toolkit's engagement metrics read
+    (:func:`agents.strategic.metrics.sincere_engagement`,
+    :func:`agents.strategic.metrics.signal_engagement`).
+
+    Attributes
+    ----------
+    utility : float
+        The episode's total utility.
+    items : ndarray of int
+        The item recommended at each step.
+    natural_explicit, natural_dwell : ndarray
+        The user's natural engagement with it (at its current value).
+    signal : ndarray of float
+        The signal the platform read.
+    alpha : float
+        The platform's weight of explicit signals.
+    """
+
+    __slots__ = ("alpha", "items", "natural_dwell", "natural_explicit", "signal", "utility")
+
+    def __init__(self, utility: float, infos: list[dict], alpha: float) -> None:
+        self.utility = float(utility)
+        self.items = np.array([i["item"] for i in infos], dtype=np.int64)
+        self.natural_explicit = np.array([i["natural_explicit"] for i in infos], dtype=np.int64)
+        self.natural_dwell = np.array([i["natural_dwell"] for i in infos], dtype=float)
+        self.signal = np.array([i["signal"] for i in infos], dtype=float)
+        self.alpha = float(alpha)
+
+    @property
+    def sincere_signal(self) -> np.ndarray:
+        """The sincere signal of each step (:func:`agents.strategic.sincere_signal`, the platform's alpha)."""
+        return sincere_signal(self.natural_explicit, self.natural_dwell, self.alpha)
+
+    def __len__(self) -> int:
+        return int(self.signal.size)
+
+    def __repr__(self) -> str:
+        return f"EpisodeLog(steps={len(self)}, utility={self.utility})"
+
+
+def play_episode(env, act, learner=None) -> EpisodeLog:
+    """One episode of ``stratsim/StrategicUser-v0`` played by ``act`` (observation -> action).
+
+    ``learner`` (a :class:`agents.envs.TabularQLearner`) learns from it when given.
+
+    Examples
+    --------
+    >>> import gymnasium as gym
+    >>> from agents.envs import PolicyAgent
+    >>> env = gym.make("stratsim/StrategicUser-v0", values=[0.85, 1.2, 0.0], steps=4, planner_info=False)
+    >>> log = play_episode(env, PolicyAgent.from_name("user.strategic", env, horizon=3, gamma=1.0))
+    >>> log.items.tolist(), log.signal.tolist(), log.sincere_signal.tolist()
+    ([0, 1, 1, 1], [-1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0])
+    """
     obs, _ = env.reset()
-    total, done = 0.0, False
+    total, done, infos = 0.0, False, []
     while not done:
         a = act(obs)
-        nxt, reward, terminated, truncated, _ = env.step(a)
+        nxt, reward, terminated, truncated, info = env.step(a)
         if learner is not None:
             learner.learn(obs, a, reward, nxt, terminated)
         total += reward
+        infos.append(info)
         obs, done = nxt, terminated or truncated
-    return total
+    return EpisodeLog(total, infos, env.unwrapped.platform.alpha)
 
 
 def _below(best: float, value: float, tol: float) -> float:
@@ -182,20 +265,27 @@ def run(params: Cell, rng: np.random.Generator) -> list[dict]:
                               learning_rate=params.learning_rate, rng=learner_rng)
     marks = np.unique(np.linspace(0, params.episodes, params.checkpoints + 1).round().astype(int))[1:]
     rows = []
-    training: list[float] = []
+    training: list[EpisodeLog] = []
     for mark in marks:
         start = len(training)
         while len(training) < mark:
-            training.append(_episode(env, learner.act, learner))
+            training.append(play_episode(env, learner.act, learner))
             learner.end_episode()
-        greedy = _episode(env, lambda o: learner.act(o, greedy=True))
-        naive = _episode(env, naive_agent)
-        best = _episode(env, planner_agent)
-        block = float(np.mean(training[start:]))
+        logs = {"learner (greedy)": play_episode(env, lambda o: learner.act(o, greedy=True)),
+                "naive": play_episode(env, naive_agent), "exact planner": play_episode(env, planner_agent)}
+        greedy, naive, best = (logs[k].utility for k in ("learner (greedy)", "naive", "exact planner"))
+        block = float(np.mean([log.utility for log in training[start:]]))
         tol = 1e-9 * max(1.0, abs(best))
         for policy, value in (("learner (greedy)", greedy), ("learner (training)", block), ("naive", naive),
                               ("exact planner", best)):
             rows.append({"episode": int(mark), "policy": policy, "metric": "utility", "value": value / T})
+            # what the platform read and what the recommendations really earned (each episode's step mean;
+            # the training rows average the block's episodes)
+            played = logs.get(policy)
+            block_logs = [played] if played is not None else training[start:]
+            for metric, mean in (("sincere_engagement", sincere_engagement), ("signal_engagement", signal_engagement)):
+                rows.append({"episode": int(mark), "policy": policy, "metric": metric,
+                             "value": float(np.mean([mean(log) for log in block_logs]))})
             if policy != "exact planner":
                 # paired on the same user: how far short of the best response it falls, per round (>= 0:
                 # nothing beats the best response)
@@ -274,8 +364,10 @@ def _users(note: str) -> str:
 #: The study: one cell (the scenario's settings).
 #: What each metric can be: shortfalls below the best response and the share of its gap left open are
 #: non-negative (nothing beats the best response); reaching it is a 0/1 outcome per user.
+#: Engagement (a mean signal, like or dislike weighted by alpha plus dwell in [0, 1]) lies in [-1, 1].
 _SUPPORTS = {"utility": "unbounded", "final_utility": "unbounded", "shortfall": "nonnegative",
-             "gap_left": "nonnegative", "reaches_best": "share", "states_seen": "nonnegative"}
+             "gap_left": "nonnegative", "reaches_best": "share", "states_seen": "nonnegative",
+             "sincere_engagement": (-1, 1), "signal_engagement": (-1, 1)}
 
 LEARNING = Study("learning", cell=Cell, run=run, plot=plot, metrics=_SUPPORTS, headline=("final_utility",),
                  description="A tabular Q-learner's utility over training vs the naive user and the exact planner.")

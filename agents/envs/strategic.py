@@ -21,7 +21,12 @@ seed drives a stochastic platform's draws.
 - action ``Discrete(9)``: the engagement;
 - reward: the user's utility ``v(x_t) - c(e_t | v(x_t))``
   (:meth:`agents.strategic.UserModel.utility`); ``info`` carries the
-  ``signal`` the platform read, the item's ``value``, and at every decision
+  ``item`` engaged with, the ``signal`` the platform read, the item's
+  ``value``, the user's natural engagement with it (``natural_explicit``,
+  ``natural_dwell``) and the ``sincere`` signal that natural engagement would
+  have given the platform (``alpha natural_explicit + (1 - alpha)
+  natural_dwell``, the platform's ``alpha``: the engagement the
+  recommendation really earned; equal to ``signal`` for natural play), and at every decision
   point what the toolkit's exact planner (a correct-belief
   :class:`~agents.strategic.StrategicUser` planning to the end, discount
   ``gamma``) would do from this very state (``planner_action``) and the value
@@ -58,6 +63,9 @@ Examples
 (0, Engagement(explicit=-1, dwell=1.0), Engagement(explicit=1, dwell=1.0))
 >>> round(info["planner_value"], 6)          # dislike item 0 once, enjoy item 1 three times
 4.35
+>>> obs, reward, terminated, truncated, info = env.step(info["planner_action"])
+>>> info["item"], info["signal"], info["sincere"]  # the platform read a dislike of an item the user enjoyed
+(0, -1.0, 1.0)
 """
 
 from __future__ import annotations
@@ -259,8 +267,12 @@ class StrategicUserEnv(ToolkitEnv):
         if self._planner is not None:
             self._planner.update(feedback)
         mt = step.metrics
+        # the sincere signal: natural engagement with the same item, read as the platform reads signals
+        sincere = read_signal((mt["natural_explicit"], mt["natural_dwell"]), self.platform.alpha)
         info: dict[str, Any] = {"item": int(feedback.item), "utility": float(mt["utility"]),
-                                "value": float(mt["value"]), "signal": float(mt["signal"])}
+                                "value": float(mt["value"]), "signal": float(mt["signal"]),
+                                "natural_explicit": int(mt["natural_explicit"]),
+                                "natural_dwell": float(mt["natural_dwell"]), "sincere": float(sincere)}
         if step.done:
             obs = {"item": np.int64(0), "remaining": np.int64(0), "counts": self._counts.copy(),
                    "explicit": self._explicit.copy(), "dwell": self._dwell.copy()}

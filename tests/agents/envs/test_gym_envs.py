@@ -243,6 +243,39 @@ def test_user_reward_is_the_utility_of_the_toolkit_model_and_toolkit_users_earn_
     assert sum(_play(env, PolicyAgent.from_name("user.naive", env))) == pytest.approx(naive, abs=1e-12)
 
 
+def _natural_by_hand(engagement_model, value):
+    """Natural (explicit, dwell) written out from the model's documented thresholds."""
+    explicit = 1 if value >= engagement_model.like_at else (-1 if value <= engagement_model.dislike_at else 0)
+    lo, hi = engagement_model.dwell_cutoffs
+    dwell = 1.0 if value >= hi else (0.5 if value >= lo else 0.0)
+    return explicit, dwell
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.5, 0.0])
+def test_user_info_reports_the_natural_engagement_and_sincere_signal_of_the_item_shown(alpha):
+    values, steps = [0.85, 1.2, 0.0, -0.3], 8
+    env = gym.make("stratsim/StrategicUser-v0", values=values, steps=steps, alpha=alpha, planner_info=False)
+    model = env.unwrapped.model
+    assert model.satiation == 0.0  # a value-given user: an item's value does not move
+    env.action_space.seed(5)
+    obs, info = env.reset(seed=0)
+    done, natural_play = False, 0
+    while not done:
+        # random engagements and, now and then, the natural one
+        a = info["natural_action"] if env.action_space.sample() % 3 == 0 else env.action_space.sample()
+        obs, _, done, _, info_step = env.step(a)
+        ex, dw = _natural_by_hand(model.engagement, values[info_step["item"]])
+        assert (info_step["natural_explicit"], info_step["natural_dwell"]) == (ex, dw)
+        assert info_step["sincere"] == pytest.approx(alpha * ex + (1 - alpha) * dw, abs=1e-12)
+        chosen = ACTIONS[a]
+        assert info_step["signal"] == pytest.approx(alpha * chosen[0] + (1 - alpha) * chosen[1], abs=1e-12)
+        if (chosen[0], chosen[1]) == (ex, dw):
+            natural_play += 1
+            assert info_step["signal"] == info_step["sincere"]  # natural engagement: the platform reads it
+        info = info_step
+    assert natural_play > 0
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_following_the_planner_info_from_any_state_earns_its_planner_value(seed):
     env = gym.make("stratsim/StrategicUser-v0", n_items=3, steps=5, rng=seed)
