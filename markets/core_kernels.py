@@ -52,10 +52,10 @@ from numpy.typing import NDArray
 
 from . import kernels
 from .jit import jit
-from .kernels import stable_step
+from .kernels import WarmStart, stable_step, stable_step_warm
 
-__all__ = ["CUSTOMER", "MIDPOINT", "POINTS", "PROVIDER", "SOLVER", "core_step", "customer_optimal", "largest_drops",
-           "move_to", "slacks"]
+__all__ = ["CUSTOMER", "MIDPOINT", "POINTS", "PROVIDER", "SOLVER", "core_step", "core_step_warm", "customer_optimal",
+           "largest_drops", "move_to", "slacks"]
 
 #: Core points :func:`core_step` can return.
 SOLVER, CUSTOMER, PROVIDER, MIDPOINT = 0, 1, 2, 3
@@ -291,6 +291,31 @@ def core_step(w: NDArray[np.float64], point: int) -> tuple[NDArray[np.int64], ND
     (array([1.]), array([0.]))
     """
     rows, cols, p, q = stable_step(w)
+    if point == SOLVER:
+        return rows, cols, p, q
+    p2, q2 = move_to(w, rows, cols, p, q, point)
+    return rows, cols, p2, q2
+
+
+@jit(depends=(kernels,))
+def core_step_warm(w: NDArray[np.float64], point: int,
+                   warm: WarmStart) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64],
+                                             NDArray[np.float64]]:
+    r""":func:`core_step` with the solve warm-started (:func:`markets.kernels.stable_step_warm`, ``warm`` updated).
+
+    The customer- and provider-optimal points and their midpoint depend only on
+    ``w`` and the matching, so they are the cold start's wherever the optimal
+    matching is unique; :data:`SOLVER` returns the warm solve's own dual.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from markets.kernels import warm_start
+    >>> ws = warm_start(1, 1)
+    >>> core_step_warm(np.array([[1.0]]), MIDPOINT, ws)[2:]
+    (array([0.5]), array([0.5]))
+    """
+    rows, cols, p, q = stable_step_warm(w, warm)
     if point == SOLVER:
         return rows, cols, p, q
     p2, q2 = move_to(w, rows, cols, p, q, point)

@@ -65,13 +65,16 @@ Examples
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import NDArray
 
 from .jit import jit
 
-__all__ = ["dense_outcome", "instability_value", "lap_dense", "lap_square", "max_weight", "outcome_metrics",
-           "positive_rows", "sparse_matching", "stable_step", "submatrix", "value_range"]
+__all__ = ["WarmStart", "augment", "dense_outcome", "duals_outcome", "instability_value", "lap_dense", "lap_square",
+           "max_weight", "outcome_metrics", "positive_rows", "sparse_matching", "stable_step", "stable_step_warm",
+           "submatrix", "value_range", "warm_start"]
 
 
 @jit
@@ -99,83 +102,17 @@ def lap_square(cost: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np
     ([1, 0], 3.0)
     """
     n = cost.shape[0]
-    u = np.zeros(n)
-    v = np.zeros(n)
-    spc = np.empty(n)
-    path = np.full(n, -1, np.int64)
-    col4row = np.full(n, -1, np.int64)
-    row4col = np.full(n, -1, np.int64)
-    in_rows = np.zeros(n, np.bool_)
-    in_cols = np.zeros(n, np.bool_)
-    remaining = np.empty(n, np.int64)
-    # column reduction (Jonker-Volgenant's start): v_j = min_i c_ij, and each column's
-    # cheapest row takes it if that row is still free; assigned edges are then tight
-    for j in range(n):
-        best = 0
-        low = cost[0, j]
-        for i in range(1, n):
-            if cost[i, j] < low:
-                low = cost[i, j]
-                best = i
-        v[j] = low
-        if col4row[best] == -1:
-            col4row[best] = j
-            row4col[j] = best
-    for cur in range(n):
-        if col4row[cur] != -1:
-            continue
-        # Dijkstra-like search for the shortest augmenting path from row `cur`
-        min_val = 0.0
-        num_rem = n
-        for it in range(n):
-            remaining[it] = n - 1 - it
-            spc[it] = np.inf
-            in_rows[it] = False
-            in_cols[it] = False
-        sink = -1
-        i = cur
-        while sink == -1:
-            index = 0
-            lowest = np.inf
-            in_rows[i] = True
-            ui = u[i]
-            for it in range(num_rem):
-                j = remaining[it]
-                r = min_val + cost[i, j] - ui - v[j]
-                if r < spc[j]:
-                    path[j] = i
-                    spc[j] = r
-                s = spc[j]
-                # ties go to a free column: it ends the search at once
-                if s < lowest or (s == lowest and row4col[j] == -1):
-                    lowest = s
-                    index = it
-            min_val = lowest
-            j = remaining[index]
-            if row4col[j] == -1:
-                sink = j
-            else:
-                i = row4col[j]
-            in_cols[j] = True
-            num_rem -= 1
-            remaining[index] = remaining[num_rem]
-        u[cur] += min_val
-        for i in range(n):
-            if in_rows[i] and i != cur:
-                u[i] += min_val - spc[col4row[i]]
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+    # lap_dense maximises max(a, 0): with a = top - cost >= 0 it minimises cost - top, the same
+    # assignment, and its row potentials shift back by top
+    top = cost.max()
+    a = np.empty((n, n))
+    for i in range(n):
         for j in range(n):
-            if in_cols[j]:
-                v[j] -= min_val - spc[j]
-        j = sink
-        while True:
-            i = path[j]
-            row4col[j] = i
-            nxt = col4row[i]
-            col4row[i] = j
-            j = nxt
-            if i == cur:
-                break
-    return col4row, u, v
+            a[i, j] = top - cost[i, j]
+    col4row, u, v = lap_dense(a, 1.0, np.inf, True, False)
+    return col4row, u + top, v
 
 
 @jit
@@ -240,9 +177,6 @@ def lap_dense(a: NDArray, scale: float | int, big: float | int, square_start: bo
     path = np.full(n, -1, np.int64)
     col4row = np.full(m, -1, np.int64)
     row4col = np.full(n, -1, np.int64)
-    in_rows = np.zeros(m, np.bool_)
-    in_cols = np.zeros(n, np.bool_)
-    remaining = np.empty(n, np.int64)
     cost = np.empty((m, n) if buffered else (0, 0), a.dtype)
     if square_start:
         # row-major pass over a (cache order), the running column minima in spc
@@ -280,6 +214,38 @@ def lap_dense(a: NDArray, scale: float | int, big: float | int, square_start: bo
             if row4col[best] == -1:
                 col4row[i] = best
                 row4col[best] = i
+    augment(a, scale, big, buffered, cost, col4row, row4col, u, v)
+    return col4row, u, v
+
+
+@jit
+def augment(a: NDArray, scale: float | int, big: float | int, buffered: bool, cost: NDArray,
+            col4row: NDArray[np.int64], row4col: NDArray[np.int64], u: NDArray, v: NDArray) -> None:
+    r"""Assign every free row of :func:`lap_dense`'s problem by shortest augmenting paths, in place.
+
+    The Hungarian invariant must hold on entry: reduced costs
+    :math:`c_{ij} - u_i - v_j \ge 0` and equality on every assigned pair
+    (``col4row``/``row4col`` consistent); it holds on exit, with every row
+    assigned. :func:`lap_dense` calls it after its start, :func:`stable_step_warm`
+    after repairing the previous round's potentials.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.array([[1.0, 2.0], [3.0, 1.0]])
+    >>> x, y = np.full(2, -1), np.full(2, -1)
+    >>> u, v = np.array([-2.0, -3.0]), np.zeros(2)
+    >>> augment(a, 1.0, np.inf, False, np.empty((0, 0)), x, y, u, v)
+    >>> x.tolist()
+    [1, 0]
+    """
+    m, n = a.shape
+    zero = a[0, 0] * scale * 0
+    spc = np.empty(n, a.dtype)
+    path = np.full(n, -1, np.int64)
+    in_rows = np.zeros(m, np.bool_)
+    in_cols = np.zeros(n, np.bool_)
+    remaining = np.empty(n, np.int64)
     for cur in range(m):
         if col4row[cur] != -1:
             continue
@@ -340,7 +306,7 @@ def lap_dense(a: NDArray, scale: float | int, big: float | int, square_start: bo
             j = nxt
             if i == cur:
                 break
-    return col4row, u, v
+    return
 
 
 @jit
@@ -389,9 +355,30 @@ def dense_outcome(w: NDArray, a: NDArray, transposed: bool, scale: float | int, 
     >>> rows.tolist(), cols.tolist(), int(p.sum() + q.sum())
     ([0, 2], [0, 1], 7)
     """
+    col4row, u, v = lap_dense(a, scale, big, a.shape[0] == a.shape[1], buffered)
+    return duals_outcome(w, col4row, u, v, transposed, inv)
+
+
+@jit
+def duals_outcome(w: NDArray, col4row: NDArray[np.int64], u: NDArray, v: NDArray, transposed: bool,
+                  inv: float | int) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray, NDArray]:
+    r"""The matching and core payoffs of ``w`` from :func:`lap_dense`'s solution (``u``, ``v`` are only read).
+
+    As in :func:`dense_outcome`, which is :func:`lap_dense` followed by this:
+    ``col4row, u, v`` solve the problem on ``w`` (``transposed``: on ``w.T``),
+    read at scale ``1 / inv``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([[2.0, 1.0], [1.0, 2.0]])
+    >>> rows, cols, p, q = duals_outcome(w, *lap_dense(w, 1.0, np.inf, True), False, 1.0)
+    >>> rows.tolist(), cols.tolist(), float(p.sum() + q.sum())
+    ([0, 1], [0, 1], 4.0)
+    """
     m, n = w.shape
-    k, kc = a.shape
-    col4row, u, v = lap_dense(a, scale, big, k == kc, buffered)
+    k = u.size
+    kc = v.size
     zero = w[0, 0] * 0
     shift = u[0] * 0
     if k == kc:
@@ -472,49 +459,128 @@ def stable_step(
     ([1], [0], 0.0, 3.0)
     """
     m, n = w.shape
-    k = max(m, n)
-    p = np.zeros(m)
-    q = np.zeros(n)
     if m == 0 or n == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), p, q
-    cost = np.zeros((k, k))  # -W+, padded with zero rows or columns (dummy partners)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(m), np.zeros(n)
+    if m <= n:
+        return dense_outcome(w, w, False, 1.0, 1.0, np.inf, False)
+    return dense_outcome(w, np.ascontiguousarray(w.T), True, 1.0, 1.0, np.inf, False)
+
+
+class WarmStart(NamedTuple):
+    """The last solve of :func:`stable_step_warm` (see :func:`warm_start`): its matrix, assignment and potentials."""
+
+    prev: NDArray[np.float64]       # (m, n): the matrix last solved
+    col4row: NDArray[np.int64]      # (m,)
+    row4col: NDArray[np.int64]      # (n,)
+    u: NDArray[np.float64]          # (m,)
+    v: NDArray[np.float64]          # (n,)
+    valid: NDArray[np.bool_]        # (1,): whether the fields hold a solve
+
+
+def warm_start(m: int, n: int) -> WarmStart:
+    """An empty :class:`WarmStart` for ``m x n`` matrices (the first :func:`stable_step_warm` solves cold).
+
+    Examples
+    --------
+    >>> bool(warm_start(2, 3).valid[0])
+    False
+    """
+    return WarmStart(np.zeros((m, n)), np.full(m, -1, np.int64), np.full(n, -1, np.int64), np.zeros(m),
+                     np.zeros(n), np.zeros(1, np.bool_))
+
+
+@jit
+def stable_step_warm(
+    w: NDArray[np.float64], warm: WarmStart,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    r""":func:`stable_step` started from the previous solve in ``warm`` (updated in place).
+
+    A learner's index moves a few entries a round, so the last optimal
+    potentials are nearly optimal again. Each row of ``w`` that differs from
+    the matrix last solved gets :math:`u_i = \min_j (c_{ij} - v_j)` against the
+    kept column potentials (which makes its reduced costs non-negative) and
+    keeps its column only if that pair is still tight; the rows left free are
+    then assigned by :func:`augment`. The Hungarian invariant holds
+    throughout, so the matching is optimal, as from a cold start; where several
+    matchings are optimal it may be a different one, and the potentials (the
+    solver's core point) generally differ. Square matrices only: others (and
+    the first call) are solved cold.
+
+    Parameters
+    ----------
+    w : ndarray of float64, shape (m, n)
+        As :func:`stable_step`.
+    warm : WarmStart
+        The state of the previous call on the same market (:func:`warm_start`
+        for the first).
+
+    Returns
+    -------
+    rows, cols, p, q
+        As :func:`stable_step`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ws = warm_start(2, 2)
+    >>> w = np.array([[2.0, 1.0], [1.0, 2.0]])
+    >>> stable_step_warm(w, ws)[:2]
+    (array([0, 1]), array([0, 1]))
+    >>> w[0] = [0.5, 3.0]   # one row moves: only it is repaired
+    >>> rows, cols, p, q = stable_step_warm(w, ws)
+    >>> cols.tolist(), float(p.sum() + q.sum())
+    ([1, 0], 4.0)
+    """
+    m, n = w.shape
+    if m != n or m == 0:
+        return stable_step(w)
+    col4row = warm.col4row
+    row4col = warm.row4col
+    u = warm.u
+    v = warm.v
+    prev = warm.prev
+    if not warm.valid[0]:
+        x, uu, vv = lap_dense(w, 1.0, np.inf, True, False)
+        for i in range(m):
+            col4row[i] = x[i]
+            row4col[x[i]] = i
+            u[i] = uu[i]
+        v[:] = vv
+        warm.valid[0] = True
+    else:
+        for i in range(m):
+            changed = False
+            for j in range(n):
+                if w[i, j] != prev[i, j]:
+                    changed = True
+                    break
+            if not changed:
+                continue
+            low = np.inf
+            for j in range(n):
+                x = w[i, j]
+                r = (-x if x > 0.0 else 0.0) - v[j]
+                if r < low:
+                    low = r
+            u[i] = low
+            j = col4row[i]
+            x = w[i, j]
+            if (-x if x > 0.0 else 0.0) - v[j] != low:  # no longer tight: the row searches again
+                col4row[i] = -1
+                row4col[j] = -1
+        augment(w, 1.0, np.inf, False, np.empty((0, 0)), col4row, row4col, u, v)
+        # potentials only drift down in v (and up in u) from round to round: re-centre them before
+        # their size costs precision (any constant moved from v to u is the same dual)
+        top = v.max()
+        if top < -1024.0:
+            for j in range(n):
+                v[j] -= top
+            for i in range(m):
+                u[i] += top
     for i in range(m):
         for j in range(n):
-            x = w[i, j]
-            if x > 0:
-                cost[i, j] = -x
-    col4row, u, v = lap_square(cost)
-    shift = u.max()  # P = -u + shift >= 0 (see markets.assignment)
-    for i in range(m):
-        x = shift - u[i]
-        p[i] = x if x > 0 else 0.0
-    for j in range(n):
-        x = -v[j] - shift
-        q[j] = x if x > 0 else 0.0
-    rows = np.empty(min(m, n), np.int64)
-    cols = np.empty(min(m, n), np.int64)
-    matched_col = np.zeros(n, np.bool_)
-    cnt = 0
-    for i in range(m):
-        j = col4row[i]
-        if j < n and w[i, j] > 0:
-            rows[cnt] = i
-            cols[cnt] = j
-            matched_col[j] = True
-            cnt += 1
-        else:
-            p[i] = 0.0  # single (or matched at no surplus): complementary slackness says 0
-    for j in range(n):
-        if not matched_col[j]:
-            q[j] = 0.0
-    for a in range(cnt):
-        i = rows[a]
-        j = cols[a]
-        wm = w[i, j]
-        qc = min(wm, q[j])
-        q[j] = qc
-        p[i] = wm - qc
-    return rows[:cnt], cols[:cnt], p, q
+            prev[i, j] = w[i, j]
+    return duals_outcome(w, col4row, u, v, False, 1.0)
 
 
 @jit
@@ -577,21 +643,23 @@ def instability_value(w: NDArray[np.float64], p: NDArray[np.float64], q: NDArray
         return value
     if a == 1 or b == 1:
         return value + top  # a star: the single best blocking pair is the whole subsidy
-    k = max(a, b)
-    cost = np.zeros((k, k))
+    # the residual on the blocking rows and columns, oriented rows <= columns for lap_dense
+    tr = a > b
+    res = np.empty((b, a) if tr else (a, b))
     for s in range(a):
         i = ri[s]
         for t in range(b):
             j = ci[t]
             r = w[i, j] - pc[i] - qc[j]
-            if r > atol:
-                cost[s, t] = -r
-    col4row, _, _ = lap_square(cost)
+            x = r if r > atol else 0.0
+            if tr:
+                res[t, s] = x
+            else:
+                res[s, t] = x
+    col4row, _, _ = lap_dense(res, 1.0, np.inf, a == b, False)
     total = 0.0
-    for s in range(a):
-        t = col4row[s]
-        if t < b:
-            total -= cost[s, t]
+    for s in range(col4row.size):
+        total += res[s, col4row[s]]
     return value + total
 
 
@@ -671,18 +739,22 @@ def max_weight(w: NDArray[np.float64]) -> float:
     m, n = w.shape
     if m == 0 or n == 0:
         return 0.0
-    k = max(m, n)
-    cost = np.zeros((k, k))
-    for i in range(m):
-        for j in range(n):
-            x = w[i, j]
+    if m <= n:
+        col4row, _, _ = lap_dense(w, 1.0, np.inf, m == n, False)
+        total = 0.0
+        for i in range(m):
+            x = w[i, col4row[i]]
             if x > 0:
-                cost[i, j] = -x
-    col4row, _, _ = lap_square(cost)
+                total += x
+        return total
+    col4row, _, _ = lap_dense(np.ascontiguousarray(w.T), 1.0, np.inf, False, False)
     total = 0.0
-    for i in range(m):
-        j = col4row[i]
-        if j < n and w[i, j] > 0:
+    row_of = np.full(m, -1, np.int64)
+    for j in range(n):
+        row_of[col4row[j]] = j
+    for i in range(m):  # summed over the rows in order, as documented
+        j = row_of[i]
+        if j >= 0 and w[i, j] > 0:
             total += w[i, j]
     return total
 

@@ -45,7 +45,7 @@ import numpy as np
 
 from markets import core_kernels
 from markets import kernels as market_kernels
-from markets.core_kernels import core_step
+from markets.core_kernels import core_step, core_step_warm
 from markets.jit import jit
 
 from . import explore_commit
@@ -142,6 +142,16 @@ def primal_dual(uc, up, point):
 
 
 @_kernel
+def primal_dual_warm(uc, up, point, warm):
+    """:func:`primal_dual` with the solve started from ``warm`` (:func:`markets.core_kernels.core_step_warm`)."""
+    rows, cols, p, q = core_step_warm(uc + up, point, warm)
+    t = np.empty(rows.size)
+    for a in range(rows.size):
+        t[a] = q[cols[a]] - up[rows[a], cols[a]]
+    return rows, cols, p, q, t
+
+
+@_kernel
 def _fold(count, mean, i, j, rc, rp):
     """One observation of pair ``(i, j)`` into its count and running means; returns the new count."""
     k = count[i, j] + 1.0
@@ -187,13 +197,14 @@ class UCBState(NamedTuple):
     logterm: float
     doubling: bool
     point: int                # the core point priced at (markets.core_kernels)
+    warm: market_kernels.WarmStart  # the last full-market solve, to start the next from
 
 
 def ucb_state(m: int, n: int, horizon: int, c: float, doubling: bool, point: int = CUSTOMER) -> UCBState:
     """A fresh :class:`UCBState`: every interval ``[-1, 1]``; ``c`` is the width's whole factor."""
     return UCBState(np.zeros((m, n)), np.zeros((2, m, n)), np.ones((2, m, n)), np.full((m, n), 2.0),
                     np.ones((m, n)), np.zeros(1, np.int64), cache_state(m, n), float(c),
-                    math.log((m + n) * horizon), bool(doubling), int(point))
+                    math.log((m + n) * horizon), bool(doubling), int(point), market_kernels.warm_start(m, n))
 
 
 @_kernel
@@ -206,7 +217,7 @@ def ucb_decide(state, customers, providers, full, rng):
         if k >= 0:  # the index has not moved since: the same LP, the same outcome
             return (True, False, cache.rows[:k], cache.cols[:k], cache.p, cache.q, cache.transfers[:k],
                     state.ucb)
-        rows, cols, p, q = core_step(state.w, state.point)
+        rows, cols, p, q = core_step_warm(state.w, state.point, state.warm)
         t = np.empty(rows.size)
         for a in range(rows.size):
             t[a] = q[cols[a]] - state.ucb[1, rows[a], cols[a]]
@@ -334,6 +345,7 @@ class LinearUCBState(NamedTuple):
     rounds: np.ndarray
     beta: float
     point: int                # the core point priced at (markets.core_kernels)
+    warm: market_kernels.WarmStart  # the last full-market solve, to start the next from
 
 
 @_kernel
@@ -415,6 +427,25 @@ def linear_refresh(state, customers, providers):
 def _sherman_morrison(vinv, b, x, r):
     """``V^{-1} <- (V + x x^T)^{-1}`` (rank-one update) and ``b <- b + r x``."""
     d = b.size
+    if d == 3:  # the loops below written out (no scratch array): the same operations in the same order
+        x0, x1, x2 = x[0], x[1], x[2]
+        vx0 = ((0.0 + vinv[0, 0] * x0) + vinv[0, 1] * x1) + vinv[0, 2] * x2
+        vx1 = ((0.0 + vinv[1, 0] * x0) + vinv[1, 1] * x1) + vinv[1, 2] * x2
+        vx2 = ((0.0 + vinv[2, 0] * x0) + vinv[2, 1] * x1) + vinv[2, 2] * x2
+        denom = ((1.0 + x0 * vx0) + x1 * vx1) + x2 * vx2
+        vinv[0, 0] = vinv[0, 0] - vx0 * vx0 / denom
+        vinv[0, 1] = vinv[0, 1] - vx0 * vx1 / denom
+        vinv[0, 2] = vinv[0, 2] - vx0 * vx2 / denom
+        vinv[1, 0] = vinv[1, 0] - vx1 * vx0 / denom
+        vinv[1, 1] = vinv[1, 1] - vx1 * vx1 / denom
+        vinv[1, 2] = vinv[1, 2] - vx1 * vx2 / denom
+        vinv[2, 0] = vinv[2, 0] - vx2 * vx0 / denom
+        vinv[2, 1] = vinv[2, 1] - vx2 * vx1 / denom
+        vinv[2, 2] = vinv[2, 2] - vx2 * vx2 / denom
+        b[0] += r * x0
+        b[1] += r * x1
+        b[2] += r * x2
+        return
     vx = np.empty(d)
     for r_ in range(d):
         s = 0.0
@@ -436,7 +467,7 @@ def linear_decide(state, customers, providers, full, rng):
     """The primal-dual step on the LinUCB index of the present agents."""
     state.rounds[0] += 1
     if full:
-        rows, cols, p, q, t = primal_dual(state.ucb[0], state.ucb[1], state.point)
+        rows, cols, p, q, t = primal_dual_warm(state.ucb[0], state.ucb[1], state.point, state.warm)
         return False, False, rows, cols, p, q, t, state.ucb
     u = gather(state.ucb, customers, providers)
     rows, cols, p, q, t = primal_dual(u[0], u[1], state.point)

@@ -123,6 +123,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
+from markets import kernels as market_kernels
 from markets.core_kernels import POINTS
 from sim.errors import InputTypeError, ValidationError
 from sim.policy import Policy, PolicySpec
@@ -566,7 +567,7 @@ class LinearMatchUCB(CompiledLearner):
         self.dim = self._f.shape[1]
         m, n, d = self._f.shape[0], self._g.shape[0], self.dim
         check_memory("customer_features, provider_features (sizes)", (m, n),
-                     pair_array_bytes(m, n, 2) + 8 * (m + n) * d * (d + 1))
+                     pair_array_bytes(m, n, 3) + 8 * (m + n) * d * (d + 1))
         super().__init__(m, n, horizon, point)
 
     def _new_state(self):
@@ -575,7 +576,8 @@ class LinearMatchUCB(CompiledLearner):
         st = lk.LinearUCBState(np.tile(np.eye(d) / self.ridge, (m, 1, 1)), np.tile(np.eye(d) / self.ridge, (n, 1, 1)),
                                np.zeros((m, d)), np.zeros((n, d)), np.ones((2, m, n)), self._f, self._g,
                                np.zeros(1, np.int64),
-                               self.c * self.sigma * math.sqrt(math.log((m + n) * self.horizon)), self.point_code)
+                               self.c * self.sigma * math.sqrt(math.log((m + n) * self.horizon)), self.point_code,
+                               market_kernels.warm_start(m, n))
         lk.linear_refresh(st, np.arange(m, dtype=np.int64), np.arange(n, dtype=np.int64))
         return st
 

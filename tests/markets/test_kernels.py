@@ -64,3 +64,28 @@ def test_submatrix_is_ix_selection():
     w = np.arange(20.0).reshape(4, 5)
     rows, cols = np.array([3, 0]), np.array([4, 1, 1])
     assert np.array_equal(kernels.submatrix(w, rows, cols), w[np.ix_(rows, cols)])
+
+
+@given(data=st.data(), n=st.integers(1, 7), rounds=st.integers(1, 12))
+def test_stable_step_warm_is_optimal_and_in_the_core_after_every_change(data, n, rounds):
+    """Warm-started solves of a changing matrix: an optimal matching and a core point every round."""
+    elements = st.one_of(st.integers(-2, 3).map(float), st.floats(-3.0, 3.0, allow_subnormal=False))
+    w = np.array(data.draw(st.lists(elements, min_size=n * n, max_size=n * n)), dtype=float).reshape(n, n)
+    warm = kernels.warm_start(n, n)
+    for _ in range(rounds):
+        # change any entries of any rows (columns too), as a learner's index moves
+        for _ in range(data.draw(st.integers(0, n))):
+            i, j = data.draw(st.integers(0, n - 1)), data.draw(st.integers(0, n - 1))
+            w[i, j] = data.draw(elements)
+        rows, cols, p, q = kernels.stable_step_warm(w.copy(), warm)
+        pos = np.maximum(w, 0.0)
+        r, c = linear_sum_assignment(-pos)
+        best = pos[r, c].sum()
+        assert abs(w[rows, cols].sum() - best) <= 1e-9 * max(1.0, best)  # optimal welfare
+        assert (w[rows, cols] > 0).all() and len(set(cols.tolist())) == cols.size
+        assert (p >= 0).all() and (q >= 0).all()
+        assert (p[:, None] + q[None, :] >= w - 1e-9).all()  # no blocking pair
+        np.testing.assert_array_equal(p[rows] + q[cols], w[rows, cols])  # the pairs split their surplus
+        single_c = np.setdiff1d(np.arange(n), rows)
+        single_p = np.setdiff1d(np.arange(n), cols)
+        assert (p[single_c] == 0).all() and (q[single_p] == 0).all()
