@@ -166,19 +166,23 @@ def _pairs_array(name, matching):
     return mt.astype(np.int64, copy=False)
 
 
-def _check_matching_fits(matching, market, name="matching"):
-    """Raise unless ``matching`` is a matching of ``market`` (indices, disjointness, edges, seats)."""
+def _check_matching_fits(matching, market, name="matching", source=""):
+    """Raise unless ``matching`` is a matching of ``market`` (indices, disjointness, edges, seats).
+
+    ``source`` names the arguments the market's shape comes from, for the out-of-range messages.
+    """
     m, n = market.surplus.shape
+    of = f" (the market of {source} is {m} x {n})" if source else ""
     mt = _pairs_array(name, matching)
     if mt.size == 0:
         return mt, np.zeros(0, dtype=np.int64)
     rows, cols = mt[:, 0], mt[:, 1]
     if rows.min() < 0 or rows.max() >= m:
         bad = mt[(rows < 0) | (rows >= m)][0].tolist()
-        raise ValidationError(f"{name} pair {bad} names a customer outside 0..{m - 1}")
+        raise ValidationError(f"{name} pair {bad} names a customer outside 0..{m - 1}{of}")
     if cols.min() < 0 or cols.max() >= n:
         bad = mt[(cols < 0) | (cols >= n)][0].tolist()
-        raise ValidationError(f"{name} pair {bad} names a provider outside 0..{n - 1}")
+        raise ValidationError(f"{name} pair {bad} names a provider outside 0..{n - 1}{of}")
     counts = np.bincount(rows, minlength=m)
     if counts.max() > 1:
         raise ValidationError(f"{name} is not a matching: customer {int(counts.argmax())} is matched "
@@ -277,7 +281,7 @@ def outcome_from_transfers(customer_utils: ArrayLike, provider_utils: ArrayLike,
     ([0.75], [1.25, 0.0], 2.0)
     """
     market = as_market(customer_utils=customer_utils, provider_utils=provider_utils, capacities=capacities)
-    mt, order = _check_matching_fits(matching, market)
+    mt, order = _check_matching_fits(matching, market, source="customer_utils and provider_utils")
     t = check_array("transfers", transfers, ndim=1)
     if t.shape != (len(mt),):
         raise ValidationError(f"transfers must have one entry per pair of matching ({len(mt)} pairs), "
