@@ -3,7 +3,8 @@
 Public API (each module's docstring states the mathematics):
 
 * :func:`stable_outcome`, :class:`Outcome`, :func:`outcome_from_transfers`,
-  :func:`outcome_from_payoffs`, :func:`as_market`, :class:`Market`
+  :func:`outcome_from_payoffs`, :func:`as_market`, :class:`Market`,
+  :class:`SparseMarket` (scipy.sparse and networkx input: edges only)
 * :func:`is_stable`, :func:`blocking_pairs`, :func:`irrational_agents`
 * :func:`subset_instability`
 * :func:`core_extremes`, :func:`marginal_contributions`
@@ -22,7 +23,7 @@ from .certificate import check_certificate, verify_outcome
 from .core import CoreExtremes, core_extremes, marginal_contributions
 from .instability import InstabilityCertificate, subset_instability
 from .io import read_orlib_assignment
-from .market import Market, as_market
+from .market import Market, SparseMarket, as_market
 from .ntu import deferred_acceptance, ntu_blocking_pairs, ntu_is_stable
 from .outcome import Outcome, outcome_from_payoffs, outcome_from_transfers
 from .solve import stable_outcome
@@ -34,6 +35,7 @@ __all__ = [
     "outcome_from_transfers",
     "outcome_from_payoffs",
     "Market",
+    "SparseMarket",
     "as_market",
     "is_stable",
     "blocking_pairs",

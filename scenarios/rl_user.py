@@ -96,7 +96,9 @@ sim.errors.ValidationError: platform: policy 'user.naive' is of domain 'engageme
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -212,10 +214,12 @@ class EpisodeLog:
         return f"EpisodeLog(steps={len(self)}, utility={self.utility})"
 
 
-def play_episode(env, act, learner=None) -> EpisodeLog:
+def play_episode(env: Any, act: Callable[[Any], Any], learner: Any | None = None) -> EpisodeLog:
     """One episode of ``stratsim/StrategicUser-v0`` played by ``act`` (observation -> action).
 
-    ``learner`` (a :class:`agents.envs.TabularQLearner`) learns from it when given.
+    ``env`` is a Gymnasium env of that id and ``learner`` (a
+    :class:`agents.envs.TabularQLearner`) learns from it when given; both are
+    typed ``Any`` so that this module imports without the ``rl`` extra.
 
     Examples
     --------
