@@ -294,7 +294,7 @@ def batch_main(quick=False):
     print(f"Batch mode, {n_naive:,} naive users x 15 steps, serial: {naive_s:.1f} s (target <= 60 s), "
           f"{rate:,.0f} user-steps/s = {rate / des_rate:.1f} x the DES; peak resident {peak_mb:,.0f} MB")
     print(f"Batch mode, same study on the processes backend, 2 workers: {proc_s:.1f} s, "
-          f"{naive_s / proc_s:.2f} x serial (target >= 1.6 on an idle machine; measured under load)")
+          f"{naive_s / proc_s:.2f} x serial (target >= 1.6 on an idle machine; measured in this run)")
     print(f"  CPU: serial {cpu_s:.1f} s, the 2 workers {worker_cpu:.1f} s in all, the driver {drv_s:.2f} s: "
           f"on 2 idle cores about {projected:.2f} x serial (a projection from CPU time, not a measurement)")
     print(f"Batch mode, {n_strat:,} H = 3 strategic users ({n_profiles} profiles) x 15 steps, serial: {strat_s:.1f} s "

@@ -40,3 +40,36 @@ def test_bad_settings_are_refused():
         ShardPool("processes", jobs=0)
     with pytest.raises(ValidationError, match="scheduler is only used by backend 'dask'"):
         ShardPool("serial", scheduler="tcp://127.0.0.1:1")
+
+
+def blas_threads(_):
+    from threadpoolctl import threadpool_info
+
+    return sorted({lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"})
+
+
+def test_serial_tasks_run_with_one_blas_thread_and_the_caller_keeps_its_own():
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads(None)
+        with ShardPool("serial") as pool:
+            inside = pool.map(blas_threads, [0, 1])
+        after = blas_threads(None)
+    if not before:
+        pytest.skip("numpy reports no BLAS library to limit")
+    assert inside == [[1], [1]]
+    assert after == before  # the limit holds only while a task runs
+
+
+@pytest.mark.slow
+def test_process_workers_run_tasks_with_one_blas_thread():
+    if not blas_threads(None):
+        pytest.skip("numpy reports no BLAS library to limit")
+    with ShardPool("processes", jobs=2) as pool:
+        assert pool.map(blas_threads, range(4)) == [[1]] * 4
+
+
+def test_blas_threads_must_be_a_positive_integer():
+    with pytest.raises(ValidationError, match="blas_threads"):
+        ShardPool("serial", blas_threads=0)
