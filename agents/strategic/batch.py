@@ -789,7 +789,7 @@ def _run_shard(task):
 # --- the run --------------------------------------------------------------------
 
 def simulate_batch(platform: Platform, population: BatchPopulation, *, periods: int = 3, steps_per_period: int = 5,
-                   rng: RngLike = 0, backend: str = "serial", jobs: int | None = None, scheduler: str | None = None,
+                   rng: RngLike = 0, backend: str | None = None, jobs: int | None = None, scheduler: str | None = None,
                    pool: ShardPool | None = None, shard_size: int = 32768,
                    keep_histories: bool = False) -> BatchResult:
     """Run the batch-retraining population model (see the module docstring).
@@ -808,9 +808,10 @@ def simulate_batch(platform: Platform, population: BatchPopulation, *, periods: 
     rng : int, SeedSequence or Generator
         The root seed.
     backend, jobs, scheduler
-        Where shards run (:class:`sim.shards.ShardPool`): ``"serial"``
-        (default), ``"processes"`` or ``"dask"`` (``scheduler=ADDRESS`` for a
-        running cluster). Results do not depend on them.
+        Where shards run (:class:`sim.shards.ShardPool`): ``"serial"``,
+        ``"processes"`` or ``"dask"``; the default is ``"serial"``, or
+        ``"dask"`` on the running cluster at ``scheduler=ADDRESS`` when one is
+        given. Results do not depend on them.
     pool : ShardPool, optional
         An open pool to reuse (then ``backend``, ``jobs`` and ``scheduler`` are ignored).
     shard_size : int

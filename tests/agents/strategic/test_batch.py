@@ -317,6 +317,18 @@ def test_same_seed_same_bytes_on_dask():
     assert _study("dask", jobs=2) == _study("serial")
 
 
+@pytest.mark.slow
+def test_same_seed_same_bytes_on_a_running_scheduler():
+    """``scheduler=ADDRESS``: the shards run on a cluster started elsewhere (here a LocalCluster)."""
+    distributed = pytest.importorskip("distributed")
+    cat, platform = _world(6)
+    pop = BatchPopulation.sample(cat, default_types(), 700, strategic_share=0.25, profiles=15, horizon=2)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+        remote = simulate_batch(platform, pop, periods=3, steps_per_period=3, rng=21, scheduler=c.scheduler_address,
+                                shard_size=100).to_bytes()
+    assert remote == _study("serial")
+
+
 _MEMORY_PROBE = textwrap.dedent("""
     import resource, sys
     cap = int(sys.argv[1])
