@@ -395,9 +395,9 @@ def plot_horizon(results: Results, out_dir: str | os.PathLike[str]) -> list[Path
                       r"cumulative Subset Instability $R_T$ (utility units)", "Regret (Subset Instability)")
         _loglog_panel(axes[1], hz.summary(x="T", metric="welfare_regret", by="learner"), r"horizon $T$ (rounds)",
                       "cumulative welfare regret (utility units)", "Welfare regret")
-        fig.suptitle(r"Learning a stable matching with transfers: regret against the horizon "
-                     r"(slope fitted to the means on log-log axes; theory: 1/2 for MatchUCB, 2/3 for "
-                     r"explore-then-commit and epsilon-greedy)", fontsize="medium")
+        fig.suptitle("Learning a stable matching with transfers: regret against the horizon\n"
+                     "(slope fitted to the means on log-log axes; theory: 1/2 for MatchUCB, 2/3 for "
+                     "explore-then-commit and epsilon-greedy)", fontsize="medium")
         paths += save_figure(fig, out_dir, "matching_regret_vs_T")
         fig, axes = new_figure(1, 2, height=5.6)
         for ax, metric, side in ((axes[0], "customer_payoff", "customers"), (axes[1], "provider_payoff", "providers")):
@@ -431,8 +431,8 @@ def plot_size(results: Results, out_dir: str | os.PathLike[str]) -> list[Path]:
         _loglog_panel(ax, sz.summary(x="agents", metric="regret", by="learner"),
                       r"number of agents $|A|$ (customers + providers)",
                       r"cumulative Subset Instability $R_T$ (utility units)",
-                      rf"Regret against market size at $T$ = {T} (MatchUCB's bound: $|A|^{{3/2}}$; the fitted "
-                      "slopes and their CIs are what this run measured)")
+                      rf"Regret against market size at $T$ = {T}" "\n"
+                      r"(MatchUCB's bound: $|A|^{3/2}$; slopes and CIs fitted to this run)")
         paths += save_figure(fig, out_dir, "matching_regret_vs_size")
     return paths
 

@@ -5,7 +5,9 @@ Each scenario runs as the quickstart runs it (``--quick``, its quick replication
   extra keys whose interval lies inside that support and around the mean;
 - every band in its figures is drawn through the toolkit (tagged with its support) and its vertices,
   read back from the axes, lie inside that support;
-- every figure states n (in a legend, title or text).
+- every figure states n (in a legend, title or text);
+- nothing a figure draws (titles, legends below the axes) reaches past its canvas, which is saved as it is
+  (``savefig.bbox: standard``): no clipped titles.
 """
 
 import re
@@ -63,7 +65,12 @@ def _read_back(fig):
     texts += [t.get_text() for t in fig.texts]
     if fig._suptitle is not None:
         texts.append(fig._suptitle.get_text())
-    return bands, texts
+    # how far drawn content reaches past the canvas (inches; the style saves the canvas as it is)
+    fig.canvas.draw()
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    width, height = fig.get_size_inches()
+    overflow = max(-box.x0, -box.y0, box.x1 - width, box.y1 - height)
+    return bands, texts, overflow
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -96,7 +103,7 @@ def test_summary_intervals_lie_inside_the_support(name, runs):
 def test_figure_bands_lie_inside_the_support(name, runs):
     _, figures = runs[name]
     assert figures, f"{name} saved no figure"
-    for path, (bands, _) in figures:
+    for path, (bands, _, _) in figures:
         for gid, ys, scale, (bottom, _) in bands:
             assert gid and gid.startswith("band:"), f"{path}: a band drawn without its support"
             lower, upper = (float(v) for v in gid.split(":")[1:])
@@ -110,5 +117,12 @@ def test_figure_bands_lie_inside_the_support(name, runs):
 @pytest.mark.parametrize("name", NAMES)
 def test_every_figure_states_n(name, runs):
     _, figures = runs[name]
-    for path, (_, texts) in figures:
+    for path, (_, texts, _) in figures:
         assert any(re.search(r"\bn\s*=\s*\d", t) for t in texts), f"{path} does not state n"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_figure_draws_past_its_canvas(name, runs):
+    _, figures = runs[name]
+    for path, (_, _, overflow) in figures:
+        assert overflow <= 0.01, f"{path}: content reaches {overflow:.2f} in past the canvas (clipped)"
