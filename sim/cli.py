@@ -137,19 +137,8 @@ def _cmd_run(args, argv) -> int:
             raise ValidationError("--precision and --max-reps are not accepted by quickstart (it runs every "
                                   "scenario once, quick)")
         root = Path(args.out or "results")
-        names = scenarios.names()
         start = time.perf_counter()
-        ran = 0
-        for name in names:
-            missing = scenarios.get(name).missing_extras()
-            if missing:  # an optional extra's scenario: say how to get it, run the rest
-                print(f"{name}: skipped: needs the optional extra {missing[0]!r} "
-                      f"(pip install \"stratsim[{missing[0]}]\")")
-                continue
-            began = time.perf_counter()
-            summary = run_scenario(name, root / name, quick=True, **common)
-            _report(summary, time.perf_counter() - began)
-            ran += 1
+        ran = _quickstart(scenarios, root, common)
         print(f"quickstart: {ran} scenarios in {time.perf_counter() - start:.0f} s; "
               f"results and figures under {root}/")
         return 0
@@ -160,6 +149,46 @@ def _cmd_run(args, argv) -> int:
                            max_replications=args.max_reps, **common)
     _report(summary, time.perf_counter() - began)
     return 0
+
+
+def _quickstart(registry, root: Path, common: dict) -> int:
+    """Every scenario at quick scale; each one's figures are drawn in a worker while the next one runs.
+
+    The runs leave cores idle (small sweeps, serial studies) that drawing can use; one worker draws, in
+    scenario order, so each report line is printed once its figures exist. Returns the scenarios run.
+    """
+    from .runner import plot_folder, run_scenario
+    from .sweep import process_pool, stop_process_pool
+
+    drawer = process_pool(1)
+    pending: list = []  # (summary, seconds, future of its figures), in scenario order
+
+    def report_finished(wait: bool) -> None:
+        while pending and (wait or pending[0][2].done()):
+            summary, seconds, future = pending.pop(0)
+            summary.figures = future.result()
+            _report(summary, seconds)
+
+    ran = 0
+    try:
+        for name in registry.names():
+            missing = registry.get(name).missing_extras()
+            if missing:  # an optional extra's scenario: say how to get it, run the rest
+                report_finished(wait=True)
+                print(f"{name}: skipped: needs the optional extra {missing[0]!r} "
+                      f"(pip install \"stratsim[{missing[0]}]\")")
+                continue
+            began = time.perf_counter()
+            summary = run_scenario(name, root / name, quick=True, plot=False, **common)
+            pending.append((summary, time.perf_counter() - began, drawer.submit(plot_folder, summary.out)))
+            ran += 1
+            report_finished(wait=False)
+        report_finished(wait=True)
+    except BaseException:
+        stop_process_pool(drawer)
+        raise
+    drawer.shutdown(wait=True)
+    return ran
 
 
 def _report(summary, seconds: float) -> None:

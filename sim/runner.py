@@ -47,7 +47,7 @@ except ImportError:  # Windows: no advisory locks; concurrent runs are not detec
     fcntl = None
 
 from ._version import __version__
-from .errors import MissingExtraError, ResultsMismatchError, ValidationError
+from .errors import InputTypeError, MissingExtraError, ResultsMismatchError, ValidationError
 from .intervals import MIN_N
 from .manifest import build_manifest, read_manifest, write_manifest
 from .plotting import FORMATS, check_formats, figure_formats
@@ -207,7 +207,8 @@ def run_scenario(name: str, out: str | os.PathLike[str], *, overrides: Mapping[s
                  replications: int | None = None, backend: str | None = None,
                  jobs: int | None = None, scheduler: str | None = None,
                  progress: bool | None = None, argv: Sequence[str] | None = None,
-                 precision: float | None = None, max_replications: int | None = None) -> RunSummary:
+                 precision: float | None = None, max_replications: int | None = None,
+                 plot: bool = True) -> RunSummary:
     """Run scenario ``name`` into folder ``out``; see the module docstring.
 
     Parameters
@@ -236,6 +237,10 @@ def run_scenario(name: str, out: str | os.PathLike[str], *, overrides: Mapping[s
     max_replications : int, optional
         Most replications a cell gets with ``precision`` (at least the starting
         replications; default 10 times them).
+    plot : bool
+        Draw the figures and write ``summary.csv`` (default). With False the
+        run ends at ``results.csv`` (``figures`` is empty); :func:`plot_folder`
+        draws them later, in this process or another.
 
     Returns
     -------
@@ -293,6 +298,8 @@ def run_scenario(name: str, out: str | os.PathLike[str], *, overrides: Mapping[s
     ...              overrides={"rhos": "(0.3, 0.5)", "customers": "300"}).ran
     0
     """
+    if not isinstance(plot, bool):
+        raise InputTypeError(f"plot must be True or False, got {plot!r}")
     scenario = get_scenario(name)
     missing = scenario.missing_extras()
     if missing:
@@ -343,7 +350,7 @@ def run_scenario(name: str, out: str | os.PathLike[str], *, overrides: Mapping[s
                 manifest["precision"] = record
                 write_manifest(out, manifest)
             _write_results(out / RESULTS, name, sweep)
-            figures = plot_folder(out)
+            figures = plot_folder(out) if plot else []
     except BaseException:
         with contextlib.suppress(OSError):
             (out / ROUND_TABLE).unlink()
