@@ -118,7 +118,9 @@ def _exact_or_float(surplus, customer_payoffs, provider_payoffs):
                 return w.astype(np.int64, copy=False), p.astype(np.int64, copy=False), q.astype(np.int64, copy=False)
     if isinstance(surplus, np.ndarray) and surplus.dtype.char == "d" and surplus.ndim == 2:
         w = surplus  # already what check_array would return, once shown finite (in _check)
-        if w.size and not np.isfinite(w.sum()):
+        with np.errstate(over="ignore", invalid="ignore"):  # a sum of finite entries may overflow: then check each
+            finite_sum = not w.size or np.isfinite(w.sum())
+        if not finite_sum:
             w = check_array("surplus", surplus, ndim=2)  # raises, naming the entry
     else:
         w = check_array("surplus", surplus, ndim=2)

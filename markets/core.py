@@ -93,7 +93,8 @@ def core_extremes(surplus: MarketLike | None = None, *, capacities: ArrayLike | 
     backend = check_backend("backend", backend)
     market = as_market(surplus, capacities=capacities)
     if method == "marginal" and market.capacities is not None:
-        raise ValidationError("method='marginal' needs unit capacities")
+        raise ValidationError("method='marginal' needs unit capacities, but surplus or capacities gives providers "
+                              f"capacities up to {int(market.capacities.max())}")
     if isinstance(market, SparseMarket):  # edges only: O(E log n) per extreme, or m + n + 1 sparse solves
         return CoreExtremes(*sparse_core_extremes(market, method))
     market.check_work(8, "the core's extreme points")
@@ -139,7 +140,8 @@ def marginal_contributions(surplus: MarketLike | None = None, *,
     backend = check_backend("backend", backend)
     market = as_market(surplus)
     if market.capacities is not None:
-        raise ValidationError("marginal_contributions needs unit capacities")
+        raise ValidationError("marginal_contributions needs unit capacities, but surplus gives providers "
+                              f"capacities up to {int(market.capacities.max())}")
     if isinstance(market, SparseMarket):
         return sparse_marginal_contributions(market)
     market.check_work(3, "the assignment solves")

@@ -86,7 +86,10 @@ class Market:
         w = check_array("surplus", surplus, ndim=2)
         m, n = w.shape
         if allowed is not None:
-            a = np.asarray(allowed)
+            try:
+                a = np.asarray(allowed)
+            except ValueError:  # ragged nested lists
+                raise InputTypeError("allowed must be a rectangular boolean array, got ragged lists") from None
             if a.dtype != bool:
                 raise InputTypeError(f"allowed must be a boolean array, got dtype {a.dtype}")
             if a.shape != w.shape:

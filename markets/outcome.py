@@ -195,7 +195,8 @@ def _check_matching_fits(matching, market, name="matching", source=""):
                               f"times but has capacity {int(caps[j])}")
     if market.allowed is not None and not market.allowed[rows, cols].all():
         bad = mt[~market.allowed[rows, cols]][0].tolist()
-        raise ValidationError(f"{name} pair {bad} is not an edge of the market: it cannot match")
+        raise ValidationError(f"{name} pair {bad} is not an edge of the market "
+                              "(an absent entry of surplus): it cannot match")
     order = np.argsort(rows, kind="stable")
     return mt[order], order
 

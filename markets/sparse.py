@@ -325,7 +325,8 @@ def sparse_core_extremes(market: SparseMarket, method: str = "dijkstra") -> tupl
 def sparse_marginal_contributions(market: SparseMarket) -> tuple[np.ndarray, np.ndarray]:
     """:math:`W(A) - W(A \\setminus \\{a\\})` for every agent by sparse re-solves (unit capacities)."""
     if market.capacities is not None:
-        raise ValidationError("marginal_contributions needs unit capacities")
+        raise ValidationError("marginal_contributions needs unit capacities, but surplus gives providers "
+                              f"capacities up to {int(market.capacities.max())}")
     m, n = market.shape
     csr = market.surplus
     ip, idx, w = _positive_csr(m, n, csr.indptr, csr.indices, csr.data, None)

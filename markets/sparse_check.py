@@ -104,7 +104,8 @@ def check_sparse_outcome(market: SparseMarket, matching: np.ndarray, p: np.ndarr
     edges = edge_index(market, rows, cols)
     if np.any(edges < 0):
         bad = mt[edges < 0][0].tolist()
-        raise ValidationError(f"{name}.matching pair {bad} is not an edge of the market: it cannot match")
+        raise ValidationError(f"{name}.matching pair {bad} is not an edge of the market "
+                              "(an absent entry of surplus): it cannot match")
     order = np.argsort(rows, kind="stable")
     mt, edges = mt[order], edges[order]
     rows, cols = mt[:, 0], mt[:, 1]
