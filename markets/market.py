@@ -193,8 +193,14 @@ def check_labels(name: str, labels: Sequence[Hashable] | None, size: int) -> tup
         return None
     if isinstance(labels, (str, bytes)) or not hasattr(labels, "__len__"):
         raise InputTypeError(f"{name} must be a sequence of agent names, got {type(labels).__name__}")
+    try:  # the length first: a huge or unsized object is refused without iterating over it
+        count = len(labels)
+    except TypeError:
+        raise InputTypeError(f"{name} must be a sequence of agent names, got {type(labels).__name__}") from None
+    if count != size:
+        raise ValidationError(f"{name} must name {size} agents, got {count}")
     labels = tuple(labels)
-    if len(labels) != size:
+    if len(labels) != size:  # a sequence whose iteration disagrees with its length
         raise ValidationError(f"{name} must name {size} agents, got {len(labels)}")
     return labels
 

@@ -94,10 +94,27 @@ ARRAYS = [
 ]
 
 
+def _sparse_values():
+    """Sparse values of every hostile kind: NaN/inf data, bad dtypes, duplicate entries, empty or vast shapes."""
+    coo = sps.coo_array
+    return [
+        coo(([np.nan], ([0], [0])), shape=(2, 2)), coo(([np.inf, 1.0], ([0, 1], [1, 0])), shape=(2, 2)),
+        coo(([1e308, 1e308], ([0, 1], [0, 1])), shape=(2, 2)), coo(([1.0, 2.0], ([0, 0], [1, 1])), shape=(2, 2)),
+        sps.csr_array(np.array([[True, False]])), sps.csr_array(np.array([[1 + 1j]])),
+        sps.csr_array((0, 3)), sps.csr_array((10**9, 10**9)), sps.csc_array(np.full((2, 3), -1.0)),
+        sps.dok_array((3, 3)), sps.csr_matrix(np.array([[1.0, 0.0], [0.0, 2.0]])),
+        coo(([1.0], ([5], [0])), shape=(6, 1)), sps.csr_array(np.array([[1]], dtype=np.int8)),
+    ]
+
+
+SPARSE = _sparse_values()
+
+
 @st.composite
 def junk(draw, like=None):
     """A hostile value; ``like`` (a valid value) seeds corrupted copies of it."""
-    options = [st.sampled_from(SCALARS), st.sampled_from(ARRAYS), st.sampled_from(_bad_graphs())]
+    options = [st.sampled_from(SCALARS), st.sampled_from(ARRAYS), st.sampled_from(_bad_graphs()),
+               st.sampled_from(SPARSE)]
     if isinstance(like, np.ndarray) and like.dtype.kind == "f" and like.size:
         def spoil(v):
             a = like.copy()
@@ -109,6 +126,7 @@ def junk(draw, like=None):
             st.just(like.tolist()).map(lambda x: [x]),  # one dimension too many
             st.just(like.astype(str)),
             st.just(like.astype(bool)),
+            st.just(sps.csr_array(like)) if like.ndim == 2 else st.just(like[..., :0]),  # the same values, sparse
         ]
     return draw(st.one_of(*options))
 
